@@ -1,0 +1,134 @@
+"""A resource monitor for Pulumi's mock runtime that records the whole plan.
+
+Pulumi's own `MockMonitor` keeps only URN, id and state, and builds URNs from the parent's last
+type only. This one builds URNs the way the engine does, and keeps each resource's parent,
+dependencies, provider and options, which is what a plan, a graph and a policy need.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import metadata
+from typing import Any
+
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, Mocks, MockResourceArgs
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+
+from . import invokes
+from .identifiers import Identity, resource_outputs, uuid_from
+from .plan import STACK_TYPE, PlanResource
+
+
+class PlanMocks(Mocks):
+    """Answers invokes and calls; resource creation is handled by the monitor below."""
+
+    def __init__(self, identity: Identity) -> None:
+        self.identity = identity
+
+    def call(self, args: MockCallArgs) -> dict:
+        return invokes.answer(args.token, args.args, self.identity)
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:  # pragma: no cover - unused
+        raise NotImplementedError("the recording monitor creates resources itself")
+
+
+def _provider_version(package: str) -> str:
+    try:
+        return metadata.version(f"pulumi-{package}").replace(".", "_")
+    except metadata.PackageNotFoundError:
+        return "0_0_0"
+
+
+class RecordingMonitor(MockMonitor):
+    def __init__(self, mocks: PlanMocks, project: str, stack: str) -> None:
+        super().__init__(mocks)
+        self.project = project
+        self.stack = stack
+        self.identity = mocks.identity
+        self.records: dict[str, PlanResource] = {}
+        self.stack_outputs: dict[str, Any] = {}
+        self._provider_regions: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    # URNs as the engine writes them: the full chain of parent types, without the root stack's.
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != STACK_TYPE:
+                type_ = f"{parent_type}${type_}"
+        return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
+
+    def _default_provider(self, type_: str) -> str:
+        package = type_.split(":")[0]
+        return (f"urn:pulumi:{self.stack}::{self.project}::pulumi:providers:{package}::"
+                f"default_{_provider_version(package)}::{uuid_from(package + self.stack)}")
+
+    def _region_for(self, provider_ref: str, inputs: dict[str, Any]) -> str:
+        if isinstance(inputs.get("region"), str):
+            return inputs["region"]
+        provider_urn = provider_ref.rsplit("::", 1)[0] if provider_ref else ""
+        return self._provider_regions.get(provider_urn, self.identity.region)
+
+    def _record(self, resource: PlanResource) -> None:
+        with self._lock:
+            self.records[resource.urn] = resource
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE:
+            self._record(PlanResource(urn=urn, type=STACK_TYPE, name=request.name, parent=None, dependencies=[],
+                                      provider=None, inputs={}, outputs={}, id=None, custom=False))
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+
+        _ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object)
+        custom = bool(request.custom)
+        where = Identity(self.identity.account, self._region_for(request.provider, inputs), self.identity.partition)
+        if custom:
+            id_, extra = resource_outputs(request.type, request.name, urn, inputs, where)
+            state = dict(inputs) | extra
+        else:
+            id_, state = "", {}
+        if request.type.startswith("pulumi:providers:"):
+            self._provider_regions[urn] = inputs.get("region") or self.identity.region
+
+        provider = request.provider or (self._default_provider(request.type) if custom and not
+                                        request.type.startswith("pulumi:providers:") else None)
+        self._record(PlanResource(
+            urn=urn, type=request.type, name=request.name, parent=request.parent or None,
+            dependencies=sorted(set(request.dependencies)), provider=provider, inputs=inputs, outputs=state,
+            id=id_ or None, custom=custom, protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete),
+        ))
+        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        with self._lock:
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        _ensure_event_loop()
+        outputs = rpc.deserialize_properties(request.outputs)
+        with self._lock:
+            record = self.records.get(request.urn)
+            if record is not None and not record.custom:
+                record.outputs = outputs
+            if record is not None and record.type == STACK_TYPE:
+                self.stack_outputs = outputs
+        return super().RegisterResourceOutputs(request)
+
+    def plan_resources(self) -> list[PlanResource]:
+        """Resources depth-first from the stack, siblings by name: the same order on every run."""
+        with self._lock:
+            records = dict(self.records)
+        children: dict[str | None, list[PlanResource]] = {}
+        for record in records.values():
+            parent = record.parent if record.parent in records else None
+            children.setdefault(parent, []).append(record)
+        ordered: list[PlanResource] = []
+        stack = sorted(children.get(None, []), key=lambda r: (r.type != STACK_TYPE, r.name, r.type), reverse=True)
+        while stack:
+            record = stack.pop()
+            ordered.append(record)
+            stack.extend(sorted(children.get(record.urn, []), key=lambda r: (r.name, r.type), reverse=True))
+        return ordered

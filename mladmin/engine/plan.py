@@ -1,0 +1,116 @@
+"""The plan: what a Pulumi program would create, as recorded by the offline engine.
+
+JSON schema (``mladmin plan STACK --json``), version 1:
+
+    {
+      "schema_version": 1,
+      "project": "mladmin",
+      "stack": "prod",
+      "config_file": "stacks/Pulumi.prod.yaml",
+      "summary": {"resources": 312, "custom": 290, "components": 22, "by_type": {"aws:s3/bucket:Bucket": 8, ...}},
+      "resources": [
+        {"urn": "urn:pulumi:prod::mladmin::mladmin:storage:Storage$aws:s3/bucket:Bucket::prod-datasets",
+         "type": "aws:s3/bucket:Bucket", "name": "prod-datasets",
+         "parent": "urn:pulumi:prod::mladmin::mladmin:storage:Storage::prod-storage",
+         "dependencies": ["urn:..."], "provider": "urn:...::default_7_51_1::<id>" | null,
+         "custom": true, "id": "prod-datasets-123456789012-us-east-1",
+         "protect": false, "retain_on_delete": false,
+         "inputs": {...}, "outputs": {...}}
+      ]
+    }
+
+``parent`` is null only for the stack resource itself; ``dependencies`` lists the URNs this
+resource depends on (explicit ``depends_on`` plus every resource whose outputs feed its inputs).
+Inputs are as the engine receives them: camelCase keys, numbers as floats.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass
+class PlanResource:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    dependencies: list[str]
+    provider: str | None
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    id: str | None
+    custom: bool
+    protect: bool = False
+    retain_on_delete: bool = False
+
+    @property
+    def is_component(self) -> bool:
+        return not self.custom and self.type != STACK_TYPE
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Plan:
+    project: str
+    stack: str
+    config: dict[str, Any]
+    resources: list[PlanResource]
+    config_file: str | None = None
+    stack_outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_token: str) -> list[PlanResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def by_name(self, name: str) -> PlanResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources are named {name!r}")
+        return matches[0]
+
+    def by_urn(self, urn: str) -> PlanResource:
+        for resource in self.resources:
+            if resource.urn == urn:
+                return resource
+        raise KeyError(urn)
+
+    def children(self, parent_urn: str) -> list[PlanResource]:
+        return [r for r in self.resources if r.parent == parent_urn]
+
+    @property
+    def custom_resources(self) -> list[PlanResource]:
+        return [r for r in self.resources if r.custom]
+
+    @property
+    def components(self) -> list[PlanResource]:
+        return [r for r in self.resources if r.is_component]
+
+    def count_by_type(self) -> dict[str, int]:
+        counts = Counter(r.type for r in self.resources if r.custom)
+        return dict(sorted(counts.items()))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "resources": len(self.resources),
+            "custom": len(self.custom_resources),
+            "components": len(self.components),
+            "by_type": self.count_by_type(),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "project": self.project,
+            "stack": self.stack,
+            "config_file": self.config_file,
+            "summary": self.summary(),
+            "outputs": self.stack_outputs,
+            "resources": [r.to_json() for r in self.resources],
+        }

@@ -1,0 +1,170 @@
+"""Run a Pulumi Python program in-process under the mock runtime and return its plan.
+
+Each run happens on a fresh thread: Pulumi keeps its settings, config and root stack in context
+variables, and a new thread starts with an empty context and no event loop, so runs in one
+process cannot leak config, resources or loops into each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import runpy
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import ConfigError, EngineError, ProgramError, UnknownStackError
+from .identifiers import ACCOUNT_ID, Identity
+from .plan import Plan
+from .project import Project, as_runtime_config, load_project, read_stack_config
+
+DEFAULT_REGION = "us-east-1"
+_RUN_LOCK = threading.Lock()  # runs chdir into the project, which is process-wide
+
+
+def stacks_project() -> Project:
+    """The project shipped with mladmin: Pulumi.yaml beside the `stacks` package."""
+    import stacks
+
+    stacks_dir = Path(stacks.__file__).resolve().parent
+    root = stacks_dir.parent
+    if (root / "Pulumi.yaml").is_file():
+        return load_project(root)
+    return Project(name="mladmin", root=root, main=stacks_dir, config_dir=stacks_dir)
+
+
+def plan_stack(stack: str, config_file: Path | None = None) -> Plan:
+    """Plan one of the shipped environments (or the shipped program with another config file)."""
+    project = stacks_project()
+    path = Path(config_file) if config_file else project.stack_file(stack)
+    if config_file is None and not path.is_file():
+        raise UnknownStackError(stack, project.stacks(), _display(project.config_dir))
+    from stacks.settings import SettingsError, load_settings_file
+
+    try:
+        load_settings_file(path, stack=stack)
+    except SettingsError as exc:
+        raise ConfigError(exc.problems, source=_display(path)) from None
+    return _plan(project, stack, path, purge_modules=False)
+
+
+def plan_program(program_dir: Path, stack: str = "dev", config_file: Path | None = None) -> Plan:
+    """Plan any Pulumi Python program: a directory with Pulumi.yaml plus a stack config file."""
+    project = load_project(Path(program_dir))
+    path = Path(config_file) if config_file else project.stack_file(stack)
+    if config_file is None and not path.is_file():
+        known = project.stacks()
+        if known or stack != "dev":
+            raise UnknownStackError(stack, known, _display(project.config_dir))
+        path = None  # a program without stack files runs with empty config
+    return _plan(project, stack, path, purge_modules=True)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _plan(project: Project, stack: str, config_path: Path | None, purge_modules: bool) -> Plan:
+    if config_path is not None:
+        config, secrets = read_stack_config(config_path, project.name)
+    else:
+        config, secrets = {}, []
+    region = str(config.get("aws:region") or DEFAULT_REGION)
+    identity = Identity(account=ACCOUNT_ID, region=region)
+
+    def program() -> None:
+        _run_program_file(project)
+
+    with _RUN_LOCK:
+        outcome = _in_fresh_thread(lambda: _run_under_mocks(project, stack, config, secrets, identity, program),
+                                   chdir=project.root, purge_under=project.main if purge_modules else None)
+    resources, outputs = outcome
+    return Plan(project=project.name, stack=stack, config=config, resources=resources,
+                config_file=_display(config_path) if config_path else None, stack_outputs=outputs)
+
+
+def _run_program_file(project: Project) -> None:
+    runpy.run_path(str(project.main / "__main__.py"), run_name="__main__")
+
+
+def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secrets: list[str],
+                     identity: Identity, program: Callable[[], None]) -> tuple[list, dict]:
+    import pulumi
+    from pulumi.runtime.mocks import set_mocks
+    from pulumi.runtime.settings import get_root_resource
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from .monitor import PlanMocks, RecordingMonitor
+
+    pulumi.runtime.set_all_config(as_runtime_config(config), secrets)
+    mocks = PlanMocks(identity)
+    monitor = RecordingMonitor(mocks, project=project.name, stack=stack)
+    set_mocks(mocks, project=project.name, stack=stack, preview=False, monitor=monitor)
+    _sync_await(run_pulumi_func(program))
+    outputs: dict[str, Any] = {}
+    root = get_root_resource()
+    exported = getattr(root, "outputs", None)
+    if exported:
+        outputs = _sync_await(pulumi.Output.from_input(dict(exported)).future()) or {}
+    return monitor.plan_resources(), outputs
+
+
+def _in_fresh_thread(work: Callable[[], Any], chdir: Path, purge_under: Path | None) -> Any:
+    result: dict[str, Any] = {}
+    before = set(sys.modules)
+
+    def target() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            result["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            result["error"] = exc
+        finally:
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+
+    previous_cwd = os.getcwd()
+    os.chdir(chdir)
+    try:
+        thread = threading.Thread(target=target, name="mladmin-plan")
+        thread.start()
+        thread.join()
+    finally:
+        os.chdir(previous_cwd)
+        if purge_under is not None:
+            _purge_modules(before, purge_under)
+
+    if "error" in result:
+        raise _as_engine_error(result["error"], chdir)
+    return result["value"]
+
+
+def _purge_modules(before: set[str], directory: Path) -> None:
+    """Forget modules a program imported from its own directory, so the next program gets its own."""
+    directory = directory.resolve()
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules[name], "__file__", None)
+        if file and Path(file).resolve().is_relative_to(directory):
+            del sys.modules[name]
+
+
+def _as_engine_error(exc: BaseException, project_root: Path) -> BaseException:
+    if isinstance(exc, EngineError):
+        return exc
+    settings_problems = getattr(exc, "problems", None)
+    if isinstance(settings_problems, list) and type(exc).__name__ == "SettingsError":
+        return ConfigError(settings_problems)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if Path(f.filename).resolve().is_relative_to(project_root.resolve())]
+    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return ProgramError(f"the program failed{where}: {type(exc).__name__}: {exc}")
