@@ -51,6 +51,24 @@ class RecordingMonitor(MockMonitor):
         self.stack_outputs: dict[str, Any] = {}
         self._provider_regions: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._loops: set = set()
+
+    def _ensure_loop(self) -> None:
+        """Pulumi gives each worker thread its own event loop; keep them so they can be closed."""
+        loop = _ensure_event_loop()
+        with self._lock:
+            self._loops.add(loop)
+
+    def close_loops(self) -> None:
+        with self._lock:
+            loops, self._loops = self._loops, set()
+        for loop in loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
+
+    def Invoke(self, request):  # noqa: N802 - gRPC method name
+        self._ensure_loop()
+        return super().Invoke(request)
 
     # URNs as the engine writes them: the full chain of parent types, without the root stack's.
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -82,7 +100,7 @@ class RecordingMonitor(MockMonitor):
                                       provider=None, inputs={}, outputs={}, id=None, custom=False))
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
-        _ensure_event_loop()
+        self._ensure_loop()
         inputs = rpc.deserialize_properties(request.object)
         custom = bool(request.custom)
         where = Identity(self.identity.account, self._region_for(request.provider, inputs), self.identity.partition)
@@ -107,7 +125,7 @@ class RecordingMonitor(MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
-        _ensure_event_loop()
+        self._ensure_loop()
         outputs = rpc.deserialize_properties(request.outputs)
         with self._lock:
             record = self.records.get(request.urn)

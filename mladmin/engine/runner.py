@@ -107,13 +107,17 @@ def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secre
     mocks = PlanMocks(identity)
     monitor = RecordingMonitor(mocks, project=project.name, stack=stack)
     set_mocks(mocks, project=project.name, stack=stack, preview=False, monitor=monitor)
-    _sync_await(run_pulumi_func(program))
-    outputs: dict[str, Any] = {}
-    root = get_root_resource()
-    exported = getattr(root, "outputs", None)
-    if exported:
-        outputs = _sync_await(pulumi.Output.from_input(dict(exported)).future()) or {}
-    return monitor.plan_resources(), outputs
+    try:
+        _sync_await(run_pulumi_func(program))
+        outputs: dict[str, Any] = {}
+        exported = getattr(get_root_resource(), "outputs", None)
+        if exported:
+            outputs = _sync_await(pulumi.Output.from_input(dict(exported)).future()) or {}
+        return monitor.plan_resources(), outputs
+    finally:
+        loop = asyncio.get_event_loop()
+        loop.run_until_complete(loop.shutdown_default_executor())
+        monitor.close_loops()
 
 
 def _in_fresh_thread(work: Callable[[], Any], chdir: Path, purge_under: Path | None) -> Any:
@@ -128,10 +132,11 @@ def _in_fresh_thread(work: Callable[[], Any], chdir: Path, purge_under: Path | N
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
             result["error"] = exc
         finally:
-            try:
-                loop.run_until_complete(loop.shutdown_asyncgens())
-            finally:
-                loop.close()
+            if not loop.is_closed():
+                try:
+                    loop.run_until_complete(loop.shutdown_asyncgens())
+                finally:
+                    loop.close()
 
     previous_cwd = os.getcwd()
     os.chdir(chdir)
