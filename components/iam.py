@@ -1,0 +1,338 @@
+"""Least-privilege roles: the SageMaker execution role and the permissions boundary for team roles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import validation as check
+from components.policy_documents import Document, Statement, document, service_trust_policy, statement, to_json
+from components.tags import Tags, child_opts, tags_problems
+
+# Services with no regional endpoint (or that must stay reachable) for the region-pinning deny.
+GLOBAL_SERVICE_ACTIONS = (
+    "iam:*", "sts:*", "organizations:*", "account:*", "support:*", "health:*", "budgets:*", "ce:*",
+    "cloudfront:*", "route53:*", "waf:*", "trustedadvisor:*", "s3:ListAllMyBuckets", "s3:GetBucketLocation",
+)
+SAGEMAKER_LOG_GROUPS = "log-group:/aws/sagemaker/*"
+
+
+@dataclass(frozen=True)
+class IamArgs:
+    """Roles for one environment's ML platform. ARNs usually come from ``Kms`` and ``Storage``."""
+
+    prefix: str                                   # role and policy names start with it
+    account_id: str
+    region: str
+    tags: Tags
+    data_key_arn: pulumi.Input[str]               # Kms.data_key_arn
+    read_bucket_arns: Sequence[pulumi.Input[str]]   # SageMaker reads these (datasets)
+    write_bucket_arns: Sequence[pulumi.Input[str]]  # SageMaker reads and writes these (models, checkpoints)
+    repository_arns: Sequence[pulumi.Input[str]]    # ECR repositories SageMaker pulls images from
+    bucket_prefix: str = ""                       # limit object access and listing to this key prefix ("" = whole bucket)
+    metric_namespaces: Sequence[str] = ("/aws/sagemaker/*", "mladmin/*")  # PutMetricData only into these
+    vpc_id: pulumi.Input[str] | None = None       # SageMaker in VPC mode: manage ENIs in this VPC only
+    extra_regions: Sequence[str] = ()             # boundary: regions besides ``region`` teams may act in
+    max_session_duration: int = 3600              # seconds, for every role built here
+
+
+class Iam(pulumi.ComponentResource):
+    def __init__(self, name: str, args: IamArgs, opts: pulumi.ResourceOptions | None = None):
+        check.raise_if_problems("Iam", validate(args))
+        super().__init__("mladmin:iam:Iam", name, None, opts)
+        self._args = args
+
+        self.sagemaker_role = aws.iam.Role(
+            f"{name}-sagemaker-execution",
+            name=f"{args.prefix}-sagemaker-execution",
+            description="SageMaker jobs and endpoints: platform buckets, data key, own logs and images only",
+            assume_role_policy=to_json(service_trust_policy("sagemaker.amazonaws.com", args.account_id)),
+            max_session_duration=args.max_session_duration,
+            tags=args.tags.merged({"Name": f"{args.prefix}-sagemaker-execution"}),
+            opts=child_opts(self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-sagemaker-execution-policy",
+            role=self.sagemaker_role.id,
+            policy=to_json(sagemaker_execution_policy(args)),
+            opts=child_opts(self),
+        )
+
+        self.permissions_boundary_name = f"{args.prefix}-team-boundary"
+        self.permissions_boundary_arn_string = f"arn:aws:iam::{args.account_id}:policy/{self.permissions_boundary_name}"
+        self.permissions_boundary = aws.iam.Policy(
+            f"{name}-team-boundary",
+            name=self.permissions_boundary_name,
+            description="Permissions boundary of every team role: ML work on platform resources, nothing more",
+            policy=to_json(
+                team_boundary_policy(args, self.permissions_boundary_arn_string, self.sagemaker_role.arn)
+            ),
+            tags=args.tags.merged({"Name": self.permissions_boundary_name}),
+            opts=child_opts(self),
+        )
+
+        self.sagemaker_role_arn = self.sagemaker_role.arn
+        self.sagemaker_role_name = self.sagemaker_role.name
+        self.permissions_boundary_arn = self.permissions_boundary.arn
+        self.register_outputs(
+            {
+                "sagemaker_role_arn": self.sagemaker_role_arn,
+                "permissions_boundary_arn": self.permissions_boundary_arn,
+            }
+        )
+
+
+def _object_arns(bucket_arns: Sequence[pulumi.Input[str]], prefix: str) -> list[pulumi.Output[str]]:
+    suffix = f"/{prefix.strip('/')}/*" if prefix.strip("/") else "/*"
+    return [pulumi.Output.concat(arn, suffix) for arn in bucket_arns]
+
+
+def _list_bucket(sid: str, bucket_arns: Sequence[pulumi.Input[str]], prefix: str) -> Statement:
+    prefix = prefix.strip("/")
+    conditions = {"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}} if prefix else None
+    return statement(sid, ["s3:ListBucket"], list(bucket_arns), conditions=conditions)
+
+
+def sagemaker_execution_policy(args: IamArgs) -> Document:
+    all_buckets = [*args.read_bucket_arns, *args.write_bucket_arns]
+    logs = f"arn:aws:logs:{args.region}:{args.account_id}:{SAGEMAKER_LOG_GROUPS}"
+    statements: list[Statement] = [
+        _list_bucket("ListPlatformBuckets", all_buckets, args.bucket_prefix),
+        statement("LocatePlatformBuckets", ["s3:GetBucketLocation"], all_buckets),
+        statement("ReadObjects", ["s3:GetObject", "s3:GetObjectVersion"], _object_arns(all_buckets, args.bucket_prefix)),
+    ]
+    if args.write_bucket_arns:
+        statements.append(
+            statement(
+                "WriteModelsAndCheckpoints",
+                ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                _object_arns(args.write_bucket_arns, args.bucket_prefix),
+            )
+        )
+    statements += [
+        statement("UseDataKey", ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], [args.data_key_arn]),
+        statement(
+            "WriteOwnLogs",
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            [logs],
+        ),
+        statement(
+            "PullPlatformImages",
+            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            list(args.repository_arns),
+        ),
+        # ecr:GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
+        statement("EcrAuthTokenHasNoResourceLevelPermissions", ["ecr:GetAuthorizationToken"], "*"),
+        # PutMetricData has no resource-level permissions either; the namespace condition scopes it.
+        statement(
+            "PutMetricsInOwnNamespaces",
+            ["cloudwatch:PutMetricData"],
+            "*",
+            conditions={"StringLike": {"cloudwatch:namespace": list(args.metric_namespaces)}},
+        ),
+    ]
+    if args.vpc_id is not None:
+        statements += vpc_mode_statements(args)
+    return document(*statements)
+
+
+def vpc_mode_statements(args: IamArgs) -> list[Statement]:
+    """What SageMaker needs to attach jobs and endpoints to the platform VPC, and no other."""
+    ec2 = f"arn:aws:ec2:{args.region}:{args.account_id}"
+    return [
+        statement(
+            "ManageEnisInPlatformVpc",
+            [
+                "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
+            ],
+            [f"{ec2}:network-interface/*", f"{ec2}:subnet/*", f"{ec2}:security-group/*"],
+            conditions={"ArnEquals": {"ec2:Vpc": pulumi.Output.concat(f"{ec2}:vpc/", args.vpc_id)}},
+        ),
+        # EC2 Describe* calls have no resource-level permissions.
+        statement(
+            "DescribeNetworkHasNoResourceLevelPermissions",
+            [
+                "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups", "ec2:DescribeDhcpOptions",
+            ],
+            "*",
+        ),
+    ]
+
+
+def team_boundary_policy(args: IamArgs, boundary_arn: str, sagemaker_role_arn: pulumi.Input[str]) -> Document:
+    """The most any team role may do, whatever policies it is later given."""
+    acct, region = args.account_id, args.region
+    all_buckets = [*args.read_bucket_arns, *args.write_bucket_arns]
+    regions = [region, *args.extra_regions]
+    return document(
+        statement("ListPlatformBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], all_buckets),
+        statement(
+            "ReadWritePlatformObjects",
+            ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject",
+             "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            _object_arns(all_buckets, ""),
+        ),
+        statement(
+            "UseDataKey",
+            ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            [args.data_key_arn],
+        ),
+        statement("SageMakerInThisAccountAndRegion", ["sagemaker:*"], [f"arn:aws:sagemaker:{region}:{acct}:*"]),
+        # List and search calls have no resource-level permissions.
+        statement("SageMakerListAndSearch", ["sagemaker:List*", "sagemaker:Search", "sagemaker:GetSearchSuggestions"], "*"),
+        statement(
+            "PassOnlyTheSageMakerRoleToSageMaker",
+            ["iam:PassRole"],
+            [sagemaker_role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        ),
+        statement(
+            "PushAndPullPlatformImages",
+            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
+             "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage",
+             "ecr:DescribeImages", "ecr:ListImages", "ecr:DescribeImageScanFindings"],
+            list(args.repository_arns),
+        ),
+        statement("EcrAuthTokenHasNoResourceLevelPermissions", ["ecr:GetAuthorizationToken"], "*"),
+        statement(
+            "ReadSageMakerLogs",
+            ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams", "logs:StartQuery"],
+            [f"arn:aws:logs:{region}:{acct}:{SAGEMAKER_LOG_GROUPS}"],
+        ),
+        statement("DescribeLogGroupsInRegion", ["logs:DescribeLogGroups"], [f"arn:aws:logs:{region}:{acct}:log-group:*"]),
+        statement(
+            "PutMetricsInOwnNamespaces",
+            ["cloudwatch:PutMetricData"],
+            "*",
+            conditions={"StringLike": {"cloudwatch:namespace": list(args.metric_namespaces)}},
+        ),
+        statement("ReadMetricsHasNoResourceLevelPermissions", ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"], "*"),
+        statement("DescribePlatformClusters", ["eks:DescribeCluster"], [f"arn:aws:eks:{region}:{acct}:cluster/*"]),
+        statement(
+            "DenyIamUsersAndAccessKeys",
+            ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile",
+             "iam:AttachUserPolicy", "iam:PutUserPolicy"],
+            "*",
+            effect="Deny",
+        ),
+        statement(
+            "DenyRemovingTheBoundary",
+            ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"],
+            "*",
+            effect="Deny",
+        ),
+        statement(
+            "DenyRolesWithoutThisBoundary",
+            ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutUserPermissionsBoundary"],
+            "*",
+            effect="Deny",
+            conditions={"StringNotEquals": {"iam:PermissionsBoundary": boundary_arn}},
+        ),
+        statement(
+            "DenyEditingTheBoundary",
+            ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
+            [boundary_arn],
+            effect="Deny",
+        ),
+        statement(
+            "DenyLeavingThePlatformRegions",
+            list(GLOBAL_SERVICE_ACTIONS),
+            "*",
+            effect="Deny",
+            not_actions=True,
+            conditions={"StringNotEquals": {"aws:RequestedRegion": regions}},
+        ),
+    )
+
+
+def trust_problems(trust: Document) -> list[str]:
+    """Why a trust policy is not pinned (empty when every statement is)."""
+    problems = []
+    for i, stmt in enumerate(trust.get("Statement", [])):
+        if stmt.get("Effect") != "Allow":
+            continue
+        principal = stmt.get("Principal")
+        values = [principal] if isinstance(principal, str) else [
+            v for vs in (principal or {}).values() for v in (vs if isinstance(vs, list) else [vs])
+        ]
+        if "*" in values:
+            problems.append(f"Statement[{i}]: principal '*' trusts everyone")
+        if isinstance(principal, dict) and ("Service" in principal or "Federated" in principal) and not stmt.get("Condition"):
+            problems.append(f"Statement[{i}]: a service or federated principal needs conditions (aws:SourceAccount, or OIDC sub/aud)")
+    return problems
+
+
+def team_role(
+    resource_name: str,
+    *,
+    role_name: str,
+    boundary_arn: pulumi.Input[str],
+    assume_role_policy: Document | pulumi.Output[Document],
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+    policy: Document | None = None,
+    managed_policy_arns: Sequence[pulumi.Input[str]] = (),
+    max_session_duration: int = 3600,
+    description: str | None = None,
+) -> aws.iam.Role:
+    """A team's role, always under the platform's permissions boundary.
+
+    ``assume_role_policy`` must be pinned (see ``components.policy_documents``); a plain-dict
+    policy is checked here and refused when it trusts ``*`` or an unconditioned service.
+    """
+    if isinstance(assume_role_policy, dict):
+        problems = trust_problems(assume_role_policy)
+        if problems:
+            check.raise_if_problems(f"team role {role_name!r} trust policy", problems)
+    role = aws.iam.Role(
+        resource_name,
+        name=role_name,
+        description=description or f"Team role {role_name}",
+        assume_role_policy=to_json(assume_role_policy) if isinstance(assume_role_policy, dict)
+        else pulumi.Output.json_dumps(assume_role_policy),
+        permissions_boundary=boundary_arn,
+        max_session_duration=max_session_duration,
+        tags=tags,
+        opts=child_opts(parent),
+    )
+    if policy is not None:
+        aws.iam.RolePolicy(f"{resource_name}-policy", role=role.id, policy=to_json(policy), opts=child_opts(parent))
+    for i, arn in enumerate(managed_policy_arns):
+        aws.iam.RolePolicyAttachment(f"{resource_name}-attach-{i}", role=role.name, policy_arn=arn, opts=child_opts(parent))
+    return role
+
+
+def validate(args: IamArgs) -> list[str]:
+    # IAM role names are at most 64 characters; "-sagemaker-execution" is the longest suffix.
+    problems = check.name_prefix("prefix", args.prefix, max_length=64 - len("-sagemaker-execution"))
+    problems += check.account_id("account_id", args.account_id)
+    problems += check.region("region", args.region)
+    for i, extra in enumerate(args.extra_regions):
+        problems += check.region(f"extra_regions[{i}]", extra)
+    for field_name in ("read_bucket_arns", "write_bucket_arns", "repository_arns"):
+        value = getattr(args, field_name)
+        if isinstance(value, (str, pulumi.Output)):
+            problems.append(f"{field_name}: expected a list of ARNs, got a single value")
+            continue
+        for i, arn in enumerate(value):
+            if isinstance(arn, str) and ("*" in arn or not arn.startswith("arn:")):
+                problems.append(f"{field_name}[{i}]: {arn!r} must be a concrete ARN without wildcards")
+    if not list(args.read_bucket_arns) and not list(args.write_bucket_arns):
+        problems.append("read_bucket_arns/write_bucket_arns: at least one bucket is required")
+    if isinstance(args.data_key_arn, str) and ("*" in args.data_key_arn or not args.data_key_arn.startswith("arn:")):
+        problems.append(f"data_key_arn: {args.data_key_arn!r} must be a concrete KMS key ARN")
+    if "*" == args.bucket_prefix.strip("/") or "*" in args.bucket_prefix:
+        problems.append(f"bucket_prefix: {args.bucket_prefix!r} must be a literal key prefix without wildcards")
+    if not list(args.metric_namespaces):
+        problems.append("metric_namespaces: at least one namespace is required")
+    for i, ns in enumerate(args.metric_namespaces):
+        if not isinstance(ns, str) or ns.strip() in ("", "*"):
+            problems.append(f"metric_namespaces[{i}]: {ns!r} must name a namespace (a trailing * is allowed)")
+    problems += check.int_range("max_session_duration", args.max_session_duration, 3600, 43200)
+    problems += tags_problems(args.tags)
+    return problems
