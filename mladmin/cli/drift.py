@@ -1,0 +1,129 @@
+"""`mladmin drift`: compare logged requests with the training reference; `mladmin drift profile`:
+precompute the reference. Exit 0 no drift · 1 drift · 2 bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import typer
+
+from mladmin.cli.common import EXIT_FINDINGS, EXIT_OK, console, fail
+
+MODEL_DIR_ENV = "MLADMIN_MODEL_DIR"
+
+
+def _model_option(model: Path | None) -> Path | None:
+    if model is not None:
+        return model
+    return Path(os.environ[MODEL_DIR_ENV]) if os.environ.get(MODEL_DIR_ENV) else None
+
+
+def _render(report: dict, output: Path | None) -> None:
+    from rich.table import Table
+
+    window = report["window"]
+    table = Table(title=f"drift · {window['requests']} requests ({window['with_text']} with text) "
+                        f"vs {report['reference']['path']}")
+    for column in ("metric", "value", "threshold", "verdict"):
+        table.add_column(column, justify="right" if column in ("value", "threshold") else "left")
+    for name, metric in report["metrics"].items():
+        value = "—" if metric["value"] is None else f"{metric['value']:.4f}"
+        verdict = {"ok": "[green]ok[/]", "drift": "[bold red]DRIFT[/]"}.get(metric["status"], "not measured")
+        table.add_row(name, value, str(metric["threshold"]), verdict)
+    console.print(table)
+    for metric in report["metrics"].values():
+        if metric["status"] == "not_measured":
+            console.print(f"note: {metric['reason']}", highlight=False)
+    for warning in report["warnings"]:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if report["cloudwatch"]:
+        cw = report["cloudwatch"]
+        console.print(f"published {len(cw['metrics'])} metrics to CloudWatch {cw['namespace']} "
+                      f"({cw['region']})", highlight=False)
+    console.print("[bold red]drift detected[/]" if report["drift"] else "[green]no drift[/]")
+    if output is not None:
+        console.print(f"report: {output}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    drift_app = typer.Typer(help="Input drift: logged requests against the training reference.")
+
+    @drift_app.callback(invoke_without_command=True)
+    def drift(
+        ctx: typer.Context,
+        reference: Path = typer.Option(None, "--reference", help="Training text, JSONL, or a profile JSON from `drift profile`."),
+        window: Path = typer.Option(None, "--window", help="JSONL request log (records with prompt and/or prompt_tokens)."),
+        model: Path = typer.Option(None, "--model", help=f"Model directory for the tokenizer (default: ${MODEL_DIR_ENV})."),
+        threshold: float = typer.Option(0.2, "--threshold", help="PSI above which a distribution has drifted."),
+        unknown_threshold: float = typer.Option(0.05, "--unknown-threshold", help="Unknown-token rate above which the window has drifted."),
+        bins: int = typer.Option(10, "--bins", help="Prompt-length quantile bins (raw reference only)."),
+        top_k: int = typer.Option(50, "--top-k", help="Reference tokens tracked individually (raw reference only)."),
+        output: Path = typer.Option(Path("drift_report.json"), "--output", help="Where to write the JSON report."),
+        publish_cloudwatch: bool = typer.Option(False, "--publish-cloudwatch", help="Send the metrics to CloudWatch."),
+        namespace: str = typer.Option("mladmin/Drift", "--namespace", help="CloudWatch namespace."),
+        metric_name: str = typer.Option("PromptDrift", "--metric-name", help="Headline metric (the largest PSI) the alarm watches."),
+        endpoint_name: str = typer.Option(None, "--endpoint-name", help="EndpointName dimension."),
+        model_name: str = typer.Option(None, "--model-name", help="ModelName dimension (default: the model named in the log)."),
+        region: str = typer.Option(None, "--region", help="AWS region (default: the AWS SDK's)."),
+        endpoint_url: str = typer.Option(None, "--endpoint-url", help="CloudWatch API URL (tests, VPC endpoints)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the JSON report to stdout."),
+    ) -> None:
+        """Compare a window of logged requests with the training reference (PSI, unknown tokens)."""
+        if ctx.invoked_subcommand is not None:
+            return
+        missing = [flag for flag, value in (("--reference", reference), ("--window", window)) if value is None]
+        if missing:
+            fail(f"missing {' and '.join(missing)} (see `mladmin drift --help`)")
+        from workloads.drift import DriftInputError
+        from workloads.drift.compare import Thresholds
+        from workloads.drift.run import DriftSettings, check_drift
+
+        dimensions = {}
+        if endpoint_name is not None:
+            dimensions["EndpointName"] = endpoint_name
+        settings = DriftSettings(
+            reference=reference, window=window, model=_model_option(model),
+            thresholds=Thresholds(psi=threshold, unknown_rate=unknown_threshold), bins=bins, top_k=top_k,
+            output=output, publish=publish_cloudwatch, namespace=namespace, metric_name=metric_name,
+            dimensions=dimensions, region=region, endpoint_url=endpoint_url,
+        )
+        try:
+            if publish_cloudwatch:
+                from workloads.drift import samples
+
+                logged = samples.read_window(window).models
+                name = model_name or (max(logged, key=logged.get) if logged else None)
+                if name:
+                    dimensions["ModelName"] = name
+            report = check_drift(settings)
+        except DriftInputError as exc:
+            fail(str(exc))
+        if as_json:
+            typer.echo(json.dumps(report, indent=2))
+        else:
+            _render(report, output)
+        raise typer.Exit(EXIT_FINDINGS if report["drift"] else EXIT_OK)
+
+    @drift_app.command("profile")
+    def profile(
+        reference: Path = typer.Option(..., "--reference", help="Training text (paragraphs) or JSONL."),
+        output: Path = typer.Option(..., "--output", help="Profile JSON to write."),
+        model: Path = typer.Option(None, "--model", help=f"Model directory for the tokenizer (default: ${MODEL_DIR_ENV})."),
+        bins: int = typer.Option(10, "--bins", help="Prompt-length quantile bins."),
+        top_k: int = typer.Option(50, "--top-k", help="Reference tokens tracked individually."),
+    ) -> None:
+        """Precompute a reference profile (length quantiles, top tokens, vocabulary) as JSON."""
+        from workloads.drift import DriftInputError
+        from workloads.drift.run import make_profile
+
+        try:
+            made = make_profile(reference, _model_option(model), output, bins=bins, top_k=top_k)
+        except DriftInputError as exc:
+            fail(str(exc))
+        console.print(f"profile of {made.source['samples']} samples, {made.total_tokens} tokens, "
+                      f"{len(made.length_edges) + 1} length bins, top {len(made.top_tokens)} tokens "
+                      f"→ {output}", highlight=False)
+
+    app.add_typer(drift_app, name="drift")
