@@ -91,18 +91,17 @@ def oidc_trust_policy(
     def build(args: list[str]) -> Document:
         arn, url = args
         host = url.removeprefix("https://")
+        conditions: dict[str, dict[str, Any]] = {"StringEquals": {f"{host}:aud": audience}}
+        # A wildcard subject (e.g. every service account of one namespace) needs StringLike.
+        operator = "StringLike" if any("*" in s for s in subjects) else "StringEquals"
+        conditions.setdefault(operator, {})[f"{host}:sub"] = list(subjects)
         return document(
             {
                 "Sid": "TrustPinnedWebIdentity",
                 "Effect": "Allow",
                 "Principal": {"Federated": arn},
                 "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {f"{host}:aud": audience},
-                    "StringLike" if any("*" in s for s in subjects) else "StringEquals": {
-                        f"{host}:sub": list(subjects)
-                    },
-                },
+                "Condition": conditions,
             }
         )
 
