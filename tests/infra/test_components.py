@@ -661,6 +661,26 @@ def test_iam_reports_every_bad_argument_at_once():
     assert fields == {"account_id", "read_bucket_arns[0]", "repository_arns", "data_key_arn", "metric_namespaces[0]"}
 
 
+def test_network_refuses_a_vpc_too_small_to_derive_subnets():
+    args = NetworkArgs(cidr_block="10.0.0.0/24", availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
+                       account_id=ACCOUNT, region="us-east-1", logs_key_arn="arn:aws:kms:us-east-1:1:key/x", tags=tags())
+    with pytest.raises(ValueError, match="too small to derive subnets"):
+        Network("n", args)
+
+
+def test_tags_refuse_reserved_and_shadowing_extra_keys():
+    problems = Tags(owner="o", environment="e", team="t", cost_center="c",
+                    extra={"aws:created-by": "x", "owner": "someone-else", "project": "ok"}).problems()
+    assert len(problems) == 2
+    assert any("reserved 'aws:' prefix" in p for p in problems)
+    assert any("'owner' is a required tag" in p for p in problems)
+
+
+def test_required_tags_win_over_resource_specific_ones():
+    merged = tags().merged({"team": "other", "Name": "x"})
+    assert merged["team"] == "platform" and merged["Name"] == "x"
+
+
 def test_args_are_frozen():
     args = KmsArgs(prefix="p", account_id=ACCOUNT, region="us-east-1", tags=tags())
     with pytest.raises(AttributeError):
