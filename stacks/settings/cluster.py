@@ -58,7 +58,7 @@ InstanceType = Annotated[str, AfterValidator(_instance_type)]
 class TaintSettings(SettingsModel):
     """A Kubernetes taint on every node of a group (EKS API spelling of the effect)."""
 
-    key: LabelKey = Field(description="Taint key, e.g. nvidia.com/gpu.")
+    key: LabelKey = Field(examples=["nvidia.com/gpu"], description="Taint key, e.g. nvidia.com/gpu.")
     value: LabelValue = Field("", description="Taint value. Default empty.")
     effect: TaintEffect = Field("NO_SCHEDULE", description="NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE. Default NO_SCHEDULE.")
 
@@ -66,16 +66,16 @@ class TaintSettings(SettingsModel):
 class NodeGroupSettings(SettingsModel):
     """One EKS managed node group."""
 
-    name: Name = Field(description="Node group name, unique in the cluster, e.g. gpu-a10g.")
+    name: Name = Field(examples=["gpu-a10g"], description="Node group name, unique in the cluster, e.g. gpu-a10g.")
     instance_types: list[InstanceType] = Field(
-        min_length=1, description="EC2 instance types, e.g. [g5.xlarge, g5.2xlarge]; one architecture and kind."
+        min_length=1, examples=[["g5.xlarge"]], description="EC2 instance types, e.g. [g5.xlarge, g5.2xlarge]; one architecture and kind."
     )
     capacity_type: CapacityType = Field("ON_DEMAND", description="ON_DEMAND or SPOT. Default ON_DEMAND.")
     min_size: int = Field(0, ge=0, description="Fewest nodes. Default 0.")
     desired_size: int | None = Field(
         None, ge=0, description="Nodes at creation (the autoscaler moves it later). Default: minSize."
     )
-    max_size: int = Field(3, ge=1, description="Most nodes. Default 3.")
+    max_size: int = Field(3, ge=0, description="Most nodes, at least 1. Default 3.")
     disk_size_gb: int = Field(100, ge=20, le=16384, description="Root volume size in GiB (encrypted). Default 100.")
     gpu: bool = Field(
         False,
@@ -116,6 +116,8 @@ class NodeGroupSettings(SettingsModel):
             self.desired_size = self.min_size
         if self.max_size < self.min_size:
             problems.add("maxSize", f"{self.max_size} is less than minSize {self.min_size}")
+        elif self.max_size < 1:
+            problems.add("maxSize", f"{self.max_size} is less than 1 (EKS node groups need maxSize >= 1)")
         elif self.desired_size < self.min_size:
             problems.add("desiredSize", f"{self.desired_size} is less than minSize {self.min_size}")
         elif self.desired_size > self.max_size:
@@ -190,7 +192,7 @@ class SystemNodesSettings(NodeGroupSettings):
         default_factory=lambda: ["m6i.large"], min_length=1, description="CPU instance types. Default [m6i.large]."
     )
     min_size: int = Field(2, ge=0, description="Fewest nodes. Default 2 (prod requires >= 2).")
-    max_size: int = Field(4, ge=1, description="Most nodes. Default 4.")
+    max_size: int = Field(4, ge=0, description="Most nodes, at least 1. Default 4.")
     disk_size_gb: int = Field(50, ge=20, le=16384, description="Root volume size in GiB. Default 50.")
 
 

@@ -38,6 +38,7 @@ def load_settings(config: dict[str, Any], *, source: str, stack: str) -> Setting
     """
     problems: list[str] = []
     data: dict[str, Any] = {}
+    failed: set[str] = set()  # keys already reported: their pydantic errors would repeat them
     if not isinstance(config, dict):
         raise SettingsError([f"{source}: config: {show(config)} is not a mapping (expected key: value pairs)"])
     for raw_key, value in config.items():
@@ -57,30 +58,31 @@ def load_settings(config: dict[str, Any], *, source: str, stack: str) -> Setting
                 continue
             decoded, problem = _decode(name, value)
             if problem:
-                problems.append(f"{source}: {full}: {problem}")
+                problems.append(f"{source}: {full}{problem}")
+                failed.add(name)
                 continue
             data[name] = decoded
         elif namespace == "aws":
             if name == "region":
                 decoded, problem = _decode("region", value)
                 if problem:
-                    problems.append(f"{source}: aws:region: {problem}")
+                    problems.append(f"{source}: aws:region{problem}")
+                    failed.add("region")
                 else:
                     data["region"] = decoded
             # Other aws:* keys configure the provider (profile, assumeRole, ...), not mladmin.
         elif hint(namespace, [PROJECT]):
             problems.append(f"{source}: {full}: unknown namespace '{namespace}' (did you mean '{PROJECT}:{name}'?)")
 
-    if "region" not in data and not any(p.startswith(f"{source}: aws:region:") for p in problems):
-        problems.append(f"{source}: aws:region: missing (expected the AWS region to deploy to, e.g. us-east-1)")
     environment = data.get("environment")
-    if environment is None and "environment" not in data and stack in ENVIRONMENTS:
-        data["environment"] = environment = stack
+    if "environment" not in data and "environment" not in failed and stack in ENVIRONMENTS:
+        data["environment"] = environment = stack  # documented default: the stack's name
     if stack in ENVIRONMENTS and environment in ENVIRONMENTS and environment != stack:
         problems.append(
             f"{source}: {PROJECT}:environment: {show(environment)} does not match stack '{stack}' "
             f"(expected '{stack}': a stack named after an environment gets that environment's rules)"
         )
+        environment = stack
     scope = Scope(
         environment=environment if environment in ENVIRONMENTS else None,
         region=data.get("region") if data.get("region") in REGIONS else None,
@@ -91,7 +93,7 @@ def load_settings(config: dict[str, Any], *, source: str, stack: str) -> Setting
     try:
         settings = Settings.model_validate(data, by_alias=True, by_name=False, context={"scope": scope})
     except ValidationError as error:
-        problems.extend(translate(error, Settings, source))
+        problems.extend(translate(error, Settings, source, skip=failed))
         raise SettingsError(problems) from None
     if problems:
         raise SettingsError(problems)
@@ -103,21 +105,18 @@ def _expected_keys() -> str:
 
 
 def _decode(name: str, value: Any) -> tuple[Any, str | None]:
-    """A config value as the model expects it, or a problem message."""
+    """A config value as the model expects it, or a problem: ``<sub path>: <message>`` or ``: <message>``."""
     secret = _secure_path(value)
     if secret is not None:
-        where = f" at {secret}" if secret else ""
-        return None, (
-            f"encrypted value (secure:){where} cannot be used here (expected plain text: mladmin settings are not "
-            "secrets; keep secrets in AWS Secrets Manager)"
-        )
+        return None, f"{secret}: encrypted value (secure:) cannot be used here (expected plain text: " \
+            "mladmin settings are not secrets; keep secrets in AWS Secrets Manager)"
     if name in _STRUCTURED:
         if isinstance(value, str):
             try:
                 return json.loads(value), None
             except json.JSONDecodeError as error:
                 kind = "a list of teams" if name == "teams" else f"a mapping of {name} settings"
-                return None, f"{show(value)} is not valid JSON ({error.msg}; expected {kind})"
+                return None, f": {show(value)} is not valid JSON ({error.msg}; expected {kind})"
         return value, None
     # Scalars: Pulumi hands every plain value to the program as a string.
     if isinstance(value, bool):
@@ -128,12 +127,12 @@ def _decode(name: str, value: Any) -> tuple[Any, str | None]:
 
 
 def _secure_path(value: Any, path: str = "") -> str | None:
-    """Where a ``{secure: ...}`` value sits inside ``value`` ('' for the value itself), or None."""
+    """Where a ``{secure: ...}`` value sits inside ``value`` (``.a[0]``; '' for the value itself), or None."""
     if isinstance(value, dict):
         if set(value) == {"secure"} and isinstance(value["secure"], str):
             return path
         for key, item in value.items():
-            found = _secure_path(item, f"{path}.{key}" if path else str(key))
+            found = _secure_path(item, f"{path}.{key}")
             if found is not None:
                 return found
     elif isinstance(value, list):
@@ -175,7 +174,9 @@ def load_settings_file(path: Path, stack: str) -> Settings:
             problems + [f"{source}: top level is {_kind(document)} (expected a mapping with a 'config:' key)"]
         )
     for key in document:
-        if key not in STACK_FILE_KEYS:
+        if isinstance(key, str) and ":" in key:
+            problems.append(f"{source}: {key}: config key at the top level (expected it indented under 'config:')")
+        elif key not in STACK_FILE_KEYS:
             suggestion = hint(str(key), STACK_FILE_KEYS) or f" (expected one of: {', '.join(STACK_FILE_KEYS)})"
             problems.append(f"{source}: {key}: unknown top-level key{suggestion}")
     if "config" not in document:

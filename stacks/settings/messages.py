@@ -36,11 +36,16 @@ def key_path(loc: Loc) -> str:
     return text
 
 
-def translate(error: ValidationError, root: type[BaseModel], source: str) -> list[str]:
-    """One ``<source>: <key path>: <message>`` line per problem in ``error``."""
+def translate(
+    error: ValidationError, root: type[BaseModel], source: str, skip: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
+    """One ``<source>: <key path>: <message>`` line per problem in ``error``, except under the
+    top-level keys in ``skip`` (already reported)."""
     lines = []
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
+        if loc and loc[0] in skip:
+            continue
         cause = (item.get("ctx") or {}).get("error")
         if isinstance(cause, RuleViolations):
             lines.extend(f"{source}: {key_path(loc + sub)}: {message}" for sub, message in cause.problems)
@@ -56,8 +61,8 @@ def describe(item: dict[str, Any], root: type[BaseModel]) -> str:
     shown = show(value)
     if kind == "missing":
         field = _field_at(root, loc)
-        expected = f" (expected {_first_sentence(field.description)})" if field and field.description else ""
-        return f"missing{expected}"
+        example = f", e.g. {show(field.examples[0])}" if field and field.examples else ""
+        return f"missing (required{example})"
     if kind == "extra_forbidden":
         parent = _model_at(root, loc[:-1])
         keys = _keys(parent) if parent else []
@@ -110,11 +115,6 @@ def _quoted_number_hint(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return " (expected a whole number)"
     return ""
-
-
-def _first_sentence(text: str) -> str:
-    sentence = text.split(". ")[0].rstrip(".")
-    return sentence[0].lower() + sentence[1:] if sentence else sentence
 
 
 def _keys(model: type[BaseModel]) -> list[str]:

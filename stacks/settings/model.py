@@ -23,10 +23,10 @@ class Settings(SettingsModel):
     """A whole stack's settings. Build it with ``load_settings``/``load_settings_file``; ``Settings(...)``
     and ``Settings.model_validate(...)`` work too and apply the same environment rules."""
 
-    environment: Environment = Field(description="dev, staging or prod; decides the environment rules (mladmin:environment).")
-    owner: TagValue = Field(description="Owning group, the `owner` tag on every resource, e.g. ml-platform.")
-    cost_center: TagValue = Field(description="The `cost-center` tag on every resource, e.g. cc-4410.")
-    region: Region = Field(description="AWS region of the stack (aws:region).")
+    environment: Environment = Field(examples=["prod"], description="dev, staging or prod; decides the environment rules (mladmin:environment).")
+    owner: TagValue = Field(examples=["ml-platform"], description="Owning group, the `owner` tag on every resource, e.g. ml-platform.")
+    cost_center: TagValue = Field(examples=["cc-4410"], description="The `cost-center` tag on every resource, e.g. cc-4410.")
+    region: Region = Field(examples=["us-east-1"], description="AWS region of the stack (aws:region).")
     network: NetworkSettings = Field(default_factory=dict, validate_default=True, description="VPC and subnets.")
     storage: StorageSettings = Field(default_factory=dict, validate_default=True, description="Data buckets.")
     cluster: ClusterSettings = Field(default_factory=dict, validate_default=True, description="EKS cluster.")
@@ -44,8 +44,13 @@ class Settings(SettingsModel):
         return super().model_validate(obj, context=_with_scope(obj, context), **kwargs)
 
     def __init__(self, /, **data: Any) -> None:
+        """``Settings(environment=..., region=..., ...)`` applies the environment's rules too."""
         __tracebackhide__ = True
         self.__pydantic_validator__.validate_python(data, self_instance=self, context=_with_scope(data, None))
+
+    # Not a "custom init" for pydantic: validation (model_validate, nesting) must not route through
+    # __init__, or it would lose the caller's context and by_alias/by_name options.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":

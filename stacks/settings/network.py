@@ -57,11 +57,10 @@ class NetworkSettings(SettingsModel):
         if not 16 <= vpc.prefixlen <= 28:
             problems.add("vpcCidr", f"{show(self.vpc_cidr)} is not a valid VPC size (expected a prefix from /16 to /28)")
 
+        vpc_ok = not problems
         zones_ok = self._check_zones(scope, problems)
-        if problems:  # subnets cannot be checked against a bad VPC or unknown zones
-            problems.raise_if_any()
-        if zones_ok:
-            self._check_subnets(vpc, problems)
+        if vpc_ok:
+            self._check_subnets(vpc, len(self.availability_zones) if zones_ok else None, problems)
         self._check_endpoints(problems)
 
         if scope.is_prod:
@@ -107,9 +106,11 @@ class NetworkSettings(SettingsModel):
             ok = False
         return ok
 
-    def _check_subnets(self, vpc: ipaddress.IPv4Network, problems: Problems) -> None:
-        zones = len(self.availability_zones)
+    def _check_subnets(self, vpc: ipaddress.IPv4Network, zones: int | None, problems: Problems) -> None:
+        """Check (or carve) the subnets; ``zones`` is None when the zones are invalid."""
         if not self.private_subnet_cidrs and not self.public_subnet_cidrs:
+            if zones is None:
+                return
             carved = carve_subnets(vpc, zones)
             if carved is None:
                 problems.add(
@@ -126,10 +127,10 @@ class NetworkSettings(SettingsModel):
         ):
             if not given:
                 problems.add(key, f"missing while {other} is set (expected both, or neither to carve them from vpcCidr)")
-            elif len(given) != zones:
+            elif zones is not None and len(given) != zones:
                 problems.add(
                     key,
-                    f"{show(given)} has {len(given)} subnets for {zones} availability zones "
+                    f"{show(given)} has {len(given)} subnets for {zones} availabilityZones "
                     f"(expected one per zone: {zones})",
                 )
         seen: list[tuple[str, ipaddress.IPv4Network]] = []
@@ -166,10 +167,11 @@ class NetworkSettings(SettingsModel):
 
 def carve_subnets(vpc: ipaddress.IPv4Network, zones: int) -> tuple[list[str], list[str]] | None:
     """Private subnets split the VPC's first half evenly (EKS pods take an IP each); public subnets
-    come from the second half, each an eighth of a private one. None when the VPC is too small."""
+    come from the second half, each an eighth of a private one (at least a /28). None when the VPC
+    is too small."""
     private_prefix = vpc.prefixlen + 1 + math.ceil(math.log2(zones))
-    public_prefix = private_prefix + 3
-    if public_prefix > 28:
+    public_prefix = min(private_prefix + 3, 28)  # AWS subnets are /28 at the smallest
+    if private_prefix > 28:
         return None
     first_half, second_half = vpc.subnets(prefixlen_diff=1)
     private = [str(net) for _, net in zip(range(zones), first_half.subnets(new_prefix=private_prefix))]

@@ -65,9 +65,9 @@ class SageMakerDomainSettings(SettingsModel):
 class EndpointSettings(SettingsModel):
     """One real-time inference endpoint with one production variant."""
 
-    name: Name = Field(description="Endpoint name, unique in the environment.")
-    model: ModelName = Field(description="Model to serve: its name under the artifacts bucket's models/ prefix.")
-    instance_type: SageMakerInstanceType = Field(description="An ml. instance type from allowedInstanceTypes.")
+    name: Name = Field(examples=["chat-prod"], description="Endpoint name, unique in the environment.")
+    model: ModelName = Field(examples=["chat-llm"], description="Model to serve: its name under the artifacts bucket's models/ prefix.")
+    instance_type: SageMakerInstanceType = Field(examples=["ml.g5.xlarge"], description="An ml. instance type from allowedInstanceTypes.")
     initial_instance_count: int = Field(1, ge=1, description="Instances at creation. Default 1 (prod requires >= 2).")
     max_instance_count: int | None = Field(
         None, ge=1, description="Upper bound for autoscaling. Default: initialInstanceCount (no autoscaling)."

@@ -30,7 +30,7 @@ Principal = Annotated[str, AfterValidator(_principal)]
 class TeamMemberSettings(SettingsModel):
     """A person in a team and what they may do in the team's namespace and SageMaker space."""
 
-    name: Principal = Field(description="IAM Identity Center or IAM user name, e.g. alice@example.com.")
+    name: Principal = Field(examples=["alice@example.com"], description="IAM Identity Center or IAM user name, e.g. alice@example.com.")
     role: TeamRole = Field(
         "developer",
         description="admin: manage the team's resources; developer: run jobs and endpoints; viewer: read only. "
@@ -41,8 +41,8 @@ class TeamMemberSettings(SettingsModel):
 class TeamSettings(SettingsModel):
     """One team: a Kubernetes namespace, a SageMaker user profile group, a quota and a budget."""
 
-    name: Name = Field(description="Team name, unique; also its Kubernetes namespace, e.g. research.")
-    owner: Email = Field(description="Who answers for the team's spend, e.g. lead@example.com.")
+    name: Name = Field(examples=["research"], description="Team name, unique; also its Kubernetes namespace, e.g. research.")
+    owner: Email = Field(examples=["lead@example.com"], description="Who answers for the team's spend, e.g. lead@example.com.")
     gpu_quota: int = Field(
         0, ge=0, description="Accelerator devices (GPUs/Neuron) the team's namespace may request at once. Default 0."
     )
