@@ -1,0 +1,165 @@
+"""EKS control plane and node groups."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from policies.gpu import accelerators_of
+from policies.spec import (
+    STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, cis_eks, nist, resource_policy, stack_policy,
+)
+from policies.views import GPU_TAINT_KEY, StackView, as_list, dig, first, truthy
+
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+INSTANCE = "aws:ec2/instance:Instance"
+EBS_DEFAULT_ENCRYPTION = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+
+@resource_policy(
+    id="eks-secrets-encryption", area="eks", title="EKS secrets envelope encryption",
+    description="EKS clusters encrypt Kubernetes secrets with a customer-managed KMS key.",
+    severity=Severity.HIGH, enforcement=STRICT, types=(EKS_CLUSTER,),
+    remediation="Set encryption_config={resources: ['secrets'], provider: {key_arn: <cluster KMS key>}}.",
+    frameworks=[cis_eks("5.3.1"), nist("SC-28"), nist("SC-12")],
+)
+def eks_secrets_encryption(resource: Subject, ctx: Context) -> Iterator[str]:
+    config = first(resource.props.get("encryptionConfig")) or {}
+    if "secrets" not in as_list(config.get("resources")) or not dig(first(config.get("provider")) or {}, "keyArn"):
+        yield "Kubernetes secrets are not envelope-encrypted with a KMS key"
+
+
+class LoggingParams(Params):
+    required_log_types: list[str] = list(CONTROL_PLANE_LOG_TYPES[:3])
+
+
+@resource_policy(
+    id="eks-control-plane-logging", area="eks", title="EKS control-plane logging",
+    description="EKS clusters send the API server, audit and authenticator logs to CloudWatch.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(EKS_CLUSTER,),
+    remediation="Set enabled_cluster_log_types to include api, audit and authenticator (prod: all five).",
+    frameworks=[cis_eks("2.1.1"), nist("AU-2"), nist("AU-12")],
+    params=LoggingParams,
+    param_defaults={"dev": {}, "staging": {}, "prod": {"required_log_types": list(CONTROL_PLANE_LOG_TYPES)}},
+)
+def eks_control_plane_logging(resource: Subject, ctx: Context) -> Iterator[str]:
+    enabled = set(as_list(resource.props.get("enabledClusterLogTypes")))
+    missing = [t for t in ctx.params.required_log_types if t not in enabled]
+    if missing:
+        yield f"control-plane log types not enabled: {', '.join(missing)}"
+
+
+class VersionParams(Params):
+    supported_versions: list[str] = ["1.32", "1.33", "1.34", "1.35"]
+
+
+@resource_policy(
+    id="eks-supported-version", area="eks", title="EKS supported Kubernetes version",
+    description="EKS clusters pin a Kubernetes version that is in standard support.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(EKS_CLUSTER,),
+    remediation="Set version to one of the supported versions (policy parameter supportedVersions) and plan "
+                "upgrades before the end of standard support.",
+    frameworks=[nist("SI-2"), nist("SA-22")],
+    params=VersionParams,
+)
+def eks_supported_version(resource: Subject, ctx: Context) -> Iterator[str]:
+    version = resource.props.get("version")
+    if version is None:
+        yield "Kubernetes version is not pinned (AWS would pick one, and upgrades would be unplanned)"
+    elif str(version) not in ctx.params.supported_versions:
+        yield f"Kubernetes {version} is not supported (supported: {', '.join(ctx.params.supported_versions)})"
+
+
+@resource_policy(
+    id="ec2-imdsv2-required", area="eks", title="IMDSv2 required",
+    description="Launch templates and instances require IMDSv2 tokens, with a hop limit of at most 2.",
+    severity=Severity.HIGH, enforcement=STRICT, types=(LAUNCH_TEMPLATE, INSTANCE),
+    remediation="Set metadata_options={http_tokens: 'required', http_put_response_hop_limit: 2, "
+                "http_endpoint: 'enabled'}.",
+    frameworks=[cis_aws("5.6"), nist("AC-3"), nist("SC-7")],
+)
+def ec2_imdsv2_required(resource: Subject, ctx: Context) -> Iterator[str]:
+    options = first(resource.props.get("metadataOptions")) or {}
+    if options.get("httpEndpoint") == "disabled":
+        return
+    if options.get("httpTokens") != "required":
+        yield f"IMDSv2 not required (httpTokens={options.get('httpTokens', 'optional')})"
+    hops = options.get("httpPutResponseHopLimit")
+    if hops is not None and float(hops) > 2:
+        yield f"metadata hop limit {int(float(hops))} lets containers reach the node's credentials"
+
+
+def _launch_template_of(stack: StackView, group: Any) -> Any | None:
+    spec = first(group.props.get("launchTemplate"))
+    if not isinstance(spec, dict):
+        return None
+    for template in stack.of_type(LAUNCH_TEMPLATE):
+        ids = stack.identifiers(template)
+        if str(spec.get("id")) in ids or str(spec.get("name")) in ids:
+            return template
+    return None
+
+
+def node_group_instance_types(stack: StackView, group: Any) -> list[str]:
+    types = [str(t) for t in as_list(group.props.get("instanceTypes"))]
+    template = _launch_template_of(stack, group)
+    if template is not None and template.props.get("instanceType"):
+        types.append(str(template.props["instanceType"]))
+    return types or ["t3.medium"]  # the EKS default
+
+
+@stack_policy(
+    id="eks-gpu-nodes-tainted", area="eks", title="GPU node pools tainted",
+    description="EKS node groups with GPU instances carry the nvidia.com/gpu NoSchedule taint, so only pods "
+                "that ask for GPUs land on them.",
+    severity=Severity.MEDIUM, enforcement=STANDARD,
+    remediation="Add taints=[{key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE'}] to the node group.",
+    frameworks=[nist("CM-6")],
+)
+def eks_gpu_nodes_tainted(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    for group in stack.of_type(NODE_GROUP):
+        types = node_group_instance_types(stack, group)
+        gpu = any(accelerators_of(t) for t in types) or "GPU" in str(group.props.get("amiType", "")).upper() \
+            or "NVIDIA" in str(group.props.get("amiType", "")).upper()
+        if not gpu:
+            continue
+        taints = [t for t in as_list(group.props.get("taints")) if isinstance(t, dict)]
+        if not any(t.get("key") == GPU_TAINT_KEY and t.get("effect") == "NO_SCHEDULE" for t in taints):
+            yield group.urn, f"GPU node group '{group.name}' ({', '.join(types)}) has no {GPU_TAINT_KEY} NoSchedule taint"
+
+
+@stack_policy(
+    id="eks-node-volumes-encrypted", area="eks", title="EKS node volumes encrypted",
+    description="EKS node groups boot from encrypted volumes: an encrypted launch-template block device, or "
+                "account-wide EBS encryption by default.",
+    severity=Severity.HIGH, enforcement=STRICT,
+    remediation="Give the node group a launch template whose block_device_mappings set ebs.encrypted \"true\" "
+                "with the data KMS key, or enable aws.ebs.EncryptionByDefault.",
+    frameworks=[cis_aws("2.2.1"), nist("SC-28")],
+)
+def eks_node_volumes_encrypted(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    if any(truthy(r.props.get("enabled", True)) for r in stack.of_type(EBS_DEFAULT_ENCRYPTION)):
+        return
+    for group in stack.of_type(NODE_GROUP):
+        template = _launch_template_of(stack, group)
+        mappings = [first(m.get("ebs")) for m in as_list(template.props.get("blockDeviceMappings"))
+                    if isinstance(m, dict)] if template is not None else []
+        if not mappings or not all(isinstance(e, dict) and truthy(e.get("encrypted")) for e in mappings):
+            how = "its launch template" if template is not None else "no launch template"
+            yield group.urn, f"node group '{group.name}' volumes are not encrypted ({how}, no EBS encryption by default)"
+
+
+@resource_policy(
+    id="eks-node-no-remote-access", area="eks", title="No SSH to EKS nodes",
+    description="EKS node groups do not open SSH remote access.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(NODE_GROUP,),
+    remediation="Remove remote_access; use SSM Session Manager for node access.",
+    frameworks=[cis_eks("5.4.3"), nist("AC-17")],
+)
+def eks_node_no_remote_access(resource: Subject, ctx: Context) -> Iterator[str]:
+    access = first(resource.props.get("remoteAccess"))
+    if isinstance(access, dict) and (access.get("ec2SshKey") or access.get("sourceSecurityGroupIds")):
+        yield "SSH remote access is configured"

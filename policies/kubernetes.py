@@ -1,0 +1,206 @@
+"""Kubernetes workloads (pulumi-kubernetes resources): pod security, resources, images, exposure."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from policies.spec import PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, cis_eks, nist, pss, resource_policy
+from policies.views import GPU_TAINT_KEY, as_list, dig, truthy
+
+POD = "kubernetes:core/v1:Pod"
+POD_TEMPLATE = "kubernetes:core/v1:PodTemplate"
+REPLICATION_CONTROLLER = "kubernetes:core/v1:ReplicationController"
+TEMPLATED = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet",
+             "kubernetes:apps/v1:ReplicaSet", "kubernetes:batch/v1:Job", REPLICATION_CONTROLLER)
+CRON_JOB = "kubernetes:batch/v1:CronJob"
+WORKLOADS = (POD, POD_TEMPLATE, CRON_JOB) + TEMPLATED
+SERVICE = "kubernetes:core/v1:Service"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+
+INTERNAL_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
+INTERNAL_LEGACY = "service.beta.kubernetes.io/aws-load-balancer-internal"
+ALB_SCHEME = "alb.ingress.kubernetes.io/scheme"
+
+
+def pod_spec(resource: Subject) -> dict:
+    props = resource.props
+    if resource.type == POD:
+        spec = props.get("spec")
+    elif resource.type == POD_TEMPLATE:
+        spec = dig(props, "template", "spec")
+    elif resource.type == CRON_JOB:
+        spec = dig(props, "spec", "jobTemplate", "spec", "template", "spec")
+    else:
+        spec = dig(props, "spec", "template", "spec")
+    return spec if isinstance(spec, dict) else {}
+
+
+def containers(spec: dict) -> list[dict]:
+    found = []
+    for key in ("initContainers", "containers", "ephemeralContainers"):
+        found.extend(c for c in as_list(spec.get(key)) if isinstance(c, dict))
+    return found
+
+
+def _label(container: dict) -> str:
+    return f"container '{container.get('name', '?')}'"
+
+
+def _workload_policy(**meta: Any):
+    return resource_policy(types=WORKLOADS, **meta)
+
+
+@_workload_policy(
+    id="k8s-no-privileged", area="kubernetes", title="No privileged containers",
+    description="Containers do not run privileged.",
+    severity=Severity.CRITICAL, enforcement=STRICT,
+    remediation="Remove securityContext.privileged; grant specific capabilities if truly needed.",
+    frameworks=[cis_eks("4.2.1"), pss("baseline:privileged-containers")],
+)
+def k8s_no_privileged(resource: Subject, ctx: Context) -> Iterator[str]:
+    for container in containers(pod_spec(resource)):
+        if truthy(dig(container, "securityContext", "privileged")):
+            yield f"{_label(container)} is privileged"
+
+
+@_workload_policy(
+    id="k8s-no-host-namespaces", area="kubernetes", title="No host network, PID or IPC",
+    description="Pods do not share the node's network, PID or IPC namespace.",
+    severity=Severity.HIGH, enforcement=STRICT,
+    remediation="Remove hostNetwork, hostPID and hostIPC from the pod spec.",
+    frameworks=[cis_eks("4.2.2"), cis_eks("4.2.3"), cis_eks("4.2.4"), pss("baseline:host-namespaces")],
+)
+def k8s_no_host_namespaces(resource: Subject, ctx: Context) -> Iterator[str]:
+    spec = pod_spec(resource)
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        if truthy(spec.get(key)):
+            yield f"pod sets {key}"
+
+
+@_workload_policy(
+    id="k8s-no-host-path", area="kubernetes", title="No hostPath volumes",
+    description="Pods mount no hostPath volumes.",
+    severity=Severity.HIGH, enforcement=STRICT,
+    remediation="Use emptyDir, a PersistentVolumeClaim or a CSI volume instead of hostPath.",
+    frameworks=[pss("baseline:hostpath-volumes"), nist("AC-6")],
+)
+def k8s_no_host_path(resource: Subject, ctx: Context) -> Iterator[str]:
+    for volume in as_list(pod_spec(resource).get("volumes")):
+        if isinstance(volume, dict) and volume.get("hostPath"):
+            yield f"volume '{volume.get('name', '?')}' mounts host path {dig(volume, 'hostPath', 'path', default='?')}"
+
+
+@_workload_policy(
+    id="k8s-no-privilege-escalation", area="kubernetes", title="No privilege escalation",
+    description="Containers set allowPrivilegeEscalation: false (Kubernetes allows it by default).",
+    severity=Severity.HIGH, enforcement=STANDARD,
+    remediation="Set securityContext.allowPrivilegeEscalation=false on every container.",
+    frameworks=[cis_eks("4.2.5"), pss("restricted:privilege-escalation")],
+)
+def k8s_no_privilege_escalation(resource: Subject, ctx: Context) -> Iterator[str]:
+    for container in containers(pod_spec(resource)):
+        value = dig(container, "securityContext", "allowPrivilegeEscalation")
+        if value is None or truthy(value):
+            yield f"{_label(container)} may escalate privileges"
+
+
+@_workload_policy(
+    id="k8s-run-as-non-root", area="kubernetes", title="Run as non-root",
+    description="Containers run as a non-root user (runAsNonRoot, or a non-zero runAsUser).",
+    severity=Severity.HIGH, enforcement=STANDARD,
+    remediation="Set securityContext.runAsNonRoot=true and runAsUser to the image's non-root UID.",
+    frameworks=[cis_eks("4.2.6"), pss("restricted:running-as-non-root")],
+)
+def k8s_run_as_non_root(resource: Subject, ctx: Context) -> Iterator[str]:
+    spec = pod_spec(resource)
+    pod_context = spec.get("securityContext") or {}
+    for container in containers(spec):
+        context = {**pod_context, **(container.get("securityContext") or {})}
+        user = context.get("runAsUser")
+        if user is not None and float(user) == 0:
+            yield f"{_label(container)} runs as UID 0"
+        elif not truthy(context.get("runAsNonRoot")) and user is None:
+            yield f"{_label(container)} may run as root (set runAsNonRoot)"
+
+
+@_workload_policy(
+    id="k8s-resource-limits", area="kubernetes", title="CPU and memory limits",
+    description="Containers set CPU and memory limits.",
+    severity=Severity.MEDIUM, enforcement=STANDARD,
+    remediation="Set resources.limits.cpu and resources.limits.memory (and matching requests).",
+    frameworks=[nist("SC-6")],
+)
+def k8s_resource_limits(resource: Subject, ctx: Context) -> Iterator[str]:
+    for container in containers(pod_spec(resource)):
+        limits = dig(container, "resources", "limits") or {}
+        missing = [k for k in ("cpu", "memory") if not limits.get(k)]
+        if missing:
+            yield f"{_label(container)} has no {' or '.join(missing)} limit"
+
+
+@_workload_policy(
+    id="k8s-gpu-limits", area="kubernetes", title="GPU limits where GPUs are requested",
+    description="Containers that request nvidia.com/gpu set the same number as a limit, and pods that tolerate "
+                "the GPU taint ask for GPUs.",
+    severity=Severity.MEDIUM, enforcement=STANDARD,
+    remediation="Set resources.limits['nvidia.com/gpu'] (GPUs are allocated by limit), equal to any request.",
+    frameworks=[nist("SC-6")],
+)
+def k8s_gpu_limits(resource: Subject, ctx: Context) -> Iterator[str]:
+    spec = pod_spec(resource)
+    wants_gpu = False
+    for container in containers(spec):
+        requested = dig(container, "resources", "requests", GPU_TAINT_KEY)
+        limited = dig(container, "resources", "limits", GPU_TAINT_KEY)
+        wants_gpu = wants_gpu or bool(requested) or bool(limited)
+        if requested and str(requested) != str(limited):
+            yield f"{_label(container)} requests {requested} GPU(s) with limit {limited}"
+    tolerates = any(isinstance(t, dict) and t.get("key") == GPU_TAINT_KEY for t in as_list(spec.get("tolerations")))
+    if tolerates and not wants_gpu:
+        yield "pod tolerates the GPU taint but sets no GPU limit"
+
+
+def image_problem(image: str) -> str | None:
+    if "@sha256:" in image:
+        return None
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return "has no tag"
+    if last.rsplit(":", 1)[1] == "latest":
+        return "uses :latest"
+    return None
+
+
+@_workload_policy(
+    id="k8s-image-pinned", area="kubernetes", title="Images pinned",
+    description="Container images name a tag other than latest, or a digest.",
+    severity=Severity.MEDIUM, enforcement=STANDARD,
+    remediation="Reference an immutable tag (e.g. the git SHA) or a @sha256 digest.",
+    frameworks=[nist("CM-2"), nist("SI-7")],
+)
+def k8s_image_pinned(resource: Subject, ctx: Context) -> Iterator[str]:
+    for container in containers(pod_spec(resource)):
+        problem = image_problem(str(container.get("image") or ""))
+        if problem:
+            yield f"{_label(container)} image '{container.get('image')}' {problem}"
+
+
+@resource_policy(
+    id="k8s-no-public-load-balancer-prod", area="kubernetes", title="No internet-facing load balancers in prod",
+    description="In prod, LoadBalancer services and ALB ingresses are internal.",
+    severity=Severity.HIGH, enforcement=PROD_ONLY, types=(SERVICE, INGRESS),
+    remediation="Annotate the service with service.beta.kubernetes.io/aws-load-balancer-scheme: internal (ALB "
+                "ingress: alb.ingress.kubernetes.io/scheme: internal); publish through the API gateway/WAF.",
+    frameworks=[cis_eks("5.4.5"), nist("SC-7")],
+)
+def k8s_no_public_load_balancer_prod(resource: Subject, ctx: Context) -> Iterator[str]:
+    annotations = dig(resource.props, "metadata", "annotations") or {}
+    if resource.type == INGRESS:
+        if annotations.get(ALB_SCHEME) == "internet-facing":
+            yield "ingress is internet-facing"
+        return
+    if dig(resource.props, "spec", "type") != "LoadBalancer":
+        return
+    internal = annotations.get(INTERNAL_SCHEME) == "internal" or truthy(annotations.get(INTERNAL_LEGACY))
+    if not internal:
+        yield "LoadBalancer service is internet-facing (no internal scheme annotation)"

@@ -1,0 +1,146 @@
+"""Observability and governance: log groups, alarms, SNS, CloudTrail, required tags."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from policies.spec import ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
+from policies.taggable import taggable_types
+from policies.views import truthy
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+SNS_TOPIC = "aws:sns/topic:Topic"
+TRAIL = "aws:cloudtrail/trail:Trail"
+
+
+class RetentionParams(Params):
+    min_retention_days: int
+
+
+@resource_policy(
+    id="log-group-retention", area="observability", title="Log group retention",
+    description="CloudWatch log groups set a retention period, at least the environment's minimum.",
+    severity=Severity.LOW, enforcement=STANDARD, types=(LOG_GROUP,),
+    remediation="Set retention_in_days (dev ≥ 1, staging ≥ 14, prod ≥ 90 by default; parameter minRetentionDays).",
+    frameworks=[nist("AU-11")],
+    params=RetentionParams,
+    param_defaults={"dev": {"min_retention_days": 1}, "staging": {"min_retention_days": 14},
+                    "prod": {"min_retention_days": 90}},
+)
+def log_group_retention(resource: Subject, ctx: Context) -> Iterator[str]:
+    days = resource.props.get("retentionInDays")
+    if not days:
+        yield "no retention: logs are kept (and billed) forever"
+    elif float(days) < ctx.params.min_retention_days:
+        yield f"retention {int(float(days))} days is under the {ctx.environment} minimum of {ctx.params.min_retention_days}"
+
+
+@resource_policy(
+    id="log-group-kms", area="observability", title="Log groups encrypted with KMS",
+    description="CloudWatch log groups are encrypted with a customer-managed KMS key.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(LOG_GROUP,),
+    remediation="Set kms_key_id to the logs KMS key (its policy must allow logs.<region>.amazonaws.com).",
+    frameworks=[nist("AU-9"), nist("SC-28")],
+)
+def log_group_kms(resource: Subject, ctx: Context) -> Iterator[str]:
+    if not resource.props.get("kmsKeyId"):
+        yield "log group has no KMS key"
+
+
+@resource_policy(
+    id="alarm-has-actions", area="observability", title="Alarms notify someone",
+    description="CloudWatch metric alarms have actions enabled and at least one alarm action.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(METRIC_ALARM,),
+    remediation="Set alarm_actions to the on-call SNS topic and leave actions_enabled on.",
+    frameworks=[nist("SI-4"), nist("IR-6")],
+)
+def alarm_has_actions(resource: Subject, ctx: Context) -> Iterator[str]:
+    if resource.props.get("actionsEnabled") is not None and not truthy(resource.props.get("actionsEnabled")):
+        yield "alarm actions are disabled"
+    if not resource.props.get("alarmActions"):
+        yield "alarm has no alarm actions"
+
+
+@resource_policy(
+    id="sns-topic-encrypted", area="observability", title="SNS topics encrypted",
+    description="SNS topics are encrypted with a KMS key.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(SNS_TOPIC,),
+    remediation="Set kms_master_key_id to a customer-managed key (CloudWatch must be allowed to use it).",
+    frameworks=[nist("SC-28")],
+)
+def sns_topic_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
+    if not resource.props.get("kmsMasterKeyId"):
+        yield "topic is not encrypted"
+
+
+@resource_policy(
+    id="cloudtrail-log-validation", area="observability", title="CloudTrail log-file validation",
+    description="CloudTrail trails validate log files, so tampering is detectable.",
+    severity=Severity.HIGH, enforcement=STRICT, types=(TRAIL,),
+    remediation="Set enable_log_file_validation=True.",
+    frameworks=[cis_aws("3.2"), nist("AU-9")],
+)
+def cloudtrail_log_validation(resource: Subject, ctx: Context) -> Iterator[str]:
+    if not truthy(resource.props.get("enableLogFileValidation")):
+        yield "log-file validation is off"
+
+
+@resource_policy(
+    id="cloudtrail-kms", area="observability", title="CloudTrail encrypted with KMS",
+    description="CloudTrail trails encrypt their log files with a customer-managed KMS key.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(TRAIL,),
+    remediation="Set kms_key_id to the logs KMS key.",
+    frameworks=[cis_aws("3.5"), nist("AU-9")],
+)
+def cloudtrail_kms(resource: Subject, ctx: Context) -> Iterator[str]:
+    if not resource.props.get("kmsKeyId"):
+        yield "trail logs are not KMS-encrypted"
+
+
+class TagParams(Params):
+    required_tags: list[str] = ["owner", "environment", "team", "cost-center"]
+
+
+def effective_tags(resource: Subject) -> dict:
+    """The provider's default tags overlaid with the resource's own."""
+    tags: dict = {}
+    defaults = resource.provider_props.get("defaultTags") if resource.provider_props else None
+    if isinstance(defaults, dict) and isinstance(defaults.get("tags"), dict):
+        tags.update(defaults["tags"])
+    if isinstance(resource.props.get("tags"), dict):
+        tags.update(resource.props["tags"])
+    return tags
+
+
+@resource_policy(
+    id="required-tags", area="governance", title="Required tags",
+    description="Every taggable AWS resource carries the owner, environment, team and cost-center tags "
+                "(its own or the provider's default tags).",
+    severity=Severity.MEDIUM, enforcement=STANDARD,
+    remediation="Pass the shared tags (components.tags) to the resource, or set them as the provider's default_tags.",
+    frameworks=[nist("CM-8"), nist("PM-5")],
+    params=TagParams,
+)
+def required_tags(resource: Subject, ctx: Context) -> Iterator[str]:
+    if resource.type not in taggable_types():
+        return
+    tags = effective_tags(resource)
+    missing = [t for t in ctx.params.required_tags if not str(tags.get(t) or "").strip()]
+    if missing:
+        yield f"missing tags: {', '.join(missing)}"
+
+
+@resource_policy(
+    id="environment-tag-matches", area="governance", title="Environment tag matches the stack",
+    description="The environment tag of every tagged AWS resource names the stack's environment.",
+    severity=Severity.LOW, enforcement=ADVISORY,
+    remediation="Build tags from the stack's settings (components.tags.Tags), not by hand.",
+    frameworks=[nist("CM-8")],
+)
+def environment_tag_matches(resource: Subject, ctx: Context) -> Iterator[str]:
+    if resource.type not in taggable_types():
+        return
+    value = effective_tags(resource).get("environment")
+    if value and value != ctx.environment:
+        yield f"environment tag is '{value}' in the {ctx.environment} stack"

@@ -1,0 +1,84 @@
+"""The outcome of evaluating the pack over one plan."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from policies.spec import Level
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    severity: str
+    enforcement: str
+    resource_type: str
+    resource_name: str
+    urn: str
+    message: str
+    title: str = ""
+    remediation: str = ""
+
+    @property
+    def mandatory(self) -> bool:
+        return self.enforcement == Level.MANDATORY.value
+
+
+@dataclass(frozen=True)
+class Exempted:
+    policy: str
+    resource_name: str
+    urn: str
+    message: str
+    reason: str
+    expires: str
+
+
+@dataclass
+class Report:
+    stack: str
+    project: str
+    environment: str
+    policy_pack: str
+    resources_evaluated: int
+    policies_evaluated: int
+    violations: list[Violation] = field(default_factory=list)
+    exempted: list[Exempted] = field(default_factory=list)
+    source: str | None = None  # the stack config file or program the plan came from
+    levels: dict[str, str] = field(default_factory=dict)  # policy id -> enforcement level used
+
+    @property
+    def mandatory_count(self) -> int:
+        return sum(1 for v in self.violations if v.mandatory)
+
+    @property
+    def advisory_count(self) -> int:
+        return sum(1 for v in self.violations if not v.mandatory)
+
+    @property
+    def passed(self) -> bool:
+        return self.mandatory_count == 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    def verdict(self) -> str:
+        state = "passed" if self.passed else "FAILED"
+        return (f"policy {state}: {self.mandatory_count} mandatory, {self.advisory_count} advisory violation(s) "
+                f"({self.policies_evaluated} policies x {self.resources_evaluated} resources, {self.environment})")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "policy_pack": self.policy_pack,
+            "environment": self.environment,
+            "resources_evaluated": self.resources_evaluated,
+            "policies_evaluated": self.policies_evaluated,
+            "passed": self.passed,
+            "mandatory_count": self.mandatory_count,
+            "advisory_count": self.advisory_count,
+            "violations": [asdict(v) for v in self.violations],
+            "exempted": [asdict(e) for e in self.exempted],
+        }

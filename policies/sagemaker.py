@@ -1,0 +1,128 @@
+"""SageMaker: encryption, data capture, notebooks, network isolation, inter-container encryption."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from policies.spec import PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, nist, resource_policy
+from policies.views import as_list, first, truthy
+
+ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"
+MODEL = "aws:sagemaker/model:Model"
+TRAINING_JOB = "aws:sagemaker/trainingJob:TrainingJob"
+HPO_JOB = "aws:sagemaker/hyperParameterTuningJob:HyperParameterTuningJob"
+DATA_QUALITY_JOB = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
+
+# Families with local NVMe instance storage: SageMaker rejects a volume KMS key for them and relies on
+# the instance store's hardware encryption (AWS SageMaker docs, "Protect data at rest").
+INSTANCE_STORE_FAMILIES = {"g4dn", "g5", "g6", "g6e", "gr6", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en",
+                           "trn1", "trn1n", "m5d", "c5d", "r5d", "m6id", "c6id", "r6id"}
+
+
+def _has_instance_store(instance_type: str) -> bool:
+    ec2_type = instance_type[3:] if instance_type.startswith("ml.") else instance_type
+    return ec2_type.split(".", 1)[0] in INSTANCE_STORE_FAMILIES
+
+
+@resource_policy(
+    id="sagemaker-endpoint-kms", area="sagemaker", title="SageMaker endpoint storage encrypted with KMS",
+    description="Endpoint configurations set a KMS key for the ML storage volume, except when every variant "
+                "runs on instances with (hardware-encrypted) local NVMe storage, where SageMaker rejects the key.",
+    severity=Severity.HIGH, enforcement=STRICT, types=(ENDPOINT_CONFIG,),
+    remediation="Set kms_key_arn to the data KMS key.",
+    frameworks=[nist("SC-28"), nist("SC-12")],
+)
+def sagemaker_endpoint_kms(resource: Subject, ctx: Context) -> Iterator[str]:
+    if resource.props.get("kmsKeyArn"):
+        return
+    variants = [v for v in as_list(resource.props.get("productionVariants")) if isinstance(v, dict)]
+    volume_backed = [str(v.get("instanceType")) for v in variants
+                     if v.get("instanceType") and not _has_instance_store(str(v["instanceType"]))]
+    if volume_backed:
+        yield f"no KMS key for the storage volumes of {', '.join(volume_backed)}"
+
+
+@resource_policy(
+    id="sagemaker-data-capture-prod", area="sagemaker", title="SageMaker data capture in prod",
+    description="In prod, endpoint configurations capture requests and responses to S3 for drift monitoring "
+                "and audit.",
+    severity=Severity.MEDIUM, enforcement=PROD_ONLY, types=(ENDPOINT_CONFIG,),
+    remediation="Set data_capture_config with enable_capture=True, initial_sampling_percentage > 0, "
+                "capture_options for Input and Output, a destination_s3_uri and kms_key_id.",
+    frameworks=[nist("AU-2"), nist("SI-4")],
+)
+def sagemaker_data_capture_prod(resource: Subject, ctx: Context) -> Iterator[str]:
+    capture = first(resource.props.get("dataCaptureConfig")) or {}
+    if not capture or not truthy(capture.get("enableCapture", False)):
+        yield "data capture is off"
+    elif not float(capture.get("initialSamplingPercentage") or 0) > 0 or not capture.get("destinationS3Uri"):
+        yield "data capture samples nothing or has no S3 destination"
+
+
+@resource_policy(
+    id="sagemaker-notebook-no-direct-internet", area="sagemaker", title="Notebooks without direct internet",
+    description="SageMaker notebook instances run in a VPC subnet with direct internet access disabled "
+                "(the AWS default is Enabled).",
+    severity=Severity.HIGH, enforcement=STRICT, types=(NOTEBOOK,),
+    remediation="Set direct_internet_access='Disabled', subnet_id to a private subnet and security_groups.",
+    frameworks=[nist("SC-7")],
+)
+def sagemaker_notebook_no_direct_internet(resource: Subject, ctx: Context) -> Iterator[str]:
+    if (resource.props.get("directInternetAccess") or "Enabled") != "Disabled":
+        yield "direct internet access is enabled"
+    if not resource.props.get("subnetId"):
+        yield "notebook is not placed in a VPC subnet"
+
+
+@resource_policy(
+    id="sagemaker-notebook-no-root", area="sagemaker", title="Notebooks without root",
+    description="SageMaker notebook instances disable root access (the AWS default is Enabled).",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(NOTEBOOK,),
+    remediation="Set root_access='Disabled'.",
+    frameworks=[nist("AC-6")],
+)
+def sagemaker_notebook_no_root(resource: Subject, ctx: Context) -> Iterator[str]:
+    if (resource.props.get("rootAccess") or "Enabled") != "Disabled":
+        yield "root access is enabled"
+
+
+@resource_policy(
+    id="sagemaker-notebook-kms", area="sagemaker", title="Notebook volumes encrypted with KMS",
+    description="SageMaker notebook instances encrypt their storage volume with a customer-managed KMS key.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(NOTEBOOK,),
+    remediation="Set kms_key_id to the data KMS key.",
+    frameworks=[nist("SC-28")],
+)
+def sagemaker_notebook_kms(resource: Subject, ctx: Context) -> Iterator[str]:
+    if not resource.props.get("kmsKeyId"):
+        yield "notebook volume has no customer-managed KMS key"
+
+
+@resource_policy(
+    id="sagemaker-network-isolation", area="sagemaker", title="SageMaker network isolation",
+    description="SageMaker models and training jobs run with network isolation: containers make no outbound calls.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(MODEL, TRAINING_JOB),
+    remediation="Set enable_network_isolation=True; ship weights in the model artifact instead of downloading them.",
+    frameworks=[nist("SC-7"), nist("SC-39")],
+)
+def sagemaker_network_isolation(resource: Subject, ctx: Context) -> Iterator[str]:
+    if not truthy(resource.props.get("enableNetworkIsolation")):
+        yield "network isolation is off"
+
+
+@resource_policy(
+    id="sagemaker-inter-container-encryption", area="sagemaker", title="Inter-container traffic encrypted",
+    description="Distributed SageMaker training and monitoring jobs encrypt traffic between their containers.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(TRAINING_JOB, DATA_QUALITY_JOB),
+    remediation="Set enable_inter_container_traffic_encryption=True (network_config for monitoring jobs).",
+    frameworks=[nist("SC-8")],
+)
+def sagemaker_inter_container_encryption(resource: Subject, ctx: Context) -> Iterator[str]:
+    value = resource.props.get("enableInterContainerTrafficEncryption")
+    if resource.type == DATA_QUALITY_JOB:
+        value = (first(resource.props.get("networkConfig")) or {}).get("enableInterContainerTrafficEncryption")
+    if not truthy(value):
+        yield "inter-container traffic is not encrypted"
+
+

@@ -1,0 +1,230 @@
+"""S3 policies. pulumi-aws 7 models most bucket settings as their own resources, so most of
+these are stack policies that join a bucket to the resources whose `bucket` input refers to it."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from policies.spec import (
+    PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, cis_aws, nist, resource_policy, stack_policy,
+)
+from policies.views import StackView, as_list, condition_keys, dig, first, is_allow, principals, statements, truthy
+
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+PUBLIC_ACCESS_BLOCKS = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
+ACCOUNT_PUBLIC_ACCESS_BLOCKS = ("aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",)
+ENCRYPTION_CONFIGS = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+)
+VERSIONING_CONFIGS = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+BUCKET_POLICIES = ("aws:s3/bucketPolicy:BucketPolicy",)
+LOGGING_CONFIGS = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+REPLICATION_CONFIGS = ("aws:s3/bucketReplicationConfig:BucketReplicationConfig",)
+OWNERSHIP_CONTROLS = ("aws:s3/bucketOwnershipControls:BucketOwnershipControls",)
+BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
+
+PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+PUBLIC_CANNED_ACLS = {"public-read", "public-read-write", "authenticated-read"}
+PUBLIC_GRANTEE_URIS = ("http://acs.amazonaws.com/groups/global/AllUsers",
+                       "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+KMS_ALGORITHMS = {"aws:kms", "aws:kms:dsse"}
+
+
+def _children(stack: StackView, child_types: tuple[str, ...]) -> tuple[list[Any], dict[str, list[Any]]]:
+    buckets = stack.of_type(*BUCKETS)
+    return buckets, stack.children_by_target(child_types, "bucket", buckets)
+
+
+def _log_targets(stack: StackView, buckets: list[Any]) -> set[str]:
+    """Buckets that receive access logs: they are not expected to log or replicate themselves."""
+    targets: set[str] = set()
+    for logging in stack.of_type(*LOGGING_CONFIGS):
+        for bucket in stack.referenced(logging, "targetBucket", buckets):
+            targets.add(bucket.urn)
+    for bucket in buckets:
+        for inline in as_list(bucket.props.get("loggings")) + as_list(bucket.props.get("logging")):
+            if isinstance(inline, dict):
+                for target in buckets:
+                    if str(inline.get("targetBucket")) in stack.identifiers(target):
+                        targets.add(target.urn)
+    return targets
+
+
+@stack_policy(
+    id="s3-public-access-block", area="storage", title="S3 public access block",
+    description="Every S3 bucket has a public access block with all four settings on.",
+    severity=Severity.CRITICAL, enforcement=STRICT,
+    remediation="Add an aws.s3.BucketPublicAccessBlock for the bucket with block_public_acls, "
+                "block_public_policy, ignore_public_acls and restrict_public_buckets set to True.",
+    frameworks=[cis_aws("2.1.4"), nist("AC-3"), nist("SC-7")],
+)
+def s3_public_access_block(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    for account_block in stack.of_type(*ACCOUNT_PUBLIC_ACCESS_BLOCKS):
+        if all(truthy(account_block.props.get(flag)) for flag in PAB_FLAGS):
+            return
+    buckets, blocks = _children(stack, PUBLIC_ACCESS_BLOCKS)
+    for bucket in buckets:
+        attached = blocks.get(bucket.urn, [])
+        if not attached:
+            yield bucket.urn, f"bucket '{bucket.name}' has no public access block"
+            continue
+        for block in attached:
+            off = [flag for flag in PAB_FLAGS if not truthy(block.props.get(flag))]
+            if off:
+                yield bucket.urn, f"bucket '{bucket.name}': public access block '{block.name}' leaves {', '.join(off)} off"
+
+
+@resource_policy(
+    id="s3-no-public-acl", area="storage", title="No public S3 ACLs",
+    description="S3 buckets and bucket ACLs grant nothing to AllUsers or AuthenticatedUsers.",
+    severity=Severity.CRITICAL, enforcement=STRICT, types=BUCKETS + BUCKET_ACLS,
+    remediation="Remove the public canned ACL (public-read, public-read-write, authenticated-read) and "
+                "public grants; set object ownership to BucketOwnerEnforced so ACLs are ignored.",
+    frameworks=[cis_aws("2.1.4"), nist("AC-3")],
+)
+def s3_no_public_acl(resource: Subject, ctx: Context) -> Iterator[str]:
+    acl = resource.props.get("acl")
+    if isinstance(acl, str) and acl in PUBLIC_CANNED_ACLS:
+        yield f"canned ACL '{acl}' makes the bucket public"
+    for grant in as_list(dig(resource.props, "accessControlPolicy", "grants")) + as_list(resource.props.get("grants")):
+        grantee = grant.get("grantee") if isinstance(grant, dict) else None
+        uri = (grantee or {}).get("uri") or (grant.get("uri") if isinstance(grant, dict) else None)
+        if uri in PUBLIC_GRANTEE_URIS:
+            yield f"ACL grant to {uri.rsplit('/', 1)[-1]}"
+
+
+@resource_policy(
+    id="s3-bucket-policy-not-public", area="storage", title="No public S3 bucket policy",
+    description="Bucket policies do not allow the '*' principal without a restricting condition.",
+    severity=Severity.CRITICAL, enforcement=STRICT, types=BUCKET_POLICIES + BUCKETS,
+    remediation="Name the principals (account roles or service principals) in the Allow statement, or add a "
+                "condition such as aws:SourceAccount / aws:PrincipalOrgID.",
+    frameworks=[cis_aws("2.1.4"), nist("AC-3")],
+)
+def s3_bucket_policy_not_public(resource: Subject, ctx: Context) -> Iterator[str]:
+    for statement in statements(resource.props.get("policy")):
+        if is_allow(statement) and "*" in principals(statement) and not condition_keys(statement):
+            yield f"statement {statement.get('Sid', '(no Sid)')} allows anyone"
+
+
+@stack_policy(
+    id="s3-sse-kms", area="storage", title="S3 default encryption with KMS",
+    description="Every S3 bucket encrypts by default with SSE-KMS (aws:kms or aws:kms:dsse).",
+    severity=Severity.HIGH, enforcement=STRICT,
+    remediation="Add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm 'aws:kms', "
+                "a customer-managed kms_master_key_id and bucket_key_enabled=True.",
+    frameworks=[nist("SC-28"), nist("SC-12")],
+)
+def s3_sse_kms(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    buckets, configs = _children(stack, ENCRYPTION_CONFIGS)
+    for bucket in buckets:
+        rule_sets = [c.props.get("rules") for c in configs.get(bucket.urn, [])]
+        inline = first(bucket.props.get("serverSideEncryptionConfiguration"))
+        if isinstance(inline, dict):
+            rule_sets.append(inline.get("rules") or inline.get("rule"))
+        algorithms = [
+            dig(first(rule) if isinstance(rule, list) else rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+            for rules in rule_sets for rule in as_list(rules)
+        ]
+        if not any(a in KMS_ALGORITHMS for a in algorithms):
+            found = ", ".join(str(a) for a in algorithms if a) or "none"
+            yield bucket.urn, f"bucket '{bucket.name}' has no SSE-KMS default encryption (found: {found})"
+
+
+@stack_policy(
+    id="s3-versioning", area="storage", title="S3 versioning",
+    description="Every S3 bucket has versioning enabled.",
+    severity=Severity.MEDIUM, enforcement=STANDARD,
+    remediation="Add an aws.s3.BucketVersioning with versioning_configuration.status 'Enabled'.",
+    frameworks=[nist("CP-9"), nist("SI-12")],
+)
+def s3_versioning(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    buckets, configs = _children(stack, VERSIONING_CONFIGS)
+    for bucket in buckets:
+        statuses = [dig(c.props, "versioningConfiguration", "status") for c in configs.get(bucket.urn, [])]
+        inline = first(bucket.props.get("versioning"))
+        if "Enabled" not in statuses and not (isinstance(inline, dict) and truthy(inline.get("enabled"))):
+            yield bucket.urn, f"bucket '{bucket.name}' is not versioned"
+
+
+def _denies_insecure_transport(document: Any) -> bool:
+    for statement in statements(document):
+        if statement.get("Effect") != "Deny":
+            continue
+        secure = condition_keys(statement).get("aws:securetransport")
+        if any(str(v).lower() == "false" for v in as_list(secure)):
+            return True
+    return False
+
+
+@stack_policy(
+    id="s3-tls-only", area="storage", title="S3 TLS-only bucket policy",
+    description="Every S3 bucket has a policy that denies requests not made over TLS.",
+    severity=Severity.HIGH, enforcement=STRICT,
+    remediation="Attach a bucket policy with a Deny statement for s3:* on the bucket and its objects "
+                "when aws:SecureTransport is false.",
+    frameworks=[cis_aws("2.1.1"), nist("SC-8")],
+)
+def s3_tls_only(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    buckets, policies = _children(stack, BUCKET_POLICIES)
+    for bucket in buckets:
+        documents = [p.props.get("policy") for p in policies.get(bucket.urn, [])] + [bucket.props.get("policy")]
+        if not any(_denies_insecure_transport(d) for d in documents):
+            yield bucket.urn, f"bucket '{bucket.name}' does not deny requests without TLS (aws:SecureTransport)"
+
+
+@stack_policy(
+    id="s3-access-logging", area="storage", title="S3 server access logging",
+    description="Every S3 bucket except log-target buckets sends server access logs to a log bucket.",
+    severity=Severity.MEDIUM, enforcement=STANDARD,
+    remediation="Add an aws.s3.BucketLogging with target_bucket set to the access-logs bucket and a target_prefix.",
+    frameworks=[cis_aws("3.4"), nist("AU-2"), nist("AU-12")],
+)
+def s3_access_logging(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    buckets, loggings = _children(stack, LOGGING_CONFIGS)
+    targets = _log_targets(stack, buckets)
+    for bucket in buckets:
+        inline = as_list(bucket.props.get("loggings")) + as_list(bucket.props.get("logging"))
+        if bucket.urn not in targets and not loggings.get(bucket.urn) and not inline:
+            yield bucket.urn, f"bucket '{bucket.name}' has no access logging"
+
+
+@stack_policy(
+    id="s3-replication-prod", area="storage", title="S3 cross-region replication in prod",
+    description="In prod, every S3 bucket except log targets and replica buckets replicates to another region.",
+    severity=Severity.MEDIUM, enforcement=PROD_ONLY,
+    remediation="Add an aws.s3.BucketReplicationConfig with an enabled rule to a versioned, KMS-encrypted "
+                "bucket in the disaster-recovery region.",
+    frameworks=[nist("CP-6"), nist("CP-9")],
+)
+def s3_replication_prod(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    buckets, replications = _children(stack, REPLICATION_CONFIGS)
+    replicas: set[str] = set()
+    for replication in stack.of_type(*REPLICATION_CONFIGS):
+        for rule in as_list(replication.props.get("rules")):
+            destination = str(dig(rule, "destination", "bucket", default=""))
+            replicas.update(b.urn for b in buckets if destination in stack.identifiers(b))
+    skip = replicas | _log_targets(stack, buckets)
+    for bucket in buckets:
+        if bucket.urn in skip:
+            continue
+        rules = [r for c in replications.get(bucket.urn, []) for r in as_list(c.props.get("rules"))]
+        if not any(isinstance(r, dict) and r.get("status") == "Enabled" for r in rules):
+            yield bucket.urn, f"bucket '{bucket.name}' is not replicated to another region"
+
+
+@stack_policy(
+    id="s3-bucket-owner-enforced", area="storage", title="S3 ACLs disabled",
+    description="Every S3 bucket disables ACLs with object ownership BucketOwnerEnforced.",
+    severity=Severity.MEDIUM, enforcement=STANDARD,
+    remediation="Add an aws.s3.BucketOwnershipControls with rule.object_ownership 'BucketOwnerEnforced'.",
+    frameworks=[nist("AC-3"), nist("AC-6")],
+)
+def s3_bucket_owner_enforced(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    buckets, controls = _children(stack, OWNERSHIP_CONTROLS)
+    for bucket in buckets:
+        owners = [dig(c.props, "rule", "objectOwnership") or dig(c.props, "rule", 0, "objectOwnership")
+                  for c in controls.get(bucket.urn, [])]
+        if "BucketOwnerEnforced" not in owners:
+            yield bucket.urn, f"bucket '{bucket.name}' does not enforce bucket-owner object ownership"
