@@ -27,7 +27,7 @@ MAX_DERIVED_AZS = 6
 class NetworkArgs:
     """One VPC. Subnet CIDRs are derived from ``cidr_block`` unless given explicitly."""
 
-    cidr_block: str                                  # e.g. "10.40.0.0/16" (a /16 to /24)
+    cidr_block: str                                  # e.g. "10.40.0.0/16" (a /16 to /28)
     availability_zones: Sequence[str]                # e.g. ("us-east-1a", "us-east-1b"); 1 to 6
     account_id: str                                  # scopes the flow-log role's trust
     region: str                                      # endpoint service names, log-group ARNs
@@ -293,8 +293,8 @@ def validate(args: NetworkArgs) -> list[str]:
     problems: list[str] = []
     vpc, found = check.ipv4_network("cidr_block", args.cidr_block)
     problems += found
-    if vpc is not None and not 16 <= vpc.prefixlen <= 24:
-        problems.append(f"cidr_block: {args.cidr_block!r} must be between a /16 and a /24 (AWS VPC limits)")
+    if vpc is not None and not 16 <= vpc.prefixlen <= 28:
+        problems.append(f"cidr_block: {args.cidr_block!r} must be between a /16 and a /28 (AWS VPC limits)")
         vpc = None
     zones = list(args.availability_zones) if not isinstance(args.availability_zones, str) else []
     if not 1 <= len(zones) <= MAX_DERIVED_AZS:
@@ -342,9 +342,14 @@ def _subnet_problems(args: NetworkArgs, vpc: ipaddress.IPv4Network, zones: int) 
                 problems.append(f"{field_name}[{i}]: {cidr} is smaller than a /28, the smallest AWS subnet")
             subnets.append((f"{field_name}[{i}]", net))
     if not args.private_subnet_cidrs or not args.public_subnet_cidrs:
+        # Derived public subnets are a /(n+6): a /22 VPC is the smallest that leaves them a /28.
+        if vpc.prefixlen + 6 > 28:
+            problems.append(
+                f"cidr_block: {vpc} is too small to derive subnets (a /22 or larger is needed); "
+                "give private_subnet_cidrs and public_subnet_cidrs explicitly"
+            )
+            return problems
         private, public = derive_subnets(str(vpc), min(zones, MAX_DERIVED_AZS))
-        if ipaddress.IPv4Network(public[-1]).prefixlen > 28:
-            problems.append(f"cidr_block: {vpc} is too small to derive subnets; give the subnet CIDRs explicitly")
         derived = [] if args.private_subnet_cidrs else private
         derived_public = [] if args.public_subnet_cidrs else public
         subnets += [(f"derived private subnet {c}", ipaddress.IPv4Network(c)) for c in derived]

@@ -40,8 +40,8 @@ class StorageArgs:
     replication_region: str | None = None  # prod: replicate data buckets to this region
     protect: bool = False                # protect + retain_on_delete on buckets and the replica key
     force_destroy: bool = False          # allow deleting non-empty buckets/repositories (dev only)
-    dataset_tiering_days: int = 30       # datasets move to INTELLIGENT_TIERING after this many days
-    checkpoint_noncurrent_days: int = 14  # overwritten/deleted checkpoint versions expire after this
+    dataset_tiering_days: int | None = 30  # datasets move to INTELLIGENT_TIERING after this; None: stay Standard
+    checkpoint_noncurrent_version_days: int = 14  # overwritten/deleted checkpoint versions expire after this
     access_log_retention_days: int = 365  # server access logs (and their old versions) expire after this
     abort_incomplete_upload_days: int = 7
     replica_storage_class: str = "STANDARD_IA"  # replicas are read only in a disaster
@@ -102,7 +102,7 @@ class Storage(pulumi.ComponentResource):
     def _lifecycle(self, purpose: str) -> list[dict]:
         args = self._args
         rules = [abort_incomplete_uploads(args.abort_incomplete_upload_days)]
-        if purpose == "datasets":
+        if purpose == "datasets" and args.dataset_tiering_days is not None:
             rules.append(
                 {
                     "id": "datasets-to-intelligent-tiering",
@@ -117,7 +117,7 @@ class Storage(pulumi.ComponentResource):
                     "id": "expire-noncurrent-checkpoints",
                     "status": "Enabled",
                     "filter": {},
-                    "noncurrent_version_expiration": {"noncurrent_days": args.checkpoint_noncurrent_days},
+                    "noncurrent_version_expiration": {"noncurrent_days": args.checkpoint_noncurrent_version_days},
                 }
             )
         elif purpose == LOGS_BUCKET:
@@ -338,8 +338,9 @@ def validate(args: StorageArgs) -> list[str]:
     problems += check.name_prefix("prefix", args.prefix, max_length=63 - longest_suffix)
     if args.protect and args.force_destroy:
         problems.append("force_destroy: True contradicts protect=True; protected data is never force-destroyed")
-    problems += check.int_range("dataset_tiering_days", args.dataset_tiering_days, 0)
-    problems += check.int_range("checkpoint_noncurrent_days", args.checkpoint_noncurrent_days, 1)
+    if args.dataset_tiering_days is not None:
+        problems += check.int_range("dataset_tiering_days", args.dataset_tiering_days, 0)
+    problems += check.int_range("checkpoint_noncurrent_version_days", args.checkpoint_noncurrent_version_days, 1)
     problems += check.int_range("access_log_retention_days", args.access_log_retention_days, 1)
     problems += check.int_range("abort_incomplete_upload_days", args.abort_incomplete_upload_days, 1)
     problems += check.one_of("replica_storage_class", args.replica_storage_class, REPLICA_STORAGE_CLASSES)

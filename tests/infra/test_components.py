@@ -661,8 +661,9 @@ def test_iam_reports_every_bad_argument_at_once():
     assert fields == {"account_id", "read_bucket_arns[0]", "repository_arns", "data_key_arn", "metric_namespaces[0]"}
 
 
-def test_network_refuses_a_vpc_too_small_to_derive_subnets():
-    args = NetworkArgs(cidr_block="10.0.0.0/24", availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
+@pytest.mark.parametrize("cidr", ["10.0.0.0/24", "10.0.0.0/28"])
+def test_network_refuses_a_vpc_too_small_to_derive_subnets(cidr):
+    args = NetworkArgs(cidr_block=cidr, availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
                        account_id=ACCOUNT, region="us-east-1", logs_key_arn="arn:aws:kms:us-east-1:1:key/x", tags=tags())
     with pytest.raises(ValueError, match="too small to derive subnets"):
         Network("n", args)
