@@ -80,14 +80,19 @@ def show(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def hint(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """`` (did you mean 'x'?)`` or ``""``; ignores case, '_' and '-' (node_groups → nodeGroups)."""
+def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    """The choice ``word`` was most likely meant to be; ignores case, '_' and '-' (node_groups → nodeGroups)."""
     folded = {_fold(choice): choice for choice in choices}
-    match = folded.get(_fold(word))
-    if match is None:
-        close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-        close = close or [folded[m] for m in difflib.get_close_matches(_fold(word), list(folded), n=1, cutoff=0.6)]
-        match = close[0] if close else None
+    if _fold(word) in folded:
+        return folded[_fold(word)]
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = close or [folded[m] for m in difflib.get_close_matches(_fold(word), list(folded), n=1, cutoff=0.6)]
+    return close[0] if close else None
+
+
+def hint(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """`` (did you mean 'x'?)`` or ``""``."""
+    match = closest(word, choices)
     return f" (did you mean '{match}'?)" if match else ""
 
 

@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from .aws_facts import REGIONS
-from .base import ENVIRONMENTS, Scope, hint, show
+from .base import ENVIRONMENTS, Scope, closest, hint, show
 from .errors import SettingsError
 from .messages import translate
 from .model import Settings
@@ -50,8 +50,10 @@ def load_settings(config: dict[str, Any], *, source: str, stack: str) -> Setting
         full = f"{namespace}:{name}"
         if namespace == PROJECT:
             if name not in MLADMIN_KEYS:
-                choices = [f"{PROJECT}:{k}" for k in MLADMIN_KEYS] + ["aws:region"]
-                problems.append(f"{source}: {full}: unknown key{hint(full, choices) or _expected_keys()}")
+                full_names = {key: f"{PROJECT}:{key}" for key in MLADMIN_KEYS} | {"region": "aws:region"}
+                match = closest(name, list(full_names))
+                suggestion = f" (did you mean '{full_names[match]}'?)" if match else _expected_keys()
+                problems.append(f"{source}: {full}: unknown key{suggestion}")
                 continue
             if name in data:
                 problems.append(f"{source}: {full}: given twice (as '{name}' and '{full}'; expected once)")
