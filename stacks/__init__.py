@@ -1,0 +1,1 @@
+"""The mladmin Pulumi program (`__main__.py`), its settings and one config file per environment."""

@@ -1,0 +1,111 @@
+"""Compose one environment from its settings: keys, network, storage, IAM and team access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import Iam, IamArgs
+from components.kms import Kms, KmsArgs
+from components.network import Network, NetworkArgs
+from components.storage import Storage, StorageArgs
+from components.tags import Tags
+from components.teams import TeamArgs, Teams, TeamsArgs
+from stacks.settings import Settings
+
+
+@dataclass
+class Platform:
+    kms: Kms
+    network: Network
+    storage: Storage
+    iam: Iam
+    teams: Teams
+
+    def outputs(self) -> dict[str, Any]:
+        return {
+            "vpcId": self.network.vpc_id,
+            "privateSubnetIds": self.network.private_subnet_ids,
+            "buckets": self.storage.bucket_names,
+            "repositories": self.storage.repository_urls,
+            "sagemakerRoleArn": self.iam.sagemaker_role_arn,
+            "teamBoundaryArn": self.iam.permissions_boundary_arn,
+            "teamRoleArns": self.teams.role_arns,
+            "dataKeyArn": self.kms.data_key_arn,
+        }
+
+
+def cluster_name(settings: Settings) -> str:
+    return f"{settings.prefix}-eks"
+
+
+def build_platform(settings: Settings) -> Platform:
+    account_id = aws.get_caller_identity().account_id
+    region = settings.region
+    prefix = settings.prefix
+    tags = Tags(owner=settings.owner, environment=settings.environment, team="platform",
+                cost_center=settings.cost_center)
+
+    kms = Kms("kms", KmsArgs(prefix=prefix, account_id=account_id, region=region, tags=tags,
+                             protect=settings.storage.protect))
+
+    net = settings.network
+    network = Network("network", NetworkArgs(
+        cidr_block=net.vpc_cidr,
+        availability_zones=list(net.availability_zones),
+        account_id=account_id,
+        region=region,
+        logs_key_arn=kms.logs_key_arn,
+        tags=tags,
+        nat_gateways=net.nat_gateways,
+        private_subnet_cidrs=list(net.private_subnet_cidrs),
+        public_subnet_cidrs=list(net.public_subnet_cidrs),
+        cluster_name=cluster_name(settings),
+        flow_log_retention_days=net.flow_log_retention_days,
+        interface_endpoints=list(net.interface_endpoints),
+    ))
+
+    store = settings.storage
+    storage = Storage("storage", StorageArgs(
+        prefix=prefix,
+        account_id=account_id,
+        region=region,
+        data_key_arn=kms.data_key_arn,
+        tags=tags,
+        replication_region=store.replication_region,
+        protect=store.protect,
+        force_destroy=store.force_destroy,
+        dataset_tiering_days=store.dataset_tiering_days,
+        checkpoint_noncurrent_version_days=store.checkpoint_noncurrent_version_days,
+        access_log_retention_days=store.access_log_retention_days,
+        abort_incomplete_upload_days=store.abort_incomplete_upload_days,
+    ))
+
+    iam = Iam("iam", IamArgs(
+        prefix=prefix,
+        account_id=account_id,
+        region=region,
+        tags=tags,
+        data_key_arn=kms.data_key_arn,
+        read_bucket_arns=[storage.bucket_arns["datasets"]],
+        write_bucket_arns=[storage.bucket_arns["models"], storage.bucket_arns["checkpoints"]],
+        repository_arns=list(storage.repository_arns.values()),
+        vpc_id=network.vpc_id,
+        extra_regions=[store.replication_region] if store.replication_region else [],
+    ))
+
+    teams = Teams("teams", TeamsArgs(
+        prefix=prefix,
+        account_id=account_id,
+        region=region,
+        tags=tags,
+        boundary_arn=iam.permissions_boundary_arn,
+        data_key_arn=kms.data_key_arn,
+        bucket_arns=dict(storage.bucket_arns),
+        teams=[TeamArgs(name=team.name, owner=team.owner) for team in settings.teams],
+    ))
+    pulumi.log.debug(f"planned {settings.environment} in {region} for account {account_id}")
+    return Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams)
