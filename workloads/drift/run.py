@@ -45,6 +45,11 @@ def _reference(path: Path, tokenizer: Tokenizer | None, bins: int, top_k: int) -
     return build_profile(samples.read_reference_samples(path), tokenizer, bins=bins, top_k=top_k)
 
 
+def _save(report: dict, output: Path | None) -> None:
+    if output is not None:
+        atomic_write_text(output, json.dumps(report, indent=2) + "\n")
+
+
 def check_drift(settings: DriftSettings) -> dict:
     # parse
     settings.thresholds.validate()
@@ -64,14 +69,19 @@ def check_drift(settings: DriftSettings) -> dict:
         **result,
         "cloudwatch": None,
     }
-    # publish, then save (the report records what was sent)
+    # save, then publish (and save again with what was sent, or why sending failed)
+    _save(report, settings.output)
     if settings.publish:
-        report["cloudwatch"] = cloudwatch.publish(
-            report, namespace=settings.namespace, metric_name=settings.metric_name,
-            dimensions=settings.dimensions, region=settings.region, endpoint_url=settings.endpoint_url,
-        )
-    if settings.output is not None:
-        atomic_write_text(settings.output, json.dumps(report, indent=2) + "\n")
+        try:
+            report["cloudwatch"] = cloudwatch.publish(
+                report, namespace=settings.namespace, metric_name=settings.metric_name,
+                dimensions=settings.dimensions, region=settings.region, endpoint_url=settings.endpoint_url,
+            )
+        except DriftInputError as exc:
+            report["cloudwatch"] = {"error": str(exc)}
+            raise
+        finally:
+            _save(report, settings.output)
     return report
 
 

@@ -73,7 +73,6 @@ def load_model(model_dir: Path, device: str = "auto") -> LoadedModel:
     if not (model_dir / "config.json").is_file():
         raise EvalInputError(f"{model_dir}: not a transformers model directory (no config.json)")
 
-    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = pick_device(device)
@@ -83,7 +82,6 @@ def load_model(model_dir: Path, device: str = "auto") -> LoadedModel:
     except (OSError, ValueError) as exc:
         raise EvalInputError(f"{model_dir}: cannot load model or tokenizer: {exc}") from None
     model.to(device).eval()
-    torch.set_grad_enabled(False)
 
     context = getattr(model.config, "n_positions", None) or getattr(
         model.config, "max_position_embeddings", None
@@ -135,9 +133,10 @@ def continuation_logprobs(
         for row, (ids, _) in enumerate(batch):  # right padding keeps positions unchanged
             input_ids[row, : len(ids)] = torch.tensor(ids)
             attention[row, : len(ids)] = 1
-        logits = loaded.model(
-            input_ids=input_ids.to(loaded.device), attention_mask=attention.to(loaded.device)
-        ).logits.float()
+        with torch.inference_mode():
+            logits = loaded.model(
+                input_ids=input_ids.to(loaded.device), attention_mask=attention.to(loaded.device)
+            ).logits.float()
         logprobs = torch.log_softmax(logits, dim=-1).cpu()
         for row, (ids, n_cont) in enumerate(batch):
             end = len(ids)

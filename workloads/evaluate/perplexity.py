@@ -98,7 +98,8 @@ def strided_perplexity(
         input_ids = ids[begin:end][None, :].to(loaded.device)
         targets = input_ids.clone()
         targets[:, :-target_len] = IGNORE_INDEX
-        logits = loaded.model(input_ids=input_ids).logits.float()
+        with torch.inference_mode():
+            logits = loaded.model(input_ids=input_ids).logits.float()
         # shift: logits at t predict the token at t + 1; the window's first token has no prediction
         shift_logits, shift_targets = logits[:, :-1, :], targets[:, 1:]
         loss = torch.nn.functional.cross_entropy(

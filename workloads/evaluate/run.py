@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -84,10 +83,6 @@ def evaluate(settings: EvalSettings) -> EvalOutcome:
     json_path, markdown_path = _report_paths(settings)
 
     # 2. load
-    random.seed(settings.seed)
-    import torch
-
-    torch.manual_seed(settings.seed)
     loaded = load_model(settings.model, settings.device)
     if text is not None:  # fail on bad window options before any long computation
         perplexity.resolve_window(loaded.context_length, settings.block_size, settings.stride)
