@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import json
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -30,7 +31,6 @@ class SettingsModel(BaseModel):
         alias_generator=to_camel,
         validate_by_alias=True,
         validate_by_name=True,
-        use_attribute_docstrings=False,
     )
 
 
@@ -71,8 +71,6 @@ def show(value: Any, limit: int = 60) -> str:
     if isinstance(value, str):
         text = repr(value)
     else:
-        import json
-
         try:
             text = json.dumps(value, default=str)
         except (TypeError, ValueError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from .aws_facts import DEFAULT_KUBERNETES_VERSION, EKS_LOG_TYPES, KUBERNETES_VERSIONS
 from .base import Cidr, Name, SettingsModel, duplicates, scope_of, show

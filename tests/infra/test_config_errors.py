@@ -491,3 +491,40 @@ def test_every_problem_line_names_file_and_key_and_no_traceback():
         file, key, message = line.split(": ", 2)
         assert file == "tests/fixtures/config/many-problems.yaml"
         assert key.startswith(("mladmin:", "aws:")) and message
+
+
+def test_random_corruptions_only_ever_give_settings_errors():
+    """Any value anywhere (wrong type, removed, renamed, encrypted) ends in SettingsError lines, never a crash."""
+    import random
+
+    junk = [None, "three", 3, -1, 0, 1.5, True, [], {}, ["x"], {"a": 1}, "10.0.0.0/8", "g5.huge",
+            float("nan"), {"secure": "v1:x"}, "", [1, 2], 10**20]
+    base = stack_config("prod")
+
+    def paths(value, path=()):
+        yield path
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            yield from paths(item, path + (key,))
+
+    all_paths = [path for path in paths(base) if path]
+    rng = random.Random(7)
+    for _ in range(300):
+        config = copy.deepcopy(base)
+        for _ in range(rng.randint(1, 3)):
+            *parents, last = rng.choice(all_paths)
+            target = config
+            try:
+                for key in parents:
+                    target = target[key]
+                if isinstance(target, dict) and rng.random() < 0.2:
+                    target[f"{last}x"] = target.pop(last)
+                else:
+                    target[last] = copy.deepcopy(rng.choice(junk))
+            except (KeyError, IndexError, TypeError):
+                pass
+        try:
+            load_settings(config, source="s.yaml", stack="prod")
+        except SettingsError as error:
+            for line in error.problems:
+                assert line.startswith("s.yaml: ") and "nput should" not in line and "Value error" not in line, line
