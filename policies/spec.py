@@ -36,7 +36,7 @@ class Level(str, Enum):
 # Enforcement presets: the default level per environment.
 STRICT = {"dev": Level.MANDATORY, "staging": Level.MANDATORY, "prod": Level.MANDATORY}
 STANDARD = {"dev": Level.ADVISORY, "staging": Level.MANDATORY, "prod": Level.MANDATORY}
-PROD_ONLY = {"dev": Level.DISABLED, "staging": Level.ADVISORY, "prod": Level.MANDATORY}
+PROD_ONLY = {"dev": Level.DISABLED, "staging": Level.DISABLED, "prod": Level.MANDATORY}
 ADVISORY = {"dev": Level.ADVISORY, "staging": Level.ADVISORY, "prod": Level.ADVISORY}
 
 

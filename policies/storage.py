@@ -110,7 +110,8 @@ def s3_bucket_policy_not_public(resource: Subject, ctx: Context) -> Iterator[str
 
 @stack_policy(
     id="s3-sse-kms", area="storage", title="S3 default encryption with KMS",
-    description="Every S3 bucket encrypts by default with SSE-KMS (aws:kms or aws:kms:dsse).",
+    description="Every S3 bucket encrypts by default with SSE-KMS (aws:kms or aws:kms:dsse); server access-log "
+                "target buckets, which S3 can only deliver to with SSE-S3, use AES256.",
     severity=Severity.HIGH, enforcement=STRICT,
     remediation="Add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm 'aws:kms', "
                 "a customer-managed kms_master_key_id and bucket_key_enabled=True.",
@@ -118,6 +119,7 @@ def s3_bucket_policy_not_public(resource: Subject, ctx: Context) -> Iterator[str
 )
 def s3_sse_kms(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     buckets, configs = _children(stack, ENCRYPTION_CONFIGS)
+    log_targets = _log_targets(stack, buckets)
     for bucket in buckets:
         rule_sets = [c.props.get("rules") for c in configs.get(bucket.urn, [])]
         inline = first(bucket.props.get("serverSideEncryptionConfiguration"))
@@ -127,6 +129,8 @@ def s3_sse_kms(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
             dig(first(rule) if isinstance(rule, list) else rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
             for rules in rule_sets for rule in as_list(rules)
         ]
+        if bucket.urn in log_targets and "AES256" in algorithms:
+            continue  # S3 server access logs can only be delivered to SSE-S3 buckets
         if not any(a in KMS_ALGORITHMS for a in algorithms):
             found = ", ".join(str(a) for a in algorithms if a) or "none"
             yield bucket.urn, f"bucket '{bucket.name}' has no SSE-KMS default encryption (found: {found})"

@@ -1,0 +1,11 @@
+"""The documented JSON report: {stack, policy_pack, resources_evaluated, policies_evaluated, violations: [...]}."""
+
+from __future__ import annotations
+
+import json
+
+from policies.report import Report
+
+
+def render(report: Report) -> str:
+    return json.dumps(report.to_json(), indent=2) + "\n"
