@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing import Any, Iterator
 
 from policies.gpu import accelerators_of
@@ -94,7 +96,7 @@ def ec2_imdsv2_required(resource: Subject, ctx: Context) -> Iterator[str]:
 
 def _launch_template_of(stack: StackView, group: Any) -> Any | None:
     spec = first(group.props.get("launchTemplate"))
-    if not isinstance(spec, dict):
+    if not isinstance(spec, Mapping):
         return None
     for template in stack.of_type(LAUNCH_TEMPLATE):
         ids = stack.identifiers(template)
@@ -126,7 +128,7 @@ def eks_gpu_nodes_tainted(stack: StackView, ctx: Context) -> Iterator[tuple[str,
             or "NVIDIA" in str(group.props.get("amiType", "")).upper()
         if not gpu:
             continue
-        taints = [t for t in as_list(group.props.get("taints")) if isinstance(t, dict)]
+        taints = [t for t in as_list(group.props.get("taints")) if isinstance(t, Mapping)]
         if not any(t.get("key") == GPU_TAINT_KEY and t.get("effect") == "NO_SCHEDULE" for t in taints):
             yield group.urn, f"GPU node group '{group.name}' ({', '.join(types)}) has no {GPU_TAINT_KEY} NoSchedule taint"
 
@@ -146,8 +148,8 @@ def eks_node_volumes_encrypted(stack: StackView, ctx: Context) -> Iterator[tuple
     for group in stack.of_type(NODE_GROUP):
         template = _launch_template_of(stack, group)
         mappings = [first(m.get("ebs")) for m in as_list(template.props.get("blockDeviceMappings"))
-                    if isinstance(m, dict)] if template is not None else []
-        if not mappings or not all(isinstance(e, dict) and truthy(e.get("encrypted")) for e in mappings):
+                    if isinstance(m, Mapping)] if template is not None else []
+        if not mappings or not all(isinstance(e, Mapping) and truthy(e.get("encrypted")) for e in mappings):
             how = "its launch template" if template is not None else "no launch template"
             yield group.urn, f"node group '{group.name}' volumes are not encrypted ({how}, no EBS encryption by default)"
 
@@ -161,5 +163,5 @@ def eks_node_volumes_encrypted(stack: StackView, ctx: Context) -> Iterator[tuple
 )
 def eks_node_no_remote_access(resource: Subject, ctx: Context) -> Iterator[str]:
     access = first(resource.props.get("remoteAccess"))
-    if isinstance(access, dict) and (access.get("ec2SshKey") or access.get("sourceSecurityGroupIds")):
+    if isinstance(access, Mapping) and (access.get("ec2SshKey") or access.get("sourceSecurityGroupIds")):
         yield "SSH remote access is configured"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing import Iterator
 
 from policies.spec import (
@@ -31,10 +33,10 @@ def ebs_volume_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
             yield "volume is not encrypted"
         return
     root = first(resource.props.get("rootBlockDevice"))
-    if not isinstance(root, dict) or not truthy(root.get("encrypted")):
+    if not isinstance(root, Mapping) or not truthy(root.get("encrypted")):
         yield "root block device is not encrypted"
     for device in as_list(resource.props.get("ebsBlockDevices")):
-        if isinstance(device, dict) and not truthy(device.get("encrypted")):
+        if isinstance(device, Mapping) and not truthy(device.get("encrypted")):
             yield f"EBS block device {device.get('deviceName', '?')} is not encrypted"
 
 
@@ -47,10 +49,10 @@ def ebs_volume_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
 )
 def launch_template_volume_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
     for mapping in as_list(resource.props.get("blockDeviceMappings")):
-        if not isinstance(mapping, dict) or mapping.get("noDevice"):
+        if not isinstance(mapping, Mapping) or mapping.get("noDevice"):
             continue
         ebs = first(mapping.get("ebs"))
-        if isinstance(ebs, dict) and not truthy(ebs.get("encrypted")):
+        if isinstance(ebs, Mapping) and not truthy(ebs.get("encrypted")):
             yield f"block device {mapping.get('deviceName', '?')} is not encrypted"
 
 

@@ -8,6 +8,8 @@ have the same hardware as the EC2 type without the prefix.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing import Any, Iterator
 
 from policies.spec import STANDARD, STRICT, Context, Params, Severity, Subject, nist, resource_policy, stack_policy
@@ -71,7 +73,7 @@ def instance_types_of(resource_type: str, props: Any) -> list[str]:
         return [str(props["instanceType"])] if props.get("instanceType") else []
     if resource_type == ENDPOINT_CONFIG:
         variants = as_list(props.get("productionVariants")) + as_list(props.get("shadowProductionVariants"))
-        return [str(v["instanceType"]) for v in variants if isinstance(v, dict) and v.get("instanceType")]
+        return [str(v["instanceType"]) for v in variants if isinstance(v, Mapping) and v.get("instanceType")]
     if resource_type == TRAINING_JOB:
         config = first(props.get("resourceConfig")) or {}
         return [str(config["instanceType"])] if config.get("instanceType") else []
@@ -118,7 +120,7 @@ class BudgetParams(Params):
 def _endpoint_capacity(stack: StackView, config: Any) -> dict[str, float]:
     """variant name -> the most instances it can reach (autoscaling max, else initial count)."""
     counts = {str(v.get("variantName")): float(v.get("initialInstanceCount") or 1)
-              for v in as_list(config.props.get("productionVariants")) if isinstance(v, dict)}
+              for v in as_list(config.props.get("productionVariants")) if isinstance(v, Mapping)}
     endpoint_names = {str(e.props.get("name") or e.name) for e in stack.of_type(ENDPOINT)
                       if stack.referenced(e, "endpointConfigName", [config])}
     for target in stack.of_type(SCALING_TARGET):
@@ -141,7 +143,7 @@ def gpu_demand(stack: StackView) -> list[tuple[Any, str, int]]:
     for config in stack.of_type(ENDPOINT_CONFIG):
         capacity = _endpoint_capacity(stack, config)
         for variant in as_list(config.props.get("productionVariants")):
-            if isinstance(variant, dict) and variant.get("instanceType"):
+            if isinstance(variant, Mapping) and variant.get("instanceType"):
                 count = capacity.get(str(variant.get("variantName")), 1)
                 demand.append((config, variant["instanceType"], int(count) * accelerators_of(variant["instanceType"])))
     for notebook in stack.of_type(NOTEBOOK, INSTANCE):

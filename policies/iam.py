@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import fnmatch
 from typing import Iterator
 
@@ -25,7 +27,7 @@ ADMIN_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAcce
 
 def _documents(resource: Subject) -> list:
     if resource.type == ROLE:
-        return [p.get("policy") for p in as_list(resource.props.get("inlinePolicies")) if isinstance(p, dict)]
+        return [p.get("policy") for p in as_list(resource.props.get("inlinePolicies")) if isinstance(p, Mapping)]
     return [resource.props.get("policy")]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing import Any, Iterator
 
 from policies.spec import PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, cis_eks, nist, pss, resource_policy
@@ -32,13 +34,13 @@ def pod_spec(resource: Subject) -> dict:
         spec = dig(props, "spec", "jobTemplate", "spec", "template", "spec")
     else:
         spec = dig(props, "spec", "template", "spec")
-    return spec if isinstance(spec, dict) else {}
+    return spec if isinstance(spec, Mapping) else {}
 
 
 def containers(spec: dict) -> list[dict]:
     found = []
     for key in ("initContainers", "containers", "ephemeralContainers"):
-        found.extend(c for c in as_list(spec.get(key)) if isinstance(c, dict))
+        found.extend(c for c in as_list(spec.get(key)) if isinstance(c, Mapping))
     return found
 
 
@@ -86,7 +88,7 @@ def k8s_no_host_namespaces(resource: Subject, ctx: Context) -> Iterator[str]:
 )
 def k8s_no_host_path(resource: Subject, ctx: Context) -> Iterator[str]:
     for volume in as_list(pod_spec(resource).get("volumes")):
-        if isinstance(volume, dict) and volume.get("hostPath"):
+        if isinstance(volume, Mapping) and volume.get("hostPath"):
             yield f"volume '{volume.get('name', '?')}' mounts host path {dig(volume, 'hostPath', 'path', default='?')}"
 
 
@@ -155,7 +157,7 @@ def k8s_gpu_limits(resource: Subject, ctx: Context) -> Iterator[str]:
         wants_gpu = wants_gpu or bool(requested) or bool(limited)
         if requested and str(requested) != str(limited):
             yield f"{_label(container)} requests {requested} GPU(s) with limit {limited}"
-    tolerates = any(isinstance(t, dict) and t.get("key") == GPU_TAINT_KEY for t in as_list(spec.get("tolerations")))
+    tolerates = any(isinstance(t, Mapping) and t.get("key") == GPU_TAINT_KEY for t in as_list(spec.get("tolerations")))
     if tolerates and not wants_gpu:
         yield "pod tolerates the GPU taint but sets no GPU limit"
 

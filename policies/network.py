@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing import Any, Iterator
 
 from policies.spec import (
@@ -37,7 +39,7 @@ def _ingress_rules(resource: Any) -> list[dict]:
     props = resource.props if hasattr(resource, "props") else resource
     kind = getattr(resource, "resource_type", None) or getattr(resource, "type", "")
     if kind in (SECURITY_GROUP, DEFAULT_SG):
-        raw = [r for r in as_list(props.get("ingress")) if isinstance(r, dict)]
+        raw = [r for r in as_list(props.get("ingress")) if isinstance(r, Mapping)]
         return [{"protocol": str(r.get("protocol", "-1")), "from": r.get("fromPort"), "to": r.get("toPort"),
                  "cidrs": as_list(r.get("cidrBlocks")) + as_list(r.get("ipv6CidrBlocks"))} for r in raw]
     if kind == SG_RULE:
@@ -150,7 +152,7 @@ def _public_subnets(stack: StackView) -> set[str]:
 
     tables = stack.of_type(ROUTE_TABLE)
     public_tables = {t.urn for t in tables
-                     if any(isinstance(r, dict) and to_internet(r.get("gatewayId")) for r in as_list(t.props.get("routes")))}
+                     if any(isinstance(r, Mapping) and to_internet(r.get("gatewayId")) for r in as_list(t.props.get("routes")))}
     for route in stack.of_type(ROUTE):
         if to_internet(route.props.get("gatewayId")):
             public_tables.update(t.urn for t in stack.referenced(route, "routeTableId", tables))

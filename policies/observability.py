@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing import Iterator
 
 from policies.spec import ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
@@ -106,9 +108,9 @@ def effective_tags(resource: Subject) -> dict:
     """The provider's default tags overlaid with the resource's own."""
     tags: dict = {}
     defaults = resource.provider_props.get("defaultTags") if resource.provider_props else None
-    if isinstance(defaults, dict) and isinstance(defaults.get("tags"), dict):
+    if isinstance(defaults, Mapping) and isinstance(defaults.get("tags"), Mapping):
         tags.update(defaults["tags"])
-    if isinstance(resource.props.get("tags"), dict):
+    if isinstance(resource.props.get("tags"), Mapping):
         tags.update(resource.props["tags"])
     return tags
 

@@ -16,6 +16,8 @@ from pulumi_policy import (
     ResourceValidationPolicy, StackValidationArgs,
 )
 
+from pulumi_policy.proxy import unknown_checking_proxy
+
 from policies.catalogue import catalogue
 from policies.config import CONFIG_KEY, Exemption, PolicySettings, load_settings, resolve_environment
 from policies.pack import PACK_NAME, build_policies, policy_config
@@ -96,6 +98,8 @@ def evaluate(plan: Any, settings: PolicySettings | None = None, environment: str
     stack_resource = next((r for r in resources if r.type == STACK_TYPE), None) or _StackStandIn(plan)
     providers = _providers(resources, by_urn)
     stack_view = _policy_resources(resources)
+    # Props wrapped as the engine wraps them (Mapping/Sequence proxies), built once per resource.
+    inputs = {r.urn: unknown_checking_proxy(dict(r.inputs or {})) for r in resources}
 
     report = Report(stack=plan.stack, project=plan.project, environment=environment, policy_pack=PACK_NAME,
                     resources_evaluated=len(resources), policies_evaluated=0,
@@ -114,7 +118,7 @@ def evaluate(plan: Any, settings: PolicySettings | None = None, environment: str
                 [r for t in spec.resource_types for r in by_type.get(t, ())] if spec.resource_types else resources
             )
             for resource in candidates:
-                args = ResourceValidationArgs(resource.type, resource.inputs or {}, resource.urn, resource.name,
+                args = ResourceValidationArgs(resource.type, inputs[resource.urn], resource.urn, resource.name,
                                               _options(resource), providers.get(resource.urn), config)
                 policy.validate(args, recorder)
         else:
@@ -136,14 +140,15 @@ def _providers(resources: list[Any], by_urn: dict[str, Any]) -> dict[str, Policy
         if urn not in cache:
             provider = by_urn.get(urn)
             cache[urn] = PolicyProviderResource(provider.type if provider else type_of(urn),
-                                                dict(provider.inputs or {}) if provider else {}, urn, name_of(urn))
+                                                unknown_checking_proxy(dict(provider.inputs or {}) if provider else {}),
+                                                urn, name_of(urn))
         found[resource.urn] = cache[urn]
     return found
 
 
 def _policy_resources(resources: list[Any]) -> list[PolicyResource]:
     """The plan as the engine hands it to stack policies: parents and dependencies linked."""
-    made = {r.urn: PolicyResource(r.type, _props(r), r.urn, r.name, _options(r), None, None, [], {})
+    made = {r.urn: PolicyResource(r.type, unknown_checking_proxy(_props(r)), r.urn, r.name, _options(r), None, None, [], {})
             for r in resources}
     for r in resources:
         policy_resource = made[r.urn]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing import Iterator
 
 from policies.spec import PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, nist, resource_policy
@@ -36,7 +38,7 @@ def _has_instance_store(instance_type: str) -> bool:
 def sagemaker_endpoint_kms(resource: Subject, ctx: Context) -> Iterator[str]:
     if resource.props.get("kmsKeyArn"):
         return
-    variants = [v for v in as_list(resource.props.get("productionVariants")) if isinstance(v, dict)]
+    variants = [v for v in as_list(resource.props.get("productionVariants")) if isinstance(v, Mapping)]
     volume_backed = [str(v.get("instanceType")) for v in variants
                      if v.get("instanceType") and not _has_instance_store(str(v["instanceType"]))]
     if volume_backed:

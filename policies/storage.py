@@ -3,6 +3,8 @@ these are stack policies that join a bucket to the resources whose `bucket` inpu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing import Any, Iterator
 
 from policies.spec import (
@@ -44,7 +46,7 @@ def _log_targets(stack: StackView, buckets: list[Any]) -> set[str]:
             targets.add(bucket.urn)
     for bucket in buckets:
         for inline in as_list(bucket.props.get("loggings")) + as_list(bucket.props.get("logging")):
-            if isinstance(inline, dict):
+            if isinstance(inline, Mapping):
                 for target in buckets:
                     if str(inline.get("targetBucket")) in stack.identifiers(target):
                         targets.add(target.urn)
@@ -88,8 +90,8 @@ def s3_no_public_acl(resource: Subject, ctx: Context) -> Iterator[str]:
     if isinstance(acl, str) and acl in PUBLIC_CANNED_ACLS:
         yield f"canned ACL '{acl}' makes the bucket public"
     for grant in as_list(dig(resource.props, "accessControlPolicy", "grants")) + as_list(resource.props.get("grants")):
-        grantee = grant.get("grantee") if isinstance(grant, dict) else None
-        uri = (grantee or {}).get("uri") or (grant.get("uri") if isinstance(grant, dict) else None)
+        grantee = grant.get("grantee") if isinstance(grant, Mapping) else None
+        uri = (grantee or {}).get("uri") or (grant.get("uri") if isinstance(grant, Mapping) else None)
         if uri in PUBLIC_GRANTEE_URIS:
             yield f"ACL grant to {uri.rsplit('/', 1)[-1]}"
 
@@ -123,10 +125,10 @@ def s3_sse_kms(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     for bucket in buckets:
         rule_sets = [c.props.get("rules") for c in configs.get(bucket.urn, [])]
         inline = first(bucket.props.get("serverSideEncryptionConfiguration"))
-        if isinstance(inline, dict):
+        if isinstance(inline, Mapping):
             rule_sets.append(inline.get("rules") or inline.get("rule"))
         algorithms = [
-            dig(first(rule) if isinstance(rule, list) else rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+            dig(first(rule), "applyServerSideEncryptionByDefault", "sseAlgorithm")
             for rules in rule_sets for rule in as_list(rules)
         ]
         if bucket.urn in log_targets and "AES256" in algorithms:
@@ -148,7 +150,7 @@ def s3_versioning(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     for bucket in buckets:
         statuses = [dig(c.props, "versioningConfiguration", "status") for c in configs.get(bucket.urn, [])]
         inline = first(bucket.props.get("versioning"))
-        if "Enabled" not in statuses and not (isinstance(inline, dict) and truthy(inline.get("enabled"))):
+        if "Enabled" not in statuses and not (isinstance(inline, Mapping) and truthy(inline.get("enabled"))):
             yield bucket.urn, f"bucket '{bucket.name}' is not versioned"
 
 
@@ -214,7 +216,7 @@ def s3_replication_prod(stack: StackView, ctx: Context) -> Iterator[tuple[str, s
         if bucket.urn in skip:
             continue
         rules = [r for c in replications.get(bucket.urn, []) for r in as_list(c.props.get("rules"))]
-        if not any(isinstance(r, dict) and r.get("status") == "Enabled" for r in rules):
+        if not any(isinstance(r, Mapping) and r.get("status") == "Enabled" for r in rules):
             yield bucket.urn, f"bucket '{bucket.name}' is not replicated to another region"
 
 

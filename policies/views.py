@@ -19,10 +19,15 @@ def truthy(value: Any) -> bool:
     return bool(value)
 
 
+def is_sequence(value: Any) -> bool:
+    """Lists, tuples, and the engine's list proxies; not strings."""
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
 def as_list(value: Any) -> list:
     if value is None:
         return []
-    if isinstance(value, (list, tuple)):
+    if is_sequence(value):
         return list(value)
     return [value]
 
@@ -32,7 +37,7 @@ def dig(props: Mapping[str, Any] | None, *path: str | int, default: Any = None) 
     current: Any = props
     for key in path:
         if isinstance(key, int):
-            if not isinstance(current, (list, tuple)) or len(current) <= key:
+            if not is_sequence(current) or len(current) <= key:
                 return default
             current = current[key]
         else:
@@ -44,8 +49,8 @@ def dig(props: Mapping[str, Any] | None, *path: str | int, default: Any = None) 
 
 def first(value: Any) -> Any:
     """Nested blocks are lists of one dict in some providers and plain dicts in others."""
-    if isinstance(value, (list, tuple)):
-        return value[0] if value else None
+    if is_sequence(value):
+        return value[0] if len(value) else None
     return value
 
 

@@ -1,0 +1,88 @@
+"""The pack as Pulumi's engine runs it: policies/__main__.py serves the analyzer gRPC protocol."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from policies.catalogue import catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    env = {**os.environ, "MLADMIN_ENVIRONMENT": "prod",
+           "PULUMI_CONFIG": json.dumps({"mladmin:policy": json.dumps({"enforcement": {"s3-versioning": "advisory"}})})}
+    server = subprocess.Popen([sys.executable, str(ROOT / "policies" / "__main__.py")], cwd=ROOT / "policies",
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = server.stdout.readline().strip()
+        assert port.isdigit(), server.stderr.read()
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        grpc.channel_ready_future(channel).result(timeout=20)
+        yield analyzer_pb2_grpc.AnalyzerStub(channel)
+        channel.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _struct(values: dict) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(values)
+    return struct
+
+
+def test_the_served_pack_lists_every_catalogued_policy_with_its_prod_level(analyzer):
+    info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
+    served = {p.name: p for p in info.policies}
+    assert set(served) == set(catalogue())
+    assert served["s3-public-access-block"].enforcementLevel == analyzer_pb2.MANDATORY
+    assert served["s3-versioning"].enforcementLevel == analyzer_pb2.ADVISORY  # the stack's override
+
+
+def test_the_served_pack_rejects_an_open_ssh_security_group(analyzer):
+    request = analyzer_pb2.AnalyzeRequest(
+        type="aws:ec2/securityGroup:SecurityGroup", name="open-ssh",
+        urn="urn:pulumi:prod::demo::aws:ec2/securityGroup:SecurityGroup::open-ssh",
+        properties=_struct({"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}]}),
+    )
+    diagnostics = analyzer.Analyze(request).diagnostics
+    ssh = [d for d in diagnostics if d.policyName == "sg-no-public-admin-ports"]
+    assert ssh and ssh[0].enforcementLevel == analyzer_pb2.MANDATORY
+    assert "SSH (22)" in ssh[0].message
+
+
+def test_the_served_pack_applies_exemptions_from_its_policy_config(analyzer):
+    analyzer.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
+        "sg-no-public-admin-ports": analyzer_pb2.PolicyConfig(
+            enforcementLevel=analyzer_pb2.MANDATORY,
+            properties=_struct({"exemptions": [{"resource": "open-ssh", "reason": "bastion until SSM rollout",
+                                                "expires": "2099-01-01"}]})),
+    }))
+    request = analyzer_pb2.AnalyzeRequest(
+        type="aws:ec2/securityGroup:SecurityGroup", name="open-ssh",
+        urn="urn:pulumi:prod::demo::aws:ec2/securityGroup:SecurityGroup::open-ssh",
+        properties=_struct({"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}]}),
+    )
+    assert [d for d in analyzer.Analyze(request).diagnostics if d.policyName == "sg-no-public-admin-ports"] == []
+
+
+def test_the_served_pack_joins_bucket_resources_in_stack_policies(analyzer):
+    bucket_urn = "urn:pulumi:prod::demo::aws:s3/bucket:Bucket::data"
+    request = analyzer_pb2.AnalyzeStackRequest(resources=[
+        analyzer_pb2.AnalyzerResource(type="aws:s3/bucket:Bucket", name="data", urn=bucket_urn,
+                                      properties=_struct({"bucket": "data-123", "id": "data-123"})),
+    ])
+    diagnostics = analyzer.AnalyzeStack(request).diagnostics
+    flagged = {d.policyName for d in diagnostics if d.urn == bucket_urn}
+    assert {"s3-public-access-block", "s3-sse-kms", "s3-tls-only", "s3-replication-prod"} <= flagged
