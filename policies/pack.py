@@ -15,7 +15,6 @@ from pulumi_policy import (
     EnforcementLevel, Policy, PolicyComplianceFramework, PolicyConfigSchema, ResourceValidationArgs,
     ResourceValidationPolicy, Severity, StackValidationArgs, StackValidationPolicy,
 )
-from pydantic.alias_generators import to_camel
 
 from policies.catalogue import catalogue
 from policies.config import Exemption, PolicySettings, detect_environment
@@ -62,11 +61,7 @@ def context_from_config(spec: PolicySpec, config: Mapping[str, Any] | None) -> C
     environment = config.pop("environment", None) or detect_environment()
     exemptions = tuple(Exemption.model_validate({"policy": spec.id, **e}) for e in config.pop("exemptions", ()) or ())
     overrides = {k: v for k, v in config.items() if k != "enforcementLevel"}
-    if spec.params is not None:
-        defaults = {to_camel(k): v for k, v in spec.param_defaults.get(environment, {}).items()}
-        params = spec.params.model_validate({**defaults, **overrides})
-    else:
-        params = None
+    params = spec.params_for(environment, overrides)
     context = Context(environment=environment, params=params, exemptions=exemptions)
     if len(_context_cache) > 4096:
         _context_cache.clear()
@@ -153,7 +148,9 @@ def policy_config(spec: PolicySpec, environment: str, settings: PolicySettings) 
     """What `args.get_config()` holds for one policy: the same offline and in `--policy-pack-config`."""
     exemptions = settings.exemptions if spec.id == "policy-exemption-expired" else settings.exemptions_for(spec.id)
     config: dict[str, Any] = {"environment": environment, "exemptions": [e.to_config() for e in exemptions]}
-    config.update(settings.parameters.get(spec.id, {}))
+    params = spec.params_for(environment, settings.parameters.get(spec.id, {}))
+    if params is not None:
+        config.update(params.model_dump(by_alias=True))  # explicit, so the real engine needs no defaults
     return config
 
 

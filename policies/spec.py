@@ -121,7 +121,7 @@ class PolicySpec:
     def params_for(self, environment: str, overrides: Mapping[str, Any] | None = None) -> Params | None:
         if self.params is None:
             return None
-        values = dict(self.param_defaults.get(environment, {}))
+        values = {to_camel(k): v for k, v in self.param_defaults.get(environment, {}).items()}
         values.update(overrides or {})
         return self.params.model_validate(values)
 

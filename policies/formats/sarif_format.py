@@ -48,7 +48,7 @@ def rule(spec: PolicySpec) -> dict:
         "defaultConfiguration": {"level": "error" if spec.severity.value in ("critical", "high") else "warning"},
         "properties": {
             "security-severity": SECURITY_SEVERITY[spec.severity.value],
-            "tags": ["security", "iac", "pulumi", spec.area] + [f.name for f in spec.frameworks],
+            "tags": list(dict.fromkeys(["security", "iac", "pulumi", spec.area] + [f.name for f in spec.frameworks])),
             "precision": "high",
         },
     }
