@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
         model_name: str = typer.Option(None, "--model-name", envvar="MLADMIN_MODEL_NAME",
                                        help="Name clients pass as `model` (default: the directory's name)."),
         model_version: str = typer.Option(None, "--model-version", envvar="MLADMIN_MODEL_VERSION",
-                                          help="Version for logs and metrics (default: a hash of the files)."),
+                                          help="Version for logs and metrics (default: the eval report's sha256 fingerprint of the files)."),
         max_batch_size: int = typer.Option(16, "--max-batch-size", help="Requests decoded together."),
         batch_timeout_ms: float = typer.Option(10.0, "--batch-timeout-ms",
                                                help="How long to wait for a batch to fill."),
@@ -37,21 +37,29 @@ def register(app: typer.Typer) -> None:
         redact_pii: bool = typer.Option(True, "--redact-pii/--no-redact-pii",
                                         help="Mask emails, phone and card numbers, IPs in logged text."),
         device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+        cpu_threads: int = typer.Option(None, "--cpu-threads", envvar="MLADMIN_CPU_THREADS",
+                                        help="torch threads on CPU (default: all cores; 1 suits tiny models)."),
     ) -> None:
         """Serve a model: /ping, /invocations, /v1/models, /v1/completions, /v1/chat/completions, /metrics."""
-        from workloads.serve.engine import ModelLoadError
-        from workloads.serve.server import build_service, serve as run_server
         from workloads.serve.settings import ServeSettings, SettingsError, resolve_model_dir
 
-        try:
+        try:  # settings first: a usage error is reported before torch is imported
             settings = ServeSettings(
                 model_dir=resolve_model_dir(model), host=host, port=port, model_name=model_name,
                 model_version=model_version, max_batch_size=max_batch_size, batch_timeout_ms=batch_timeout_ms,
                 max_queue_size=max_queue_size, max_prompt_tokens=max_prompt_tokens,
                 max_new_tokens_limit=max_new_tokens_limit, grace_period_s=grace_period,
-                log_prompts=log_prompts, redact_pii=redact_pii, device=device,
+                log_prompts=log_prompts, redact_pii=redact_pii, device=device, cpu_threads=cpu_threads,
             )
+            settings.validate()
+        except SettingsError as exc:
+            fail(str(exc))
+
+        from workloads.serve.engine import ModelLoadError
+        from workloads.serve.server import build_service, serve as run_server
+
+        try:
             service = build_service(settings)
-        except (SettingsError, ModelLoadError) as exc:
+        except ModelLoadError as exc:
             fail(str(exc))
         run_server(settings, service)

@@ -83,7 +83,7 @@ async def invocations(request: Request):
         params = SamplingParams(max_tokens=max_tokens, temperature=temperature, top_p=p.top_p or 1.0,
                                 stop=tuple(p.stop), seed=p.seed)
         handles.append((ids, params))
-    request.state.log.update(stream=False, prompt_tokens=sum(len(ids) for ids in prompts), prompt="\n".join(inputs))
+    request.state.log.update(stream=False, prompt_tokens=sum(len(ids) for ids in prompts), prompt=body.inputs)
     submitted = []
     try:
         for ids, params in handles:
@@ -95,7 +95,7 @@ async def invocations(request: Request):
 
     request.state.log.update(completion_tokens=sum(r.completion_tokens for r in results),
                              finish_reason=",".join(sorted({r.reason for r in results})),
-                             response="\n".join(h.text for h in submitted))
+                             response=[h.text for h in submitted] if isinstance(body.inputs, list) else submitted[0].text)
     for done in results:
         api_openai.check_finished(done)
     outputs = []

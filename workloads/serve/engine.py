@@ -56,7 +56,7 @@ class Engine:
         self.bos_token_id = tokenizer.bos_token_id
 
     @classmethod
-    def load(cls, model_dir: Path, device: str = "auto") -> Engine:
+    def load(cls, model_dir: Path, device: str = "auto", cpu_threads: int | None = None) -> Engine:
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -65,6 +65,8 @@ class Engine:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         if device == "cuda" and not torch.cuda.is_available():
             raise ModelLoadError("--device cuda: no CUDA device is available")
+        if device == "cpu" and cpu_threads:
+            torch.set_num_threads(cpu_threads)   # small models decode faster on one thread than on busy cores
         dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
         try:
             tokenizer = AutoTokenizer.from_pretrained(model_dir)

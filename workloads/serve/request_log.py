@@ -32,10 +32,10 @@ class RequestLogger:
             handler.setFormatter(logging.Formatter("%(message)s"))
             self._logger.addHandler(handler)
 
-    def _text(self, text: str | None) -> str | None:
-        if text is None:
-            return None
-        return redact(text) if self.redact_pii else text
+    def _text(self, text: str | list[str] | None) -> str | list[str] | None:
+        if text is None or not self.redact_pii:
+            return text
+        return [redact(t) for t in text] if isinstance(text, list) else redact(text)
 
     def log(self, *, request_id: str, method: str, endpoint: str, status: int, latency_s: float,
             details: dict[str, Any]) -> None:

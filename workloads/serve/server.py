@@ -43,7 +43,7 @@ class _DrainingServer(uvicorn.Server):
 def build_service(settings: ServeSettings) -> Service:
     """Load the model (raises ModelLoadError) and wrap it in a Service with its batcher."""
     settings.validate()
-    engine = Engine.load(settings.model_dir, settings.device)
+    engine = Engine.load(settings.model_dir, settings.device, settings.cpu_threads)
     return Service(settings, engine,
                    model_name=settings.model_name or settings.model_dir.resolve().name,
                    model_version=settings.model_version or model_fingerprint(settings.model_dir))

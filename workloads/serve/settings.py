@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ class ServeSettings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     model_name: str | None = None        # served name (OpenAI `model`); default: the directory's name
-    model_version: str | None = None     # logged and exported; default: a fingerprint of the weights
+    model_version: str | None = None     # logged and exported; default: the eval report's fingerprint
     max_batch_size: int = 16             # requests decoded together in one batch
     batch_timeout_ms: float = 10.0       # how long the batcher waits to fill a batch
     max_queue_size: int = 256            # requests waiting beyond this get 429
@@ -40,6 +39,7 @@ class ServeSettings:
     log_prompts: bool = False            # prompt and response text in request logs (off: privacy)
     redact_pii: bool = True              # when prompts are logged, mask emails, phones, cards, IPs
     device: str = "auto"                 # auto | cpu | cuda
+    cpu_threads: int | None = None       # torch intra-op threads on CPU; None: torch's default (all cores)
 
     def validate(self) -> None:
         problems = []
@@ -57,6 +57,8 @@ class ServeSettings:
             problems.append(f"--max-new-tokens-limit: {self.max_new_tokens_limit} must be at least 1")
         if self.grace_period_s < 0:
             problems.append(f"--grace-period: {self.grace_period_s} must not be negative")
+        if self.cpu_threads is not None and self.cpu_threads < 1:
+            problems.append(f"--cpu-threads: {self.cpu_threads} must be at least 1")
         if self.device not in ("auto", "cpu", "cuda"):
             problems.append(f"--device: {self.device!r} is not one of auto, cpu, cuda")
         if problems:
@@ -83,19 +85,8 @@ def resolve_model_dir(flag: Path | None) -> Path:
 
 
 def model_fingerprint(model_dir: Path) -> str:
-    """A short content hash of the model files, used as the default model version.
+    """The default model version: the same content fingerprint the evaluation report records
+    (sha256 over the weight, config and tokenizer files), so request logs join eval reports."""
+    from workloads.evaluate.model import fingerprint_model_dir
 
-    Hashes each file's size and its first and last MiB, so it takes constant time even for
-    multi-GB weights yet changes whenever retrained weights or a new tokenizer are copied in.
-    """
-    digest = hashlib.sha256()
-    chunk = 1 << 20
-    for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
-        size = path.stat().st_size
-        digest.update(f"{path.relative_to(model_dir).as_posix()}\0{size}\0".encode())
-        with path.open("rb") as handle:
-            digest.update(handle.read(chunk))
-            if size > 2 * chunk:
-                handle.seek(-chunk, os.SEEK_END)
-                digest.update(handle.read(chunk))
-    return digest.hexdigest()[:12]
+    return fingerprint_model_dir(model_dir)[0]
