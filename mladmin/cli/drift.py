@@ -44,7 +44,7 @@ def _render(report: dict, output: Path | None) -> None:
                       f"({cw['region']})", highlight=False)
     console.print("[bold red]drift detected[/]" if report["drift"] else "[green]no drift[/]")
     if output is not None:
-        console.print(f"report: {output}", highlight=False)
+        console.print(f"report: {output}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -124,6 +124,6 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         console.print(f"profile of {made.source['samples']} samples, {made.total_tokens} tokens, "
                       f"{len(made.length_edges) + 1} length bins, top {len(made.top_tokens)} tokens "
-                      f"→ {output}", highlight=False)
+                      f"→ {output}", highlight=False, soft_wrap=True)
 
     app.add_typer(drift_app, name="drift")

@@ -27,7 +27,7 @@ def _render(outcome) -> None:
             console.print(f"gate {mark} {check['metric']}: {check['reason']}", highlight=False)
         verdict = "[green]passed[/]" if report["gate"]["passed"] else "[bold red]failed[/]"
         console.print(f"release gate {verdict} ({report['gate']['path']})")
-    console.print(f"report: {outcome.json_path} · {outcome.markdown_path}", highlight=False)
+    console.print(f"report: {outcome.json_path} · {outcome.markdown_path}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
