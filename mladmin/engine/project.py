@@ -12,6 +12,7 @@ import yaml
 from .errors import ConfigError, ProgramError
 
 SECURE_PLACEHOLDER = "[secret]"
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def read_stack_config(path: Path, project: str) -> tuple[dict[str, Any], list[st
     if not path.is_file():
         raise ConfigError([f"{path}: file not found"], source=str(path))
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=_FAST_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -78,8 +78,9 @@ def _plan(project: Project, stack: str, config_path: Path | None, purge_modules:
     region = str(config.get("aws:region") or DEFAULT_REGION)
     identity = Identity(account=ACCOUNT_ID, region=region)
 
-    def program() -> None:
+    async def program() -> None:
         _run_program_file(project)
+        await _settle()
 
     with _RUN_LOCK:
         outcome = _in_fresh_thread(lambda: _run_under_mocks(project, stack, config, secrets, identity, program),
@@ -91,6 +92,24 @@ def _plan(project: Project, stack: str, config_path: Path | None, purge_modules:
 
 def _run_program_file(project: Project) -> None:
     runpy.run_path(str(project.main / "__main__.py"), run_name="__main__")
+
+
+async def _settle() -> None:
+    """Wait for the program's outputs in bulk.
+
+    The SDK's own final wait calls asyncio.wait(FIRST_COMPLETED) over every pending output once per
+    completion, which is quadratic in the number of resources; gathering them first keeps the
+    plan's cost linear. The SDK's wait then finds (almost) nothing left and still reports errors.
+    """
+    from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
+
+    while True:
+        with SETTINGS.lock:
+            pending = [task for task in SETTINGS.outputs if not task.done()]
+        rpcs = list(_get_rpc_manager().rpcs)
+        if not pending and all(rpc.done() for rpc in rpcs):
+            return
+        await asyncio.gather(*pending, *rpcs, return_exceptions=True)
 
 
 def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secrets: list[str],

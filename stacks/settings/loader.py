@@ -244,7 +244,7 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     return f"{where}invalid YAML ({problem})"
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~10x faster on big files
     """SafeLoader that records duplicate keys instead of silently keeping the last one."""
 
     def __init__(self, stream: str) -> None:
