@@ -98,11 +98,9 @@ def _launch_template_of(stack: StackView, group: Any) -> Any | None:
     spec = first(group.props.get("launchTemplate"))
     if not isinstance(spec, Mapping):
         return None
-    for template in stack.of_type(LAUNCH_TEMPLATE):
-        ids = stack.identifiers(template)
-        if str(spec.get("id")) in ids or str(spec.get("name")) in ids:
-            return template
-    return None
+    templates = stack.of_type_cached(LAUNCH_TEMPLATE)
+    found = stack.lookup(templates, spec.get("id")) or stack.lookup(templates, spec.get("name"))
+    return found[0] if found else None
 
 
 def node_group_instance_types(stack: StackView, group: Any) -> list[str]:

@@ -53,6 +53,18 @@ _context_cache: dict[tuple[str, str], tuple[Context, tuple[Exemption, ...]]] = {
 
 def context_from_config(spec: PolicySpec, config: Mapping[str, Any] | None) -> Context:
     """The check's context from the policy's config (environment, exemptions, parameters)."""
+    same = _identity_cache.get(spec.id)
+    if same is not None and same[0] is config:  # the offline runner passes one config object per policy
+        return same[1]
+    context = _context_from_config(spec, config)
+    _identity_cache[spec.id] = (config, context)
+    return context
+
+
+_identity_cache: dict[str, tuple[Any, Context]] = {}
+
+
+def _context_from_config(spec: PolicySpec, config: Mapping[str, Any] | None) -> Context:
     config = dict(config or {})
     key = (spec.id, json.dumps(config, sort_keys=True, default=str))
     cached = _context_cache.get(key)

@@ -47,9 +47,7 @@ def _log_targets(stack: StackView, buckets: list[Any]) -> set[str]:
     for bucket in buckets:
         for inline in as_list(bucket.props.get("loggings")) + as_list(bucket.props.get("logging")):
             if isinstance(inline, Mapping):
-                for target in buckets:
-                    if str(inline.get("targetBucket")) in stack.identifiers(target):
-                        targets.add(target.urn)
+                targets.update(t.urn for t in stack.lookup(buckets, inline.get("targetBucket")))
     return targets
 
 
@@ -209,8 +207,7 @@ def s3_replication_prod(stack: StackView, ctx: Context) -> Iterator[tuple[str, s
     replicas: set[str] = set()
     for replication in stack.of_type(*REPLICATION_CONFIGS):
         for rule in as_list(replication.props.get("rules")):
-            destination = str(dig(rule, "destination", "bucket", default=""))
-            replicas.update(b.urn for b in buckets if destination in stack.identifiers(b))
+            replicas.update(b.urn for b in stack.lookup(buckets, dig(rule, "destination", "bucket")))
     skip = replicas | _log_targets(stack, buckets)
     for bucket in buckets:
         if bucket.urn in skip:

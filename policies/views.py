@@ -136,6 +136,8 @@ class StackView:
         for resource in self.resources:
             self._by_type[resource.resource_type].append(resource)
             self.by_urn[resource.urn] = resource
+        self._identifiers: dict[str, set[str]] = {}
+        self._indexes: dict[int, tuple[Sequence[Any], dict[str, list[Any]]]] = {}
 
     def of_type(self, *types: str) -> list[Any]:
         found: list[Any] = []
@@ -143,12 +145,37 @@ class StackView:
             found.extend(self._by_type.get(type_token, ()))
         return found
 
-    @staticmethod
-    def identifiers(resource: Any, keys: Iterable[str] = ("id", "arn", "bucket", "name")) -> set[str]:
-        props = resource.props or {}
-        ids = {str(props[k]) for k in keys if isinstance(props.get(k), (str, int, float))}
-        ids.add(resource.urn)
-        return {i for i in ids if i}
+    def of_type_cached(self, type_token: str) -> list[Any]:
+        """The stack's own list for one type: the same object each call, so its index is reused."""
+        return self._by_type.setdefault(type_token, [])
+
+    def identifiers(self, resource: Any) -> set[str]:
+        """The values other resources use to refer to `resource`: id, ARN, name, URN."""
+        cached = self._identifiers.get(resource.urn)
+        if cached is None:
+            props = resource.props or {}
+            cached = {str(props[k]) for k in ("id", "arn", "bucket", "name")
+                      if isinstance(props.get(k), (str, int, float))}
+            cached.add(resource.urn)
+            cached.discard("")
+            self._identifiers[resource.urn] = cached
+        return cached
+
+    def _index(self, targets: Sequence[Any]) -> dict[str, list[Any]]:
+        """identifier -> targets, built once per target list (callers reuse their list)."""
+        hit = self._indexes.get(id(targets))
+        if hit is not None and hit[0] is targets:
+            return hit[1]
+        index: dict[str, list[Any]] = defaultdict(list)
+        for target in targets:
+            for identifier in self.identifiers(target):
+                index[identifier].append(target)
+        self._indexes[id(targets)] = (targets, index)
+        return index
+
+    def lookup(self, targets: Sequence[Any], value: Any) -> list[Any]:
+        """The targets that `value` (an id, ARN, name or URN) names."""
+        return list(self._index(targets).get(str(value), ())) if value is not None else []
 
     def referenced(self, child: Any, prop: str, targets: Sequence[Any]) -> list[Any]:
         """The targets that `child.props[prop]` refers to.
@@ -156,15 +183,14 @@ class StackView:
         Uses the engine's property dependencies when it sends them, else matches the value
         (an id, a name or an ARN, as mocks and real outputs give) against the targets' identifiers.
         """
+        index = self._index(targets)
         found: dict[str, Any] = {}
-        target_urns = {t.urn for t in targets}
         for dep in (getattr(child, "property_dependencies", None) or {}).get(prop, ()):
-            if dep.urn in target_urns:
-                found[dep.urn] = dep
-        values = {str(v) for v in as_list((child.props or {}).get(prop)) if v is not None}
-        if values:
-            for target in targets:
-                if values & self.identifiers(target):
+            for target in index.get(dep.urn, ()):
+                found[target.urn] = target
+        for value in as_list((child.props or {}).get(prop)):
+            if value is not None:
+                for target in index.get(str(value), ()):
                     found[target.urn] = target
         return list(found.values())
 
