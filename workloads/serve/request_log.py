@@ -7,30 +7,23 @@ through the PII redactor unless `redact_pii` is off. The drift job reads these l
 from __future__ import annotations
 
 import json
-import logging
 import sys
+import threading
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from workloads.serve.redact import redact
-
-LOGGER_NAME = "mladmin.serve.requests"
 
 
 class RequestLogger:
     def __init__(self, *, model_name: str, model_version: str, log_prompts: bool = False,
-                 redact_pii: bool = True, stream=None):
+                 redact_pii: bool = True, stream: TextIO | None = None):
         self.model_name = model_name
         self.model_version = model_version
         self.log_prompts = log_prompts
         self.redact_pii = redact_pii
-        self._logger = logging.getLogger(LOGGER_NAME)
-        self._logger.setLevel(logging.INFO)
-        self._logger.propagate = False
-        if not self._logger.handlers:
-            handler = logging.StreamHandler(stream or sys.stdout)
-            handler.setFormatter(logging.Formatter("%(message)s"))
-            self._logger.addHandler(handler)
+        self._stream = stream          # None: whatever sys.stdout is at the time of writing
+        self._lock = threading.Lock()
 
     def _text(self, text: str | list[str] | None) -> str | list[str] | None:
         if text is None or not self.redact_pii:
@@ -58,4 +51,8 @@ class RequestLogger:
         if self.log_prompts:
             record["prompt"] = self._text(details.get("prompt"))
             record["response"] = self._text(details.get("response"))
-        self._logger.info(json.dumps(record, ensure_ascii=False))
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        stream = self._stream or sys.stdout
+        with self._lock:
+            stream.write(line)
+            stream.flush()
