@@ -13,7 +13,7 @@ from pulumi_policy import PolicyPack  # noqa: E402
 
 from policies.catalogue import catalogue  # noqa: E402
 from policies.config import PolicyConfigError, detect_environment, load_settings, stack_policy_config  # noqa: E402
-from policies.pack import PACK_DESCRIPTION, PACK_NAME, build_policies  # noqa: E402
+from policies.pack import PACK_DESCRIPTION, PACK_NAME, build_policies, initial_config  # noqa: E402
 
 environment = detect_environment()
 try:
@@ -22,4 +22,9 @@ except PolicyConfigError as error:
     sys.stderr.write(f"{error}\n")
     sys.exit(2)
 
-PolicyPack(name=PACK_NAME, description=PACK_DESCRIPTION, policies=build_policies(environment, settings))
+PolicyPack(
+    name=PACK_NAME,
+    description=PACK_DESCRIPTION,
+    policies=build_policies(environment, settings),
+    initial_config=initial_config(environment, settings),  # the stack's exemptions and parameters
+)

@@ -57,9 +57,11 @@ def render() -> str:
         "(S3, KMS, EC2/EKS, IAM, SageMaker, CloudWatch, Kubernetes workloads).",
         "The same policy code runs in two places:",
         "",
-        "- **Pulumi's engine**: `pulumi preview --policy-pack policies` (add "
-        "`--policy-pack-config pack-config.json`, written by `mladmin policy STACK --pack-config pack-config.json`, "
-        "to apply the stack's exemptions and parameters).",
+        "- **Pulumi's engine**: `pulumi preview --policy-pack policies`. The pack's entry point reads the "
+        "environment from `MLADMIN_ENVIRONMENT`, else the stack config the CLI passes to it (`PULUMI_CONFIG`), "
+        "else the stack name, and serves the stack's `mladmin:policy` as the pack's initial config. To pin "
+        "exactly what the offline runner used, pass `--policy-pack-config pack-config.json`, written by "
+        "`mladmin policy STACK --pack-config pack-config.json`.",
         "- **Offline**, over mladmin's mock-engine plan: `mladmin policy STACK` or "
         "`mladmin policy --program DIR --config FILE`; `--format text|json|sarif|junit`, `--output FILE`, "
         "`--list`. Exit 0: no mandatory violations; 1: mandatory violations; 2: usage or configuration error.",

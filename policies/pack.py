@@ -171,3 +171,11 @@ def pack_config(environment: str, settings: PolicySettings) -> dict[str, Any]:
     return {spec.id: {"enforcementLevel": settings.level(spec, environment).value,
                       **policy_config(spec, environment, settings)}
             for spec in catalogue().values()}
+
+
+def initial_config(environment: str, settings: PolicySettings) -> dict[str, dict[str, Any]]:
+    """pack_config in the form PolicyPack(initial_config=...) takes: the defaults the engine hands back
+    through `args.get_config()` unless `--policy-pack-config` overrides them."""
+    return {policy_id: {**values, "enforcementLevel": EnforcementLevel(values["enforcementLevel"])}
+            for policy_id, values in pack_config(environment, settings).items()}
+

@@ -21,7 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def analyzer():
     env = {**os.environ, "MLADMIN_ENVIRONMENT": "prod",
-           "PULUMI_CONFIG": json.dumps({"mladmin:policy": json.dumps({"enforcement": {"s3-versioning": "advisory"}})})}
+           "PULUMI_CONFIG": json.dumps({"mladmin:policy": json.dumps({
+               "enforcement": {"s3-versioning": "advisory"},
+               "parameters": {"gpu-budget": {"maxGpus": 64}},
+               "exemptions": [{"policy": "k8s-run-as-non-root", "resource": "dcgm-exporter",
+                               "reason": "vendor exporter needs root (VEND-1)", "expires": "2099-01-01"}]})})}
     server = subprocess.Popen([sys.executable, str(ROOT / "policies" / "__main__.py")], cwd=ROOT / "policies",
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -48,6 +52,14 @@ def test_the_served_pack_lists_every_catalogued_policy_with_its_prod_level(analy
     assert set(served) == set(catalogue())
     assert served["s3-public-access-block"].enforcementLevel == analyzer_pb2.MANDATORY
     assert served["s3-versioning"].enforcementLevel == analyzer_pb2.ADVISORY  # the stack's override
+
+
+def test_the_served_pack_carries_the_stacks_parameters_and_exemptions(analyzer):
+    initial = analyzer.GetAnalyzerInfo(empty_pb2.Empty()).initialConfig
+    assert initial["gpu-budget"].properties["maxGpus"] == 64
+    assert initial["gpu-budget"].properties["environment"] == "prod"
+    exemption = initial["k8s-run-as-non-root"].properties["exemptions"][0]
+    assert exemption["resource"] == "dcgm-exporter" and exemption["expires"] == "2099-01-01"
 
 
 def test_the_served_pack_rejects_an_open_ssh_security_group(analyzer):
@@ -86,3 +98,12 @@ def test_the_served_pack_joins_bucket_resources_in_stack_policies(analyzer):
     diagnostics = analyzer.AnalyzeStack(request).diagnostics
     flagged = {d.policyName for d in diagnostics if d.urn == bucket_urn}
     assert {"s3-public-access-block", "s3-sse-kms", "s3-tls-only", "s3-replication-prod"} <= flagged
+
+
+def test_the_pack_refuses_a_bad_stack_policy_config_with_exit_2():
+    env = {**os.environ, "PULUMI_CONFIG": json.dumps({"mladmin:policy": {"enforcement": {"s3-versioning": "never"}}})}
+    done = subprocess.run([sys.executable, str(ROOT / "policies" / "__main__.py")], cwd=ROOT / "policies", env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "mladmin:policy.enforcement.s3-versioning: 'never' is not an enforcement level" in done.stderr
+    assert "Traceback" not in done.stderr
