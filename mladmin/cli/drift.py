@@ -80,23 +80,13 @@ def register(app: typer.Typer) -> None:
         from workloads.drift.compare import Thresholds
         from workloads.drift.run import DriftSettings, check_drift
 
-        dimensions = {}
-        if endpoint_name is not None:
-            dimensions["EndpointName"] = endpoint_name
         settings = DriftSettings(
             reference=reference, window=window, model=_model_option(model),
             thresholds=Thresholds(psi=threshold, unknown_rate=unknown_threshold), bins=bins, top_k=top_k,
             output=output, publish=publish_cloudwatch, namespace=namespace, metric_name=metric_name,
-            dimensions=dimensions, region=region, endpoint_url=endpoint_url,
+            endpoint_name=endpoint_name, model_name=model_name, region=region, endpoint_url=endpoint_url,
         )
         try:
-            if publish_cloudwatch:
-                from workloads.drift import samples
-
-                logged = samples.read_window(window).models
-                name = model_name or (max(logged, key=logged.get) if logged else None)
-                if name:
-                    dimensions["ModelName"] = name
             report = check_drift(settings)
         except DriftInputError as exc:
             fail(str(exc))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import random
 from pathlib import Path
 
@@ -142,20 +141,14 @@ def test_token_counts_alone_measure_length_drift_without_a_model(profile_path, l
 
 
 def test_the_servers_request_log_lines_are_read(tiny_model_dir, profile_path, paragraphs, tmp_path):
-    from workloads.serve.request_log import LOGGER_NAME, RequestLogger
+    from workloads.serve.request_log import RequestLogger
 
     stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger = RequestLogger(model_name="tiny", model_version="v1", log_prompts=True, redact_pii=True)
-    logging.getLogger(LOGGER_NAME).addHandler(handler)
-    try:
-        for i, paragraph in enumerate(paragraphs[:40]):
-            logger.log(request_id=str(i), method="POST", endpoint="/v1/completions", status=200, latency_s=0.01,
-                       details={"prompt_tokens": 10 + i, "completion_tokens": 4, "prompt": paragraph})
-        logger.log(request_id="x", method="GET", endpoint="/ping", status=200, latency_s=0.001, details={})
-    finally:
-        logging.getLogger(LOGGER_NAME).removeHandler(handler)
+    logger = RequestLogger(model_name="tiny", model_version="v1", log_prompts=True, redact_pii=True, stream=stream)
+    for i, paragraph in enumerate(paragraphs[:40]):
+        logger.log(request_id=str(i), method="POST", endpoint="/v1/completions", status=200, latency_s=0.01,
+                   details={"prompt_tokens": 10 + i, "completion_tokens": 4, "prompt": paragraph})
+    logger.log(request_id="x", method="GET", endpoint="/ping", status=200, latency_s=0.001, details={})
     window = tmp_path / "requests.jsonl"
     window.write_text(stream.getvalue())
     out = tmp_path / "r.json"

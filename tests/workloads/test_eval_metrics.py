@@ -74,6 +74,17 @@ def test_untrained_model_perplexity_is_near_the_vocabulary_size(loaded, short_te
     assert 200 < result.perplexity < 1500
 
 
+def test_jsonl_data_is_scored_as_its_texts_joined_by_blank_lines(loaded, tmp_path):
+    import json
+
+    from workloads.evaluate.perplexity import read_eval_text
+
+    texts = ["The budget alarm is cautious.", "My neighbour waters the tomatoes."]
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    assert read_eval_text(data) == "\n\n".join(texts)
+
+
 def test_window_options_outside_the_model_context_are_rejected(loaded, short_text):
     with pytest.raises(EvalInputError, match="--block-size: 9999 exceeds the model context of 256"):
         strided_perplexity(loaded, short_text, block_size=9999)

@@ -34,7 +34,8 @@ class DriftSettings:
     publish: bool = False
     namespace: str = cloudwatch.DEFAULT_NAMESPACE
     metric_name: str = cloudwatch.DEFAULT_METRIC_NAME
-    dimensions: dict[str, str] = field(default_factory=dict)
+    endpoint_name: str | None = None   # EndpointName dimension
+    model_name: str | None = None      # ModelName dimension; default: the model most requests name
     region: str | None = None
     endpoint_url: str | None = None
 
@@ -72,10 +73,16 @@ def check_drift(settings: DriftSettings) -> dict:
     # save, then publish (and save again with what was sent, or why sending failed)
     _save(report, settings.output)
     if settings.publish:
+        dimensions = {}
+        if settings.endpoint_name is not None:
+            dimensions["EndpointName"] = settings.endpoint_name
+        model_name = settings.model_name or (max(window.models, key=window.models.get) if window.models else None)
+        if model_name:
+            dimensions["ModelName"] = model_name
         try:
             report["cloudwatch"] = cloudwatch.publish(
                 report, namespace=settings.namespace, metric_name=settings.metric_name,
-                dimensions=settings.dimensions, region=settings.region, endpoint_url=settings.endpoint_url,
+                dimensions=dimensions, region=settings.region, endpoint_url=settings.endpoint_url,
             )
         except DriftInputError as exc:
             report["cloudwatch"] = {"error": str(exc)}
