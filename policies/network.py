@@ -191,15 +191,17 @@ def eks_endpoint_private(resource: Subject, ctx: Context) -> Iterator[str]:
     vpc_config = first(resource.props.get("vpcConfig")) or {}
     public = vpc_config.get("endpointPublicAccess")
     public = True if public is None else truthy(public)  # the AWS default is a public endpoint
-    if not truthy(vpc_config.get("endpointPrivateAccess")):
-        yield "private endpoint access is off"
-    if not public:
-        return
+    private = truthy(vpc_config.get("endpointPrivateAccess"))
     if ctx.environment == "prod":
-        yield "public endpoint enabled in prod"
+        if public:
+            yield "public endpoint enabled in prod"
+        if not private:
+            yield "private endpoint access is off in prod"
         return
-    cidrs = as_list(vpc_config.get("publicAccessCidrs"))
-    if not cidrs or set(cidrs) & WORLD:
+    if not public and not private:
+        yield "neither a private nor a public endpoint"
+    cidrs = [str(c) for c in as_list(vpc_config.get("publicAccessCidrs"))]
+    if public and (not cidrs or set(cidrs) & WORLD):
         yield "public endpoint open to the internet (set public_access_cidrs)"
 
 

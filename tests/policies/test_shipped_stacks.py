@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -76,3 +77,21 @@ def test_a_prod_security_group_opened_to_the_internet_is_caught(prod_plan):
     group.outputs["ingress"] = rule  # stack policies see outputs, as after `pulumi up`
     policies = {v.policy for v in evaluate(mutated).violations if v.resource_name == group.name}
     assert {"sg-no-public-admin-ports", "sg-no-public-ingress"} <= policies
+
+
+def test_a_prod_key_policy_trusting_everyone_is_caught(prod_plan):
+    mutated = copy.deepcopy(prod_plan)
+    key = next(r for r in mutated.resources if r.type == "aws:kms/key:Key")
+    key.inputs["policy"] = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}]})
+    found = [v for v in evaluate(mutated).violations if v.policy == "kms-key-policy-no-wildcard-principal"]
+    assert [v.resource_name for v in found] == [key.name]
+
+
+def test_a_prod_role_policy_granting_everything_is_caught(prod_plan):
+    mutated = copy.deepcopy(prod_plan)
+    role_policy = next(r for r in mutated.resources if r.type == "aws:iam/rolePolicy:RolePolicy")
+    role_policy.inputs["policy"] = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    found = [v for v in evaluate(mutated).violations if v.policy == "iam-no-wildcard-admin"]
+    assert [v.resource_name for v in found] == [role_policy.name] and found[0].mandatory
