@@ -49,6 +49,14 @@ def _build(plan: Plan, detail: Detail) -> _Graph:
         (clusters[above] if above else roots).append(urn)
 
     labels = {r.urn: f"{_short_type(r.type)}<br/>{r.name}" for r in plan.resources}
+    counts = {urn: 0 for urn in components}
+    for r in plan.custom_resources:
+        above = owner(r)
+        while above:
+            counts[above] += 1
+            above = owner(by_urn[above])
+    for urn in components:
+        labels[urn] = f"{by_urn[urn].name}<br/>{_short_type(by_urn[urn].type)} · {counts[urn]} resources"
     members: dict[str, list[PlanResource]] = {}
     edges: set[tuple[str, str]] = set()
     if detail == "resources":
@@ -93,12 +101,12 @@ def to_mermaid(plan: Plan, detail: Detail = "resources") -> str:
         if detail == "components":
             if g.clusters[urn]:
                 lines.append(f'{pad}subgraph {ids[urn]}_c["{comp.name} ({_short_type(comp.type)})"]')
-                lines.append(f'{pad}  {ids[urn]}["{comp.name}<br/>{_short_type(comp.type)}"]')
+                lines.append(f'{pad}  {ids[urn]}["{g.labels[urn]}"]')
                 for child in g.clusters[urn]:
                     emit_cluster(child, depth + 1)
                 lines.append(f"{pad}end")
             else:
-                lines.append(f'{pad}{ids[urn]}["{comp.name}<br/>{_short_type(comp.type)}"]')
+                lines.append(f'{pad}{ids[urn]}["{g.labels[urn]}"]')
             return
         lines.append(f'{pad}subgraph {ids[urn]}["{comp.name} ({_short_type(comp.type)})"]')
         for child in g.clusters[urn]:
@@ -128,7 +136,8 @@ def to_dot(plan: Plan, detail: Detail = "resources") -> str:
              '  graph [fontname="Helvetica", fontsize=11, style="rounded", color="#7a8ca3"];']
 
     def label(r: PlanResource) -> str:
-        return q(f"{_short_type(r.type)}\\n{r.name}").replace("\\\\n", "\\n")
+        lines_ = g.labels[r.urn].split("<br/>") if r.is_component else [_short_type(r.type), r.name]
+        return "\\n".join(q(part)[1:-1] for part in lines_).join('""')
 
     def emit_cluster(urn: str, depth: int) -> None:
         pad = "  " * depth
