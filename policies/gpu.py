@@ -168,6 +168,12 @@ def gpu_demand(stack: StackView) -> list[tuple[Any, str, int]]:
     param_defaults={"dev": {"max_gpus": 8}, "staging": {"max_gpus": 32}, "prod": {"max_gpus": 256}},
 )
 def gpu_budget(stack: StackView, ctx: Context) -> Iterator[tuple[str | None, str]]:
+    uncounted = sorted({t for r in stack.of_type(NODE_GROUP, LAUNCH_TEMPLATE, INSTANCE, ENDPOINT_CONFIG, NOTEBOOK,
+                                                 TRAINING_JOB)
+                        for t in instance_types_of(r.resource_type, r.props)
+                        if is_accelerated(t) and not accelerators_of(t)})
+    if uncounted:
+        yield None, f"GPU count unknown for {', '.join(uncounted)}: the budget cannot be checked (add them to the table)"
     demand = gpu_demand(stack)
     total = sum(d[2] for d in demand)
     if total > ctx.params.max_gpus:
