@@ -452,7 +452,7 @@ def test_file_with_several_problems_lists_them_all():
 @pytest.mark.parametrize(
     "fixture,expected",
     [
-        ("syntax-error.yaml", ["line 5, column 4: invalid YAML (expected <block end>, but found '<block mapping start>')"]),
+        ("syntax-error.yaml", ["line 5, column 4: invalid YAML (did not find expected key)"]),
         ("no-config.yaml", [
             "aws:region: config key at the top level (expected it indented under 'config:')",
             "mladmin:environment: config key at the top level (expected it indented under 'config:')",
