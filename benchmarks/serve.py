@@ -50,7 +50,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(model: Path, batch_size: int, batch_timeout_ms: float, cpu_threads: int) -> tuple[subprocess.Popen, str]:
+def start_server(model: Path, batch_size: int, batch_timeout_ms: float,
+                 cpu_threads: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     command = [sys.executable, "-m", "mladmin.cli.main", "serve", "--model", str(model), "--port", str(port),
                "--max-batch-size", str(batch_size), "--batch-timeout-ms", str(batch_timeout_ms),

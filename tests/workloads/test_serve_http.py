@@ -299,3 +299,27 @@ def test_rejected_requests_are_logged_with_their_status(client, server):
     time.sleep(0.2)
     [record] = [r for r in log_records(server) if r["request_id"] == "log-test-400"]
     assert record["status"] == 400
+
+
+def test_a_client_leaving_mid_stream_aborts_its_generation(client, server):
+    def aborted() -> float:
+        text = client.get("/metrics").text
+        pattern = r'^vllm:request_success_total\{[^}]*finished_reason="abort"[^}]*\} (\S+)$'
+        match = re.search(pattern, text, re.MULTILINE)
+        return float(match.group(1)) if match else 0.0
+
+    before = aborted()
+    body = {"prompt": "A long story", "max_tokens": 64, "temperature": 0, "stream": True}
+    with httpx.stream("POST", f"{server['url']}/v1/completions", json=body, timeout=30) as response:
+        next(response.iter_lines())           # the first chunk arrived: decoding has started; now hang up
+    deadline = time.monotonic() + 10
+    while aborted() == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert aborted() == before + 1
+
+
+def test_readme_openai_example_runs_against_the_server(server, capsys):
+    readme = (Path(__file__).parents[2] / "workloads" / "serve" / "README.md").read_text()
+    example = re.search(r"```python\n(.*?)```", readme, re.DOTALL).group(1)
+    exec(compile(example.replace("http://127.0.0.1:8080", server["url"]), "README.md", "exec"), {})
+    assert " 8\n" in capsys.readouterr().out     # print(text, 8): the completion's token count

@@ -52,8 +52,9 @@ def test_batched_greedy_decoding_matches_transformers_generate_per_prompt(engine
     batch = [Collect(engine.encode(p), SamplingParams(max_tokens=n, temperature=0)) for p, n in zip(PROMPTS, lengths)]
     engine.generate(batch)
     for seq in batch:
-        reference = engine.model.generate(torch.tensor([seq.prompt_ids]), attention_mask=torch.ones(1, len(seq.prompt_ids),
-                                          dtype=torch.long), max_new_tokens=seq.params.max_tokens, do_sample=False)
+        prompt = torch.tensor([seq.prompt_ids])
+        reference = engine.model.generate(prompt, attention_mask=torch.ones_like(prompt),
+                                          max_new_tokens=seq.params.max_tokens, do_sample=False)
         assert seq.tokens == reference[0, len(seq.prompt_ids):].tolist()[: len(seq.tokens)]
         assert len(seq.tokens) == seq.params.max_tokens
 
@@ -71,6 +72,14 @@ def test_fallback_chat_template_prefixes_roles_and_ends_with_the_assistant_turn(
     assert engine.tokenizer.chat_template is None
     rendered = engine.render_chat([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
     assert rendered == "system: Be brief.\nuser: Hi\nassistant:"
+
+
+def test_the_tokenizer_chat_template_is_used_when_it_has_one(engine):
+    engine.tokenizer.chat_template = "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}<assistant>"
+    try:
+        assert engine.render_chat([{"role": "user", "content": "Hi"}]) == "<user>Hi<assistant>"
+    finally:
+        engine.tokenizer.chat_template = None
 
 
 def test_empty_prompt_still_has_a_token_to_decode_from(engine):

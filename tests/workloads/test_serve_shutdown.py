@@ -14,7 +14,7 @@ import pytest
 from test_serve_http import start_server  # the shared loopback-server helper
 
 REQUESTS = 6
-MAX_TOKENS = 120
+MAX_TOKENS = 80
 
 
 def queued_requests(url: str) -> int:
@@ -49,8 +49,9 @@ def test_sigterm_finishes_accepted_requests_refuses_new_ones_and_exits_0(tiny_mo
         threads = [threading.Thread(target=stream_completion, args=(url, i, outcomes)) for i in range(REQUESTS)]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 30
-        while queued_requests(url) < 3 and time.monotonic() < deadline:   # one decoding, three or more queued
+        queued, deadline = 0, time.monotonic() + 30
+        while queued < 3 and time.monotonic() < deadline:   # one decoding and (ideally) three queued behind it
+            queued = max(queued, queued_requests(url))
             time.sleep(0.01)
         process.send_signal(signal.SIGTERM)
         for thread in threads:
@@ -58,7 +59,7 @@ def test_sigterm_finishes_accepted_requests_refuses_new_ones_and_exits_0(tiny_mo
 
         assert process.wait(30) == 0
         assert all(o in ("complete", "503", "refused") for o in outcomes), outcomes
-        assert outcomes.count("complete") >= 4
+        assert queued >= 1 and outcomes.count("complete") >= queued + 1   # every accepted request finished
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{url}/ping", timeout=2)
     finally:

@@ -93,9 +93,10 @@ async def invocations(request: Request):
         for handle in submitted:
             handle.cancel()
 
+    texts = [h.text for h in submitted]
     request.state.log.update(completion_tokens=sum(r.completion_tokens for r in results),
                              finish_reason=",".join(sorted({r.reason for r in results})),
-                             response=[h.text for h in submitted] if isinstance(body.inputs, list) else submitted[0].text)
+                             response=texts if isinstance(body.inputs, list) else texts[0])
     for done in results:
         api_openai.check_finished(done)
     outputs = []
