@@ -13,6 +13,7 @@ from policies.pack import PACK_NAME
 from policies.spec import ENVIRONMENTS
 
 README = Path(__file__).parent / "README.md"
+AREA_TITLES = {"gpu": "GPU", "eks": "EKS", "iam": "IAM", "sagemaker": "SageMaker", "kubernetes": "Kubernetes workloads"}
 
 
 def catalogue_rows() -> list[dict]:
@@ -96,7 +97,7 @@ def render() -> str:
         out.append(f"| `{spec.id}` | {spec.title} | {spec.severity.value} | {levels} | "
                    f"{'; '.join(str(f) for f in spec.frameworks)} |")
     for area in dict.fromkeys(s.area for s in specs):
-        out += ["", f"## {area.capitalize()}", ""]
+        out += ["", f"## {AREA_TITLES.get(area, area.capitalize())}", ""]
         for spec in (s for s in specs if s.area == area):
             out += [f"### `{spec.id}` — {spec.title}", "",
                     f"{spec.description} ({spec.kind} policy, severity {spec.severity.value})", "",
