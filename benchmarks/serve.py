@@ -1,12 +1,12 @@
 """Serving throughput and latency: dynamic batching against one request at a time.
 
-    .venv/bin/python benchmarks/serve.py [--model DIR] [--clients 16] [--requests 96] [--max-tokens 64]
+    .venv/bin/python benchmarks/serve.py [--model DIR] [--clients 16] [--requests 128] [--max-tokens 64]
 
 Starts `mladmin serve` twice on loopback with the same model (the tiny model unless --model is
-given): once with dynamic batching (--max-batch-size = clients) and once with --max-batch-size 1.
-The same closed-loop load runs against each: `clients` concurrent clients, each sending its next
-request when the last one is answered, greedy decoding of the same prompts, so both servers do
-the same work. Prints requests/s, generated tokens/s and p50/p99 latency, and the throughput
+given): one with dynamic batching (--max-batch-size = clients), one with --max-batch-size 1. The
+same closed-loop load runs against each in alternating rounds: `clients` concurrent clients, each
+sending its next request when the last one is answered, greedy decoding of the same prompts, so
+both servers do the same work. Prints requests/s, generated tokens/s and p50/p99 latency, and the throughput
 ratio. Target: >= 5x at 16 concurrent clients on CPU with the tiny model.
 """
 
@@ -108,23 +108,40 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure(mode: str, model: Path, batch_size: int, args: argparse.Namespace) -> Result:
-    process, url = start_server(model, batch_size, args.batch_timeout_ms, args.cpu_threads)
-    try:
-        asyncio.run(closed_loop(url, args.clients, args.clients, 8))          # warm-up
-        seconds, latencies, tokens = asyncio.run(closed_loop(url, args.clients, args.requests, args.max_tokens))
-    finally:
-        stop_server(process)
+def summarise(mode: str, batch_size: int, seconds: float, latencies: list[float], tokens: int) -> Result:
     return Result(mode, batch_size, len(latencies), round(seconds, 3), round(len(latencies) / seconds, 2),
                   round(tokens / seconds, 1), round(statistics.median(latencies) * 1000, 1),
                   round(percentile(latencies, 0.99) * 1000, 1))
+
+
+def run_interleaved(model: Path, args: argparse.Namespace) -> list[Result]:
+    """Both servers up at once (an idle one costs nothing), load applied to each in turn, round after
+    round, so a change in the machine's load during the run affects both alike."""
+    modes = [("one at a time", 1), ("dynamic batching", args.clients)]
+    servers = [start_server(model, size, args.batch_timeout_ms, args.cpu_threads) for _, size in modes]
+    totals = [[0.0, [], 0] for _ in modes]
+    try:
+        for _, url in servers:
+            asyncio.run(closed_loop(url, args.clients, args.clients, 8))                     # warm-up
+        per_round = max(args.clients, args.requests // args.rounds)
+        for _ in range(args.rounds):
+            for total, (_, url) in zip(totals, servers):
+                seconds, latencies, tokens = asyncio.run(closed_loop(url, args.clients, per_round, args.max_tokens))
+                total[0] += seconds
+                total[1] += latencies
+                total[2] += tokens
+    finally:
+        for process, _ in servers:
+            stop_server(process)
+    return [summarise(mode, size, *total) for (mode, size), total in zip(modes, totals)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, help="model directory (default: build the tiny model)")
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=96, help="requests per server")
+    parser.add_argument("--requests", type=int, default=128, help="requests per server, over all rounds")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds of load per server")
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--batch-timeout-ms", type=float, default=10.0)
     parser.add_argument("--cpu-threads", type=int, default=1, help="torch threads in each server")
@@ -140,8 +157,7 @@ def main() -> None:
 
             hf_logging.disable_progress_bar()
             model = build_tiny_model(Path(tmp) / "tiny", seed=0)
-        one = measure("one at a time", model, 1, args)
-        batched = measure("dynamic batching", model, args.clients, args)
+        one, batched = run_interleaved(model, args)
 
     ratio = batched.tokens_per_s / one.tokens_per_s
     if args.json:

@@ -46,17 +46,58 @@ PROMPTS = ["The", "Serving a model on CPU", "GPU clusters need quotas and budget
 
 
 def test_batched_greedy_decoding_matches_transformers_generate_per_prompt(engine):
-    import torch
-
     lengths = [12, 5, 9, 1]  # sequences leave the batch at different steps
     batch = [Collect(engine.encode(p), SamplingParams(max_tokens=n, temperature=0)) for p, n in zip(PROMPTS, lengths)]
     engine.generate(batch)
     for seq in batch:
-        prompt = torch.tensor([seq.prompt_ids])
-        reference = engine.model.generate(prompt, attention_mask=torch.ones_like(prompt),
-                                          max_new_tokens=seq.params.max_tokens, do_sample=False)
-        assert seq.tokens == reference[0, len(seq.prompt_ids):].tolist()[: len(seq.tokens)]
+        assert seq.tokens == reference_tokens(engine, seq)[: len(seq.tokens)]
         assert len(seq.tokens) == seq.params.max_tokens
+
+
+def reference_tokens(engine, seq) -> list[int]:
+    import torch
+
+    prompt = torch.tensor([seq.prompt_ids])
+    output = engine.model.generate(prompt, attention_mask=torch.ones_like(prompt),
+                                   max_new_tokens=seq.params.max_tokens, do_sample=False)
+    return output[0, len(seq.prompt_ids):].tolist()
+
+
+def test_sequences_joining_a_running_batch_decode_as_if_alone(engine):
+    from workloads.serve.engine import DecodeBatch
+
+    def greedy(prompt: str, n: int) -> Collect:
+        return Collect(engine.encode(prompt), SamplingParams(max_tokens=n, temperature=0))
+
+    first, longer, shorter, late = greedy("a b", 6), greedy(PROMPTS[2] + " " + PROMPTS[1], 10), greedy("x", 4), \
+        greedy(PROMPTS[1], 5)
+    batch = DecodeBatch(engine)
+    batch.add([first])
+    for _ in range(3):
+        batch.step()
+    batch.add([longer, shorter])           # one prompt longer than the running cache, one shorter
+    while len(batch) > 1:                   # `first` and `shorter` leave; leading padding is trimmed
+        batch.step()
+    batch.add([late])
+    while batch:
+        batch.step()
+    for seq in (first, longer, shorter, late):
+        assert seq.tokens == reference_tokens(engine, seq)[: len(seq.tokens)]
+        assert len(seq.tokens) == seq.params.max_tokens
+
+
+def test_padding_is_trimmed_when_the_longest_sequence_leaves(engine):
+    from workloads.serve.engine import DecodeBatch
+
+    wide = Collect(engine.encode(PROMPTS[2] + " " + PROMPTS[1]), SamplingParams(max_tokens=2, temperature=0))
+    narrow = Collect(engine.encode("x"), SamplingParams(max_tokens=8, temperature=0))
+    batch = DecodeBatch(engine)
+    batch.add([wide, narrow])
+    batch.step()                     # `wide` finishes: only `narrow`'s own columns remain
+    assert batch._attention.shape[1] == len(narrow.prompt_ids) + 1
+    while batch:
+        batch.step()
+    assert narrow.tokens == reference_tokens(engine, narrow)
 
 
 def test_seeded_sampling_does_not_depend_on_batch_neighbours(engine):

@@ -55,7 +55,7 @@ def _start(service: Service, request: Request, body: _OpenAIRequest, prompt, pro
     details = request.state.log
     details.update(stream=body.stream, prompt_tokens=len(prompt_ids),
                    prompt=prompt if isinstance(prompt, str) else None)
-    return service.submit(prompt_ids, params)
+    return service.submit(prompt_ids, params, stream=body.stream)
 
 
 def _finish_log(request: Request, handle: GenerationHandle, done: Finished) -> None:

@@ -36,7 +36,7 @@ class DecodingSequence(Protocol):
 
     def is_cancelled(self) -> bool: ...
     def push(self, token_id: int, is_eos: bool) -> bool: ...   # True when the sequence is finished
-    def abort(self) -> None: ...
+    def abort(self, reason: str = "abort") -> None: ...
 
 
 class Engine:
@@ -93,58 +93,15 @@ class Engine:
         rendered = "".join(FALLBACK_CHAT_TEMPLATE.format(**m) for m in messages)
         return rendered + FALLBACK_GENERATION_PROMPT
 
-    @torch.inference_mode()
     def generate(self, sequences: Sequence[DecodingSequence]) -> int:
-        """Decode `sequences` together until each one finished; return the number of tokens generated.
-
-        Prompts are left-padded into one batch; every step feeds one token per live sequence through
-        the model with the shared KV cache. Finished sequences are dropped from the batch (and cache)
-        so the rest decode at the cost of the smaller batch.
-        """
-        from transformers import DynamicCache
-
-        live = list(sequences)
-        width = max(len(s.prompt_ids) for s in live)
-        input_ids = torch.full((len(live), width), self.pad_token_id, dtype=torch.long)
-        attention = torch.zeros((len(live), width), dtype=torch.long)
-        for row, seq in enumerate(live):
-            input_ids[row, width - len(seq.prompt_ids):] = torch.tensor(seq.prompt_ids)
-            attention[row, width - len(seq.prompt_ids):] = 1
-        input_ids, attention = input_ids.to(self.device), attention.to(self.device)
-        positions = (attention.cumsum(-1) - 1).clamp(min=0)
-        generators = [self._generator(seq.params.seed) for seq in live]
-        cache = DynamicCache(config=self.model.config)
-        generated = 0
-
-        while live:
-            logits = self.model(
-                input_ids=input_ids, attention_mask=attention, position_ids=positions,
-                past_key_values=cache, use_cache=True,
-            ).logits[:, -1, :]
-            next_ids = self._sample(logits.float(), [s.params for s in live], generators).tolist()
-            keep = []
-            for row, (seq, token_id) in enumerate(zip(live, next_ids)):
-                if seq.is_cancelled():
-                    seq.abort()
-                    continue
-                generated += 1
-                if not seq.push(token_id, token_id in self.eos_token_ids):
-                    keep.append(row)
-            if len(keep) < len(live):
-                if not keep:
-                    break
-                index = torch.tensor(keep, device=self.device)
-                cache.batch_select_indices(index)
-                attention, positions = attention[index], positions[index]
-                live = [live[r] for r in keep]
-                generators = [generators[r] for r in keep]
-                next_ids = [next_ids[r] for r in keep]
-            input_ids = torch.tensor(next_ids, device=self.device).unsqueeze(-1)
-            positions = positions[:, -1:] + 1
-            attention = torch.cat([attention, attention.new_ones((len(live), 1))], dim=-1)
+        """Decode `sequences` together until each one finished; return the number of tokens generated."""
+        batch = DecodeBatch(self)
+        generated = batch.add(sequences)
+        while batch:
+            generated += batch.step()
         return generated
 
-    def _generator(self, seed: int | None) -> torch.Generator:
+    def generator(self, seed: int | None) -> torch.Generator:
         generator = torch.Generator(device=self.device)
         if seed is None:
             generator.seed()
@@ -153,7 +110,7 @@ class Engine:
         return generator
 
     @staticmethod
-    def _sample(logits: torch.Tensor, params: list[SamplingParams], generators: list[torch.Generator]):
+    def sample(logits: torch.Tensor, params: list[SamplingParams], generators: list[torch.Generator]):
         """One token per row: greedy where temperature is 0, else temperature + nucleus sampling."""
         chosen = logits.argmax(dim=-1)
         for row, p in enumerate(params):
@@ -167,3 +124,137 @@ class Engine:
                 probs = torch.zeros_like(probs).scatter_(0, order, sorted_probs)
             chosen[row] = torch.multinomial(probs, 1, generator=generators[row])[0]
         return chosen
+
+
+class DecodeBatch:
+    """The sequences decoding together, with one KV cache; sequences join and leave between steps.
+
+    `add` prefills new sequences (left-padded) and samples their first token, then merges them into
+    the running batch: the shorter cache is padded on the left with masked positions, so every row
+    stays "padding, then tokens" and each row keeps its own position ids. `step` feeds one token per
+    live sequence. Finished sequences are dropped from the cache, and cache columns that are padding
+    in every row are trimmed, so a long-running batch costs what its live sequences need.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.live: list[DecodingSequence] = []
+        self._generators: list[torch.Generator] = []
+        self._cache = None
+        self._attention: torch.Tensor | None = None
+        self._positions: torch.Tensor | None = None
+        self._next_ids: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.live)
+
+    @property
+    def can_join(self) -> bool:
+        """Whether new sequences can join a running batch (plain full-attention KV caches only)."""
+        from transformers.cache_utils import DynamicLayer
+
+        return self._cache is None or all(type(layer) is DynamicLayer for layer in self._cache.layers)
+
+    @torch.inference_mode()
+    def add(self, sequences: Sequence[DecodingSequence]) -> int:
+        """Prefill `sequences`, sample their first tokens and merge them in; return tokens generated."""
+        from transformers import DynamicCache
+
+        engine, device = self.engine, self.engine.device
+        joining = list(sequences)
+        width = max(len(s.prompt_ids) for s in joining)
+        input_ids = torch.full((len(joining), width), engine.pad_token_id, dtype=torch.long)
+        attention = torch.zeros((len(joining), width), dtype=torch.long)
+        for row, seq in enumerate(joining):
+            input_ids[row, width - len(seq.prompt_ids):] = torch.tensor(seq.prompt_ids)
+            attention[row, width - len(seq.prompt_ids):] = 1
+        input_ids, attention = input_ids.to(device), attention.to(device)
+        positions = (attention.cumsum(-1) - 1).clamp(min=0)
+        cache = DynamicCache(config=engine.model.config)
+        logits = engine.model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
+                              past_key_values=cache, use_cache=True).logits[:, -1, :]
+        generators = [engine.generator(seq.params.seed) for seq in joining]
+        next_ids = engine.sample(logits.float(), [s.params for s in joining], generators).tolist()
+        keep, generated = self._push(joining, next_ids)
+        if not keep:
+            return generated
+        index = torch.tensor(keep, device=device)
+        cache.batch_select_indices(index)
+        joining = [joining[r] for r in keep]
+        positions, attention = positions[index, -1:], attention[index]
+        if self._cache is None:
+            self._cache, self._attention, self._positions = cache, attention, positions
+        else:
+            self._merge(cache, attention, positions)
+        self.live += joining
+        self._generators += [generators[r] for r in keep]
+        self._next_ids += [next_ids[r] for r in keep]
+        return generated
+
+    @torch.inference_mode()
+    def step(self) -> int:
+        """Decode one token for every live sequence; return how many were generated."""
+        engine, device = self.engine, self.engine.device
+        self._attention = torch.cat([self._attention, self._attention.new_ones((len(self.live), 1))], dim=-1)
+        self._positions = self._positions + 1
+        logits = engine.model(input_ids=torch.tensor(self._next_ids, device=device).unsqueeze(-1),
+                              attention_mask=self._attention, position_ids=self._positions,
+                              past_key_values=self._cache, use_cache=True).logits[:, -1, :]
+        next_ids = engine.sample(logits.float(), [s.params for s in self.live], self._generators).tolist()
+        keep, generated = self._push(self.live, next_ids)
+        self._next_ids = next_ids
+        self._keep(keep)
+        return generated
+
+    def abort_all(self, reason: str = "abort") -> None:
+        for seq in self.live:
+            seq.abort(reason)
+        self._keep([])
+
+    def _push(self, sequences: list[DecodingSequence], next_ids: list[int]) -> tuple[list[int], int]:
+        keep, generated = [], 0
+        for row, (seq, token_id) in enumerate(zip(sequences, next_ids)):
+            if seq.is_cancelled():
+                seq.abort()
+                continue
+            generated += 1
+            if not seq.push(token_id, token_id in self.engine.eos_token_ids):
+                keep.append(row)
+        return keep, generated
+
+    def _keep(self, rows: list[int]) -> None:
+        if len(rows) == len(self.live):
+            return
+        if not rows:
+            self.__init__(self.engine)
+            return
+        index = torch.tensor(rows, device=self.engine.device)
+        self._cache.batch_select_indices(index)
+        self._attention, self._positions = self._attention[index], self._positions[index]
+        self.live = [self.live[r] for r in rows]
+        self._generators = [self._generators[r] for r in rows]
+        self._next_ids = [self._next_ids[r] for r in rows]
+        padding = int((self._attention.sum(0) == 0).long().cumprod(0).sum())   # leading all-padding columns
+        if padding:
+            self._attention = self._attention[:, padding:]
+            for layer in self._cache.layers:
+                layer.keys, layer.values = layer.keys[..., padding:, :], layer.values[..., padding:, :]
+
+    def _merge(self, cache, attention: torch.Tensor, positions: torch.Tensor) -> None:
+        """Append the rows of another batch, left-padding whichever cache is shorter."""
+        mine, theirs = self._attention.shape[1], attention.shape[1]
+        width = max(mine, theirs)
+
+        def pad(tensor: torch.Tensor, length: int) -> torch.Tensor:   # left-pad along the sequence axis
+            if length == width:
+                return tensor
+            shape = list(tensor.shape)
+            axis = -2 if tensor.dim() == 4 else -1
+            shape[axis] = width - length
+            return torch.cat([tensor.new_zeros(shape), tensor], dim=axis)
+
+        for layer, other in zip(self._cache.layers, cache.layers):
+            layer.keys = torch.cat([pad(layer.keys, mine), pad(other.keys, theirs)], dim=0)
+            layer.values = torch.cat([pad(layer.values, mine), pad(other.values, theirs)], dim=0)
+        self._attention = torch.cat([pad(self._attention, mine), pad(attention, theirs)], dim=0)
+        self._positions = torch.cat([self._positions, positions], dim=0)

@@ -57,9 +57,9 @@ class ServeMetrics:
         self._success = Counter("vllm:request_success_total", "Finished requests by finish reason.",
                                 ["model_name", "finished_reason"], registry=registry)
         self.throughput = Gauge("vllm:avg_generation_throughput_toks_per_s",
-                                "Generated tokens per second over the last batch.",
+                                "Generated tokens per second over the last second of decoding.",
                                 model, registry=registry).labels(model_name)
-        self.batch_size = Histogram("mladmin:batch_size", "Requests decoded together per batch.",
+        self.batch_size = Histogram("mladmin:batch_size", "Sequences decoded together, per decoding step.",
                                     model, buckets=BATCH_SIZE_BUCKETS, registry=registry).labels(model_name)
 
     def request_finished(self, *, finish_reason: str, prompt_tokens: int, completion_tokens: int,
@@ -69,12 +69,6 @@ class ServeMetrics:
         self.prompt_tokens.inc(prompt_tokens)
         self.request_prompt_tokens.observe(prompt_tokens)
         self.request_generation_tokens.observe(completion_tokens)
-
-    def batch_finished(self, *, size: int, tokens: int, seconds: float) -> None:
-        self.batch_size.observe(size)
-        self.generation_tokens.inc(tokens)
-        if seconds > 0:
-            self.throughput.set(tokens / seconds)
 
     def http_request(self, *, handler: str, method: str, status: int, seconds: float) -> None:
         self.http_requests.labels(handler, method, str(status)).inc()

@@ -72,11 +72,11 @@ class Service:
                            param=param, code=CONTEXT_LENGTH_EXCEEDED)
         return requested
 
-    def submit(self, prompt_ids: list[int], params: SamplingParams) -> GenerationHandle:
+    def submit(self, prompt_ids: list[int], params: SamplingParams, *, stream: bool = False) -> GenerationHandle:
         if self.draining:
             raise APIError(503, "the server is shutting down", type="service_unavailable")
         try:
-            return self.batcher.submit(prompt_ids, params)
+            return self.batcher.submit(prompt_ids, params, stream=stream)
         except QueueFullError as exc:
             raise APIError(429, f"the server is at capacity ({exc}); retry later",
                            type="rate_limit_error", code="queue_full") from exc

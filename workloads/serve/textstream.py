@@ -19,6 +19,7 @@ class TextAssembler:
         self._decode = decode
         self._stop = tuple(s for s in stop if s)
         self._token_ids: list[int] = []
+        self._undecoded = False
         self._text = ""
         self._released = 0
         self.stopped = False
@@ -43,8 +44,16 @@ class TextAssembler:
             return ""
         return self._release(len(text) - self._held_suffix(text))
 
+    def append(self, token_id: int) -> None:
+        """Add a token without decoding: for a request that neither streams nor has stop strings,
+        the text is decoded once, by `flush`."""
+        self._token_ids.append(token_id)
+        self._undecoded = True
+
     def flush(self) -> str:
         """Release everything left (the sequence finished for another reason than a stop string)."""
+        if self._undecoded:
+            self._text, self._undecoded = self._decode(self._token_ids), False
         return self._release(len(self._text))
 
     def _held_suffix(self, text: str) -> int:
