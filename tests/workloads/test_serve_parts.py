@@ -86,6 +86,31 @@ def test_sequences_joining_a_running_batch_decode_as_if_alone(engine):
         assert len(seq.tokens) == seq.params.max_tokens
 
 
+def test_joining_also_matches_generate_for_a_llama_style_model(engine):
+    """Rotary positions and grouped-query attention: position ids and cache merging stay right."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from workloads.serve.engine import DecodeBatch
+
+    tokenizer = engine.tokenizer
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    torch.manual_seed(0)
+    llama = Engine(LlamaForCausalLM(config).eval(), tokenizer, torch.device("cpu"))
+    running, joining = (Collect(llama.encode(p), SamplingParams(max_tokens=n, temperature=0))
+                        for p, n in (("a b", 6), (PROMPTS[2], 8)))
+    batch = DecodeBatch(llama)
+    batch.add([running])
+    batch.step()
+    batch.add([joining])
+    while batch:
+        batch.step()
+    for seq in (running, joining):
+        assert seq.tokens == reference_tokens(llama, seq)[: len(seq.tokens)]
+
+
 def test_padding_is_trimmed_when_the_longest_sequence_leaves(engine):
     from workloads.serve.engine import DecodeBatch
 

@@ -20,7 +20,7 @@ from workloads.serve.service import Service
 KNOWN_PATHS = frozenset({"/ping", "/invocations", "/health", "/metrics", "/v1/models",
                          "/v1/completions", "/v1/chat/completions"})
 UNLOGGED_PATHS = frozenset({"/ping", "/health", "/metrics"})    # probes and scrapes: metrics only
-ALWAYS_SERVED = frozenset({"/metrics"})                          # answered even while draining
+ALWAYS_SERVED = frozenset({"/metrics", "/health"})   # answered while draining: scrapes, and liveness (still alive)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
