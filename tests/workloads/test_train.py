@@ -297,3 +297,15 @@ def test_tracking_uri_without_mlflow_installed_warns_and_trains(
         result = train_cli(*train_args(tiny_model_dir, sample_text_path, tmp_path / "out", 2))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "final" / "model.safetensors").is_file()
+
+
+def test_readme_quickstart_builds_a_model_and_trains_it(tmp_path, monkeypatch):
+    """The README's workload quickstart, command for command (run from the repository root)."""
+    monkeypatch.chdir(REPO)
+    model, out = tmp_path / "m", tmp_path / "out"
+    assert CliRunner().invoke(app, ["model", "tiny", str(model)]).exit_code == 0
+    result = train_cli("--model", model, "--data", "workloads/data/sample.txt", "--output-dir", out,
+                       "--max-steps", "20", "--save-every", "5", "--seed", "1")
+    assert result.exit_code == 0, result.output
+    assert (out / "final" / "model.safetensors").is_file() and (out / "loss.png").is_file()
+    assert steps_of(out / "checkpoints") == ["step-00000010", "step-00000015", "step-00000020"]

@@ -75,6 +75,7 @@ def build_optimizer(config: TrainConfig, model, total_steps: int):
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=config.lr,
+        fused=True,  # one kernel per parameter instead of a dozen ops: faster on CPU and GPU alike
     )
     name = {"constant": "constant_with_warmup"}.get(config.lr_schedule, config.lr_schedule)
     scheduler = get_scheduler(name, optimizer, num_warmup_steps=config.warmup_steps, num_training_steps=total_steps)
@@ -111,8 +112,12 @@ def train(config: TrainConfig, *, on_step: Callable[[int], None] | None = None) 
     # 1. Distributed set-up and determinism.
     d = distributed.setup()
     deterministic_before = torch.are_deterministic_algorithms_enabled()
+    fill_before = torch.utils.deterministic.fill_uninitialized_memory
     if d.device.type == "cpu":
         torch.use_deterministic_algorithms(True)
+        # Filling every new tensor with NaN is a debugging aid that costs ~3% of a step; kernels
+        # that never read uninitialised memory stay deterministic without it.
+        torch.utils.deterministic.fill_uninitialized_memory = False
     else:
         torch.backends.cudnn.benchmark = False
         torch.set_float32_matmul_precision("high")
@@ -212,6 +217,7 @@ def train(config: TrainConfig, *, on_step: Callable[[int], None] | None = None) 
         return EXIT_OK if finished else EXIT_INTERRUPTED
     finally:
         torch.use_deterministic_algorithms(deterministic_before)
+        torch.utils.deterministic.fill_uninitialized_memory = fill_before
         distributed.teardown(d)
 
 
