@@ -7,29 +7,19 @@ sees half a report. The JSON layout is described by `report.schema.json`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from workloads import files
 from workloads.evaluate.errors import EvalInputError
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        files.atomic_write_text(path, text)
     except OSError as exc:
         raise EvalInputError(f"{path}: cannot write report: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _num(value, digits: int = 4) -> str:
