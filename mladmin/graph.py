@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Literal
 
-from mladmin.engine.plan import STACK_TYPE, Plan, PlanResource
+from mladmin.engine.plan import Plan, PlanResource
 
 Detail = Literal["resources", "components"]
 
