@@ -6,7 +6,7 @@ Both train the same freshly built model (seeded random init, byte-level BPE on t
 the same packed blocks of workloads/data/sample.txt, with the same batch size, learning rate, gradient
 clipping and precision (fp32 on CPU, bf16 autocast on a GPU), in one process with the same threads.
 Tokens/s is timed from the end of step `--warmup` to the end of the last step, so start-up and the
-first slow steps count for neither. Reported: best of `--repeat` runs each (the order alternates), the ratio
+first slow steps count for neither. Reported: the median of `--repeat` runs each (the order alternates), the ratio
 ours / Trainer (target >= 1.0x) and, on a GPU, model FLOPs utilisation (6 x params x tokens, plus
 attention, over the GPU's dense bf16 peak).
 """
@@ -14,6 +14,7 @@ attention, over the GPU's dense bf16 peak).
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -109,7 +110,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--heads", type=int, default=4)
@@ -134,11 +135,12 @@ def main() -> int:
             for runner in (first, second):
                 results = ours if runner is run_ours else theirs
                 results.append(runner(args, model_dir, Path(tmp) / f"{runner.__name__}-{i}", device))
-        best_ours, best_theirs = max(r[0] for r in ours), max(r[0] for r in theirs)
-        cpu_ours, cpu_theirs = max(r[1] for r in ours), max(r[1] for r in theirs)
+        median = lambda values: statistics.median(values)  # noqa: E731 - robust to one noisy run
+        best_ours, best_theirs = median(r[0] for r in ours), median(r[0] for r in theirs)
+        cpu_ours, cpu_theirs = median(r[1] for r in ours), median(r[1] for r in theirs)
         name = torch.cuda.get_device_name() if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
         print(f"device: {name}; model {args.layers} layers x {args.dim} dims; batch {args.batch_size} x "
-              f"{args.block_size} tokens; {args.steps - args.warmup} timed steps; best of {args.repeat}")
+              f"{args.block_size} tokens; {args.steps - args.warmup} timed steps; median of {args.repeat}")
         runs = lambda results: ", ".join(f"{r[0]:,.0f}" for r in results)  # noqa: E731
         print(f"  ours (workloads.train)  {best_ours:12,.0f} tokens/s   runs: {runs(ours)}")
         print(f"  transformers Trainer    {best_theirs:12,.0f} tokens/s   runs: {runs(theirs)}")

@@ -6,16 +6,15 @@ from pathlib import Path
 
 import typer
 
-HELP = """Fine-tune a causal LM on a text file; resumes when OUTPUT_DIR holds a checkpoint.
-
-Settings come from flags, a YAML file (--config; keys are the flag names), or - with no --model and
---data and a SageMaker training root present - the SageMaker contract (hyperparameters.json, channels
-'train' and 'model', final model to /opt/ml/model). Under torchrun each process joins the group (gloo
-on CPU, NCCL on GPU).
-
-Exit codes: 0 finished (weights in OUTPUT_DIR/final) · 2 bad settings or input · 143 stopped by
-SIGTERM after saving a checkpoint (rerun the same command to resume).
-"""
+HELP = (
+    "Fine-tune a causal LM on text; resumes when the checkpoint directory holds a checkpoint.\n\n"
+    "Settings come from flags, a YAML file (--config; keys are the setting names, e.g. max_steps), or, "
+    "with no --model or --data and a SageMaker training root present, the SageMaker contract "
+    "(hyperparameters.json, channels 'train' and 'model', final model to /opt/ml/model, checkpoints in "
+    "/opt/ml/checkpoints). Under torchrun every process joins the group (gloo on CPU, NCCL on GPU).\n\n"
+    "Exit codes: 0 finished (weights in OUTPUT_DIR/final) · 2 bad settings or input · 143 stopped by "
+    "SIGTERM after saving a checkpoint (rerun the same command to resume)."
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -236,7 +236,7 @@ def test_yaml_config_supplies_settings_and_flags_override_it(tiny_model_dir, sam
     ("missing model dir", "model directory not found"),
     ("missing data file", "data file not found"),
     ("empty data file", "fewer than one block"),
-    ("max steps zero", "max_steps: Input should be greater than or equal to 1"),
+    ("max steps zero", "--max-steps: Input should be greater than or equal to 1 (got 0)"),
     ("unknown yaml key", "max_stepz: unknown setting"),
     ("block longer than model", "block_size: 512 is longer than the model's 256 positions"),
     ("not a model dir", "not a transformers model directory"),
@@ -309,3 +309,14 @@ def test_readme_quickstart_builds_a_model_and_trains_it(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert (out / "final" / "model.safetensors").is_file() and (out / "loss.png").is_file()
     assert steps_of(out / "checkpoints") == ["step-00000010", "step-00000015", "step-00000020"]
+
+
+def test_checkpoint_from_another_model_is_refused_with_exit_2(tiny_model_dir, sample_text_path, tmp_path):
+    from workloads.tiny import build_tiny_model
+
+    out = tmp_path / "out"
+    assert train_cli(*train_args(tiny_model_dir, sample_text_path, out, 2, 1)).exit_code == 0
+    other = build_tiny_model(tmp_path / "other", n_embd=32)
+    result = train_cli(*train_args(other, sample_text_path, out, 4, 1))
+    assert result.exit_code == 2
+    assert "checkpoint does not match the model" in result.output and "Traceback" not in result.output

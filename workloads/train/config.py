@@ -67,16 +67,30 @@ class TrainConfig(BaseModel):
 FIELDS = set(TrainConfig.model_fields)
 
 
-def _problems(exc: ValidationError, source: str) -> list[str]:
+CLI_FLAGS = {"model_dir": "--model"}
+
+
+def flag(key: str) -> str:
+    return CLI_FLAGS.get(key, "--" + key.replace("_", "-"))
+
+
+def _problems(exc: ValidationError, origin: dict[str, str]) -> list[str]:
+    """One line per problem, naming where the bad value came from: a flag, a file and key, or none."""
     lines = []
     for err in exc.errors():
-        key = ".".join(str(part) for part in err["loc"]) or "settings"
-        if err["type"] == "extra_forbidden":
-            lines.append(f"{source}: {key}: unknown setting (expected one of: {', '.join(sorted(FIELDS))})")
+        key = ".".join(str(part) for part in err["loc"])
+        where = origin.get(key)
+        if not key:  # a check across fields
+            label = ", ".join(sorted(set(origin.values()))) or "settings"
+            lines.append(f"{label}: {err['msg'].removeprefix('Value error, ')}")
         elif err["type"] == "missing":
-            lines.append(f"{source}: {key}: required but not given")
+            lines.append(f"{key}: required: give {flag(key)}, set {key} in the --config file, "
+                         "or run under the SageMaker training contract")
+        elif err["type"] == "extra_forbidden":
+            lines.append(f"{where}: {key}: unknown setting (expected one of: {', '.join(sorted(FIELDS))})")
         else:
-            lines.append(f"{source}: {key}: {err['msg']} (got {err.get('input')!r})")
+            label = flag(key) if where == "command line" else f"{where}: {key}"
+            lines.append(f"{label}: {err['msg']} (got {err.get('input')!r})")
     return lines
 
 
@@ -145,18 +159,21 @@ def resolve_config(
     """
     cli = {key: value for key, value in (cli or {}).items() if value is not None}
     merged: dict[str, Any] = {}
-    source = "command line"
+    origin: dict[str, str] = {}
+
+    def merge(values: dict[str, Any], source: str) -> None:
+        merged.update(values)
+        origin.update(dict.fromkeys(values, source))
+
     if config_file is not None:
-        merged.update(load_yaml(config_file))
-        source = str(config_file)
+        merge(load_yaml(config_file), str(config_file))
     if sagemaker is None:
         sagemaker = ("model_dir" not in cli and "data" not in cli and "model_dir" not in merged
                      and "data" not in merged and contract.is_sagemaker_training())
     if sagemaker:
-        merged.update(load_sagemaker())
-        source = str(contract.hyperparameters_file())
-    merged.update(cli)
+        merge(load_sagemaker(), str(contract.hyperparameters_file()))
+    merge(cli, "command line")
     try:
         return TrainConfig(**merged)
     except ValidationError as exc:
-        raise ConfigError(_problems(exc, source)) from None
+        raise ConfigError(_problems(exc, origin)) from None
