@@ -240,6 +240,7 @@ def test_yaml_config_supplies_settings_and_flags_override_it(tiny_model_dir, sam
     ("unknown yaml key", "max_stepz: unknown setting"),
     ("block longer than model", "block_size: 512 is longer than the model's 256 positions"),
     ("not a model dir", "not a transformers model directory"),
+    ("binary data file", "not UTF-8 text"),
 ])
 def test_bad_input_exits_2_with_a_clear_message(case, expected, tiny_model_dir, sample_text_path, tmp_path):
     model, data, extra = tiny_model_dir, sample_text_path, []
@@ -259,6 +260,9 @@ def test_bad_input_exits_2_with_a_clear_message(case, expected, tiny_model_dir, 
         extra = ["--block-size", "512"]
     elif case == "not a model dir":
         model = tmp_path
+    elif case == "binary data file":
+        data = tmp_path / "weights.bin"
+        data.write_bytes(bytes(range(256)) * 8)
     result = train_cli(*train_args(model, data, tmp_path / "out", 2), *extra)
     assert result.exit_code == 2, result.output
     assert expected in " ".join(result.output.split())

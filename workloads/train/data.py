@@ -9,6 +9,7 @@ and a restarted run sees exactly the batches an uninterrupted one would.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import torch
@@ -33,7 +34,8 @@ def text_files(data: Path) -> list[Path]:
 
 def tokenize_files(files: list[Path], tokenizer) -> torch.Tensor:
     """One long 1-D tensor of token ids; an end-of-text token closes each file."""
-    ids: list[int] = []
+    pieces: list[torch.Tensor] = []  # one tensor per batch of lines: no giant Python list of ints
+    eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
     for path in files:
         try:
             text = path.read_text(encoding="utf-8")
@@ -41,12 +43,11 @@ def tokenize_files(files: list[Path], tokenizer) -> torch.Tensor:
             raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
         lines = text.splitlines(keepends=True)
         for start in range(0, len(lines), _LINES_PER_BATCH):
-            chunk = lines[start:start + _LINES_PER_BATCH]
-            for line_ids in tokenizer(chunk, add_special_tokens=False)["input_ids"]:
-                ids.extend(line_ids)
-        if lines and tokenizer.eos_token_id is not None:
-            ids.append(tokenizer.eos_token_id)
-    return torch.tensor(ids, dtype=torch.long)
+            encoded = tokenizer(lines[start:start + _LINES_PER_BATCH], add_special_tokens=False)["input_ids"]
+            pieces.append(torch.tensor(list(itertools.chain.from_iterable(encoded)), dtype=torch.long))
+        if lines:
+            pieces.append(torch.tensor(eos, dtype=torch.long))
+    return torch.cat(pieces) if pieces else torch.empty(0, dtype=torch.long)
 
 
 def pack_blocks(ids: torch.Tensor, block_size: int, source: Path) -> torch.Tensor:
