@@ -6,9 +6,14 @@
 import pulumi
 
 from stacks.platform import build_platform
-from stacks.settings import settings_from_pulumi
+from stacks.settings import SettingsError, settings_from_pulumi
 
-settings = settings_from_pulumi(pulumi.get_stack())
+try:
+    settings = settings_from_pulumi(pulumi.get_stack())
+except SettingsError as error:
+    # RunError: the CLI prints the message alone, one line per problem, without a stack trace.
+    raise pulumi.RunError(str(error)) from None
+
 platform = build_platform(settings)
 
 for name, value in platform.outputs().items():

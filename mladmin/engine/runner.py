@@ -200,6 +200,8 @@ def _purge_modules(before: set[str], directory: Path) -> None:
 def _as_engine_error(exc: BaseException, project_root: Path) -> BaseException:
     if isinstance(exc, EngineError):
         return exc
+    if type(exc).__name__ == "RunError":  # pulumi.RunError: a message meant for people, as the CLI shows it
+        return ProgramError(str(exc))
     settings_problems = getattr(exc, "problems", None)
     if isinstance(settings_problems, list) and type(exc).__name__ == "SettingsError":
         return ConfigError(settings_problems)

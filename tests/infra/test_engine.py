@@ -123,3 +123,11 @@ def test_a_failing_program_reports_the_error_and_where():
 def test_a_directory_without_a_project_is_rejected(tmp_path):
     with pytest.raises(ProgramError, match="no Pulumi.yaml"):
         plan_program(tmp_path)
+
+
+def test_a_run_error_is_reported_as_its_message_alone(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: halts\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text("import pulumi\nraise pulumi.RunError('mladmin:owner: missing')\n")
+    with pytest.raises(ProgramError) as raised:
+        plan_program(tmp_path)
+    assert str(raised.value) == "mladmin:owner: missing"
