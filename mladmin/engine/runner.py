@@ -24,6 +24,7 @@ from .plan import Plan
 from .project import Project, as_runtime_config, load_project, read_stack_config
 
 DEFAULT_REGION = "us-east-1"
+CONFIG_SOURCE_ENV = "MLADMIN_CONFIG_SOURCE"
 _RUN_LOCK = threading.Lock()  # runs chdir into the project, which is process-wide
 
 
@@ -84,12 +85,28 @@ def _plan(project: Project, stack: str, config_path: Path | None, purge_modules:
         _run_program_file(project)
         await _settle()
 
-    with _RUN_LOCK, _gc_paused():
+    source = _display(config_path) if config_path else None
+    with _RUN_LOCK, _gc_paused(), _config_source(source):
         outcome = _in_fresh_thread(lambda: _run_under_mocks(project, stack, config, secrets, identity, program),
                                    chdir=project.root, purge_under=project.main if purge_modules else None)
     resources, outputs = outcome
     return Plan(project=project.name, stack=stack, config=config, resources=resources,
                 config_file=_display(config_path) if config_path else None, stack_outputs=outputs)
+
+
+@contextlib.contextmanager
+def _config_source(source: str | None):
+    """Tell mladmin's settings loader which file the config came from, for its error messages."""
+    previous = os.environ.get(CONFIG_SOURCE_ENV)
+    if source:
+        os.environ[CONFIG_SOURCE_ENV] = source
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(CONFIG_SOURCE_ENV, None)
+        else:
+            os.environ[CONFIG_SOURCE_ENV] = previous
 
 
 @contextlib.contextmanager

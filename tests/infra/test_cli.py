@@ -92,3 +92,10 @@ def test_graph_svg_without_graphviz_is_a_clear_error(tmp_path):
         assert result.returncode == 0 and (tmp_path / "g.svg").read_text().lstrip().startswith("<")
     else:
         assert result.returncode == 2 and "Graphviz" in result.stderr
+
+
+def test_the_stack_program_run_as_a_program_names_the_given_config_file():
+    result = mladmin("plan", "dev", "--program", ".", "--config", "tests/fixtures/config/many-problems.yaml")
+    assert result.returncode == 2
+    assert "tests/fixtures/config/many-problems.yaml: mladmin:netwrok: unknown key" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
