@@ -57,8 +57,24 @@ for _name in COMMAND_MODULES:
     _module.register(app)
 
 
+# Modules that come with an optional extra: a command that needs one says how to install it.
+EXTRA_FOR_MODULE = {
+    **dict.fromkeys(("torch", "transformers", "tokenizers", "accelerate", "fastapi", "uvicorn",
+                     "prometheus_client", "matplotlib", "boto3", "numpy", "tqdm"), "workloads"),
+    "mlflow": "mlflow",
+}
+
+
 def run() -> None:
-    app()
+    try:
+        app()
+    except ModuleNotFoundError as exc:
+        extra = EXTRA_FOR_MODULE.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        typer.echo(f"error: this command needs the '{extra}' extra (missing module '{exc.name}'): "
+                   f"pip install -e '.[{extra}]'", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -99,3 +99,12 @@ def test_the_stack_program_run_as_a_program_names_the_given_config_file():
     assert result.returncode == 2
     assert "tests/fixtures/config/many-problems.yaml: mladmin:netwrok: unknown key" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_workload_command_without_its_extra_says_how_to_install_it(tmp_path):
+    code = ("import sys; sys.modules['transformers'] = None; "
+            f"sys.argv = ['mladmin', 'model', 'tiny', {str(tmp_path / 'm')!r}]; "
+            "from mladmin.cli.main import run; run()")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "needs the 'workloads' extra" in result.stderr and "Traceback" not in result.stderr
