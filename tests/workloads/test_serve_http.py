@@ -162,7 +162,7 @@ def test_openai_client_streamed_completion_matches_the_unstreamed_text(oai):
 
 def test_stream_is_server_sent_events_ending_with_done(client):
     with client.stream("POST", "/v1/completions",
-                       json={"prompt": "Hello", "max_tokens": 4, "stream": True}) as response:
+                       json={"prompt": "Hello", "max_tokens": 4, "stream": True, "temperature": 0}) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         events = [line for line in response.iter_lines() if line]
     assert all(line.startswith("data: ") for line in events)
@@ -250,10 +250,13 @@ def metric_value(text: str, name: str) -> float:
 def test_concurrent_requests_are_decoded_in_one_batch(client, server):
     before = client.get("/metrics").text
     results = []
+    start_together = threading.Barrier(8)
 
     def call(i: int) -> None:
         with httpx.Client(base_url=server["url"], timeout=30) as http:
-            results.append(http.post("/v1/completions", json={"prompt": f"request {i}", "max_tokens": 8}).status_code)
+            start_together.wait()
+            response = http.post("/v1/completions", json={"prompt": f"request {i}", "max_tokens": 24, "temperature": 0})
+            results.append(response.status_code)
 
     threads = [threading.Thread(target=call, args=(i,)) for i in range(8)]
     for thread in threads:
