@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -13,6 +14,8 @@ import pulumi_aws as aws
 from components import validation as check
 from components.policy_documents import document, service_trust_policy, statement, to_json
 from components.tags import Tags, child_opts, tags_problems
+
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 NatMode = Literal["single", "onePerAz", "none"]
 NAT_MODES = ("single", "onePerAz", "none")
@@ -39,6 +42,10 @@ class NetworkArgs:
     cluster_name: str | None = None                  # adds kubernetes.io/cluster/<name>=shared subnet tags
     flow_log_retention_days: int = 365               # a CloudWatch Logs retention period
     interface_endpoints: Sequence[str] = DEFAULT_INTERFACE_ENDPOINTS  # service suffixes after com.amazonaws.<region>.
+    # The S3 gateway endpoint only reaches this account's buckets plus the AWS-owned ones private
+    # nodes need (ECR image layers, Amazon Linux repositories); list any other bucket names here,
+    # e.g. "jumpstart-cache-prod-us-east-1". Stops data leaving for someone else's bucket.
+    s3_endpoint_extra_buckets: Sequence[str] = ()
 
 
 def derive_subnets(cidr_block: str, zones: int) -> tuple[list[str], list[str]]:
@@ -245,6 +252,7 @@ class Network(pulumi.ComponentResource):
             service_name=f"com.amazonaws.{args.region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=[t.id for t in self.private_route_tables],
+            policy=to_json(s3_endpoint_policy(args)),
             tags=self._tags(f"{name}-s3"),
             opts=child_opts(self),
         )
@@ -279,6 +287,27 @@ class Network(pulumi.ComponentResource):
             )
             for service in args.interface_endpoints
         }
+
+
+def s3_endpoint_policy(args: NetworkArgs) -> dict:
+    """A data perimeter on the S3 gateway endpoint: this account's buckets, and read-only access to
+    the AWS-owned buckets that ECR pulls and Amazon Linux updates come from."""
+    aws_owned = [
+        f"arn:aws:s3:::prod-{args.region}-starport-layer-bucket/*",
+        f"arn:aws:s3:::al2023-repos-{args.region}-de612dc2/*",
+        f"arn:aws:s3:::amazonlinux-2-repos-{args.region}/*",
+    ]
+    statements = [
+        {"Sid": "BucketsOfThisAccount", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceAccount": args.account_id}}},
+        {"Sid": "AwsOwnedPackageAndImageBuckets", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": aws_owned},
+    ]
+    if args.s3_endpoint_extra_buckets:
+        extra = [f"arn:aws:s3:::{bucket}{suffix}" for bucket in args.s3_endpoint_extra_buckets for suffix in ("", "/*")]
+        statements.append({"Sid": "ReadListedBuckets", "Effect": "Allow", "Principal": "*",
+                           "Action": ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"], "Resource": extra})
+    return document(*statements)
 
 
 def subnet_cidrs(args: NetworkArgs) -> tuple[list[str], list[str]]:
@@ -316,6 +345,9 @@ def validate(args: NetworkArgs) -> list[str]:
                 f"interface_endpoints[{i}]: {service!r} must be a service suffix such as 'ecr.api' "
                 "(S3 always gets a gateway endpoint)"
             )
+    for i, bucket in enumerate(args.s3_endpoint_extra_buckets):
+        if not isinstance(bucket, str) or not BUCKET_NAME.match(bucket):
+            problems.append(f"s3_endpoint_extra_buckets[{i}]: {bucket!r} is not an S3 bucket name")
     problems += tags_problems(args.tags)
     if vpc is not None and zones:
         problems += _subnet_problems(args, vpc, len(zones))

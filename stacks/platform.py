@@ -66,6 +66,7 @@ def build_platform(settings: Settings) -> Platform:
         cluster_name=cluster_name(settings),
         flow_log_retention_days=net.flow_log_retention_days,
         interface_endpoints=list(net.interface_endpoints),
+        s3_endpoint_extra_buckets=list(net.s3_endpoint_extra_buckets),
     ))
 
     store = settings.storage

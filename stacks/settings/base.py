@@ -155,7 +155,18 @@ def _tag_value(value: str) -> str:
     return value
 
 
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def _bucket_name(value: str) -> str:
+    if not _BUCKET_NAME.match(value) or ".." in value:
+        raise ValueError(f"{show(value)} is not an S3 bucket name (expected 3-63 lower-case letters, digits, "
+                         "dots and hyphens, e.g. jumpstart-cache-prod-us-east-1)")
+    return value
+
+
 Cidr = Annotated[str, AfterValidator(_cidr)]
+BucketName = Annotated[str, AfterValidator(_bucket_name)]
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 Email = Annotated[str, AfterValidator(_email)]
 Name = Annotated[str, AfterValidator(_name)]

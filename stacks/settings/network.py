@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, model_validator
 
 from .aws_facts import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES, default_zones, zone_problem
-from .base import Cidr, LogRetentionDays, SettingsModel, duplicates, hint, scope_of, show
+from .base import BucketName, Cidr, LogRetentionDays, SettingsModel, duplicates, hint, scope_of, show
 from .errors import Problems
 from .rules import PROD_MIN_AZS, PROD_MIN_LOG_RETENTION_DAYS
 
@@ -47,6 +47,12 @@ class NetworkSettings(SettingsModel):
         default_factory=lambda: list(DEFAULT_INTERFACE_ENDPOINTS),
         description="Interface endpoint services (com.amazonaws.<region>.<service>). "
         f"Default: {', '.join(DEFAULT_INTERFACE_ENDPOINTS)}. S3 always gets a gateway endpoint.",
+    )
+    s3_endpoint_extra_buckets: list[BucketName] = Field(
+        default_factory=list,
+        description="Buckets of other accounts that private workloads may read through the S3 gateway endpoint, "
+        "whose policy otherwise allows only this account's buckets plus the AWS-owned ECR-layer and Amazon Linux "
+        "repository buckets, e.g. jumpstart-cache-prod-us-east-1. Default none.",
     )
 
     @model_validator(mode="after")

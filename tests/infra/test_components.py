@@ -626,6 +626,7 @@ def test_network_reports_every_bad_argument_at_once():
         tags=Tags(owner="", environment="prod", team="platform", cost_center="cc"),
         nat_gateways="perAz", flow_log_retention_days=10,
         private_subnet_cidrs=["10.0.0.0/18", "10.0.32.0/19", "192.168.0.0/24"],
+        s3_endpoint_extra_buckets=["Not A Bucket"],
     )
     with pytest.raises(ValueError) as exc:
         Network("n", args)
@@ -633,7 +634,8 @@ def test_network_reports_every_bad_argument_at_once():
     for expected in ("availability_zones[2]: 'eu-west-1a' is not a zone of region 'us-east-1'",
                      "nat_gateways: 'perAz' must be one of", "flow_log_retention_days: 10",
                      "tags.owner", "private_subnet_cidrs[2]: 192.168.0.0/24 is outside the VPC",
-                     "overlaps private_subnet_cidrs[0]"):
+                     "overlaps private_subnet_cidrs[0]",
+                     "s3_endpoint_extra_buckets[0]: 'Not A Bucket' is not an S3 bucket name"):
         assert expected in text
 
 

@@ -237,3 +237,15 @@ def test_instance_type_table_knows_gpu_counts():
     assert lookup_sagemaker("ml.g5.12xlarge").accelerators == 4
     with pytest.raises(UnknownInstanceType, match="unknown instance type 'g5.huge'"):
         lookup("g5.huge")
+
+
+def test_s3_endpoint_extra_buckets_must_be_bucket_names():
+    from stacks.settings import SettingsError, load_settings
+
+    config = {"aws:region": "us-east-1", "mladmin:environment": "dev", "mladmin:owner": "a", "mladmin:costCenter": "b",
+              "mladmin:network": {"s3EndpointExtraBuckets": ["jumpstart-cache-prod-us-east-1", "Bad_Bucket"]}}
+    with pytest.raises(SettingsError) as raised:
+        load_settings(config, source="stacks/Pulumi.dev.yaml", stack="dev")
+    assert raised.value.problems == [
+        "stacks/Pulumi.dev.yaml: mladmin:network.s3EndpointExtraBuckets[1]: 'Bad_Bucket' is not an S3 bucket name "
+        "(expected 3-63 lower-case letters, digits, dots and hyphens, e.g. jumpstart-cache-prod-us-east-1)"]

@@ -214,3 +214,14 @@ def test_graph_names_every_component(prod_plan):
     mermaid, dot = to_mermaid(prod_plan), to_dot(prod_plan)
     for component in prod_plan.components:
         assert f"{component.name} (" in mermaid and f"{component.name} (" in dot
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_s3_endpoint_reaches_only_this_accounts_buckets_and_aws_package_buckets(all_plans, stack):
+    plan = all_plans[stack]
+    endpoint = next(r for r in plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if r.inputs["vpcEndpointType"] == "Gateway")
+    statements = json.loads(endpoint.inputs["policy"])["Statement"]
+    own, aws_owned = statements[0], statements[1]
+    assert own["Condition"] == {"StringEquals": {"aws:ResourceAccount": "123456789012"}}
+    assert aws_owned["Action"] == "s3:GetObject"
+    assert all(arn.endswith("/*") and ("starport-layer" in arn or "repos" in arn) for arn in aws_owned["Resource"])
