@@ -81,9 +81,8 @@ def _plan(project: Project, stack: str, config_path: Path | None, purge_modules:
     region = str(config.get("aws:region") or DEFAULT_REGION)
     identity = Identity(account=ACCOUNT_ID, region=region)
 
-    async def program() -> None:
+    def program() -> None:
         _run_program_file(project)
-        await _settle()
 
     source = _display(config_path) if config_path else None
     with _RUN_LOCK, _gc_paused(), _config_source(source):
@@ -112,7 +111,7 @@ def _config_source(source: str | None):
 @contextlib.contextmanager
 def _gc_paused():
     """A plan allocates many small, long-lived objects; full collections over them mid-run cost
-    time that grows with the plan's size, so collect once at the end instead."""
+    time that grows with the plan's size, so the collector waits until the run is over."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -124,24 +123,6 @@ def _gc_paused():
 
 def _run_program_file(project: Project) -> None:
     runpy.run_path(str(project.main / "__main__.py"), run_name="__main__")
-
-
-async def _settle() -> None:
-    """Wait for the program's outputs in bulk.
-
-    The SDK's own final wait calls asyncio.wait(FIRST_COMPLETED) over every pending output once per
-    completion, which is quadratic in the number of resources; gathering them first keeps the
-    plan's cost linear. The SDK's wait then finds (almost) nothing left and still reports errors.
-    """
-    from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
-
-    while True:
-        with SETTINGS.lock:
-            pending = [task for task in SETTINGS.outputs if not task.done()]
-        rpcs = list(_get_rpc_manager().rpcs)
-        if not pending and all(rpc.done() for rpc in rpcs):
-            return
-        await asyncio.gather(*pending, *rpcs, return_exceptions=True)
 
 
 def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secrets: list[str],
@@ -217,11 +198,10 @@ def _purge_modules(before: set[str], directory: Path) -> None:
 def _as_engine_error(exc: BaseException, project_root: Path) -> BaseException:
     if isinstance(exc, EngineError):
         return exc
-    if type(exc).__name__ == "RunError":  # pulumi.RunError: a message meant for people, as the CLI shows it
+    import pulumi
+
+    if isinstance(exc, pulumi.RunError):  # a message meant for people, shown as the Pulumi CLI shows it
         return ProgramError(str(exc))
-    settings_problems = getattr(exc, "problems", None)
-    if isinstance(settings_problems, list) and type(exc).__name__ == "SettingsError":
-        return ConfigError(settings_problems)
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if Path(f.filename).resolve().is_relative_to(project_root.resolve())]
     where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
