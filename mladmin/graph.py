@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
 from mladmin.engine.plan import Plan, PlanResource
 
@@ -86,83 +86,86 @@ def _ids(plan: Plan) -> dict[str, str]:
     return {r.urn: f"n{i}" for i, r in enumerate(plan.resources)}
 
 
-def _escape(text: str) -> str:
+@dataclass(frozen=True)
+class _Syntax:
+    """How one diagram language writes the parts every diagram has."""
+
+    header: Callable[[Plan], list[str]]
+    open_cluster: Callable[[str, str], list[str]]  # (cluster id, title) -> lines
+    close_cluster: str
+    node: Callable[[str, list[str]], str]          # (node id, label lines) -> line
+    edge: Callable[[str, str], str]
+    footer: list[str]
+
+
+def _mermaid_text(text: str) -> str:
     return re.sub(r'["<>]', lambda m: {'"': "#quot;", "<": "#lt;", ">": "#gt;"}[m.group()], text)
 
 
-def to_mermaid(plan: Plan, detail: Detail = "resources") -> str:
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+_DOT_NEWLINE = "\\n"  # DOT's line break inside a label
+
+MERMAID = _Syntax(
+    header=lambda plan: ["flowchart LR"],
+    open_cluster=lambda cid, title: [f'subgraph {cid}_c["{_mermaid_text(title)}"]'],
+    close_cluster="end",
+    node=lambda nid, label: f'{nid}["{"<br/>".join(_mermaid_text(part) for part in label)}"]',
+    edge=lambda a, b: f"{a} --> {b}",
+    footer=[],
+)
+
+DOT = _Syntax(
+    header=lambda plan: [f'digraph "{_dot_text(f"{plan.project}-{plan.stack}")}" {{', "  rankdir=LR;", "  compound=true;",
+                         '  node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontname="Helvetica", '
+                         'fontsize=10];',
+                         '  graph [fontname="Helvetica", fontsize=11, style="rounded", color="#7a8ca3"];'],
+    open_cluster=lambda cid, title: [f"subgraph cluster_{cid} {{", f'  label="{_dot_text(title)}";'],
+    close_cluster="}",
+    node=lambda nid, label: f'{nid} [label="{_DOT_NEWLINE.join(_dot_text(part) for part in label)}"];',
+    edge=lambda a, b: f"{a} -> {b};",
+    footer=["}"],
+)
+
+
+def _render(plan: Plan, detail: Detail, syntax: _Syntax) -> str:
     g, ids = _build(plan, detail), _ids(plan)
     by_urn = {r.urn: r for r in plan.resources}
-    lines = ["flowchart LR"]
+    lines = syntax.header(plan)
+
+    def node(urn: str) -> str:
+        return syntax.node(ids[urn], g.labels[urn].split("<br/>"))
 
     def emit_cluster(urn: str, depth: int) -> None:
         pad = "  " * depth
-        comp = by_urn[urn]
-        if detail == "components":
-            if g.clusters[urn]:
-                lines.append(f'{pad}subgraph {ids[urn]}_c["{comp.name} ({_short_type(comp.type)})"]')
-                lines.append(f'{pad}  {ids[urn]}["{g.labels[urn]}"]')
-                for child in g.clusters[urn]:
-                    emit_cluster(child, depth + 1)
-                lines.append(f"{pad}end")
-            else:
-                lines.append(f'{pad}{ids[urn]}["{g.labels[urn]}"]')
+        if detail == "components" and not g.clusters[urn]:
+            lines.append(pad + node(urn))
             return
-        lines.append(f'{pad}subgraph {ids[urn]}["{comp.name} ({_short_type(comp.type)})"]')
+        comp = by_urn[urn]
+        lines.extend(pad + line for line in syntax.open_cluster(ids[urn], f"{comp.name} ({_short_type(comp.type)})"))
+        if detail == "components":
+            lines.append(f"{pad}  {node(urn)}")
         for child in g.clusters[urn]:
             emit_cluster(child, depth + 1)
-        for r in g.members.get(urn, []):
-            lines.append(f'{pad}  {ids[r.urn]}["{_escape(g.labels[r.urn]).replace("#lt;br/#gt;", "<br/>")}"]')
-        lines.append(f"{pad}end")
+        lines.extend(f"{pad}  {node(r.urn)}" for r in g.members.get(urn, []))
+        lines.append(pad + syntax.close_cluster)
 
     for urn in g.roots:
         emit_cluster(urn, 1)
-    for r in g.members.get("", []):
-        lines.append(f'  {ids[r.urn]}["{_escape(g.labels[r.urn]).replace("#lt;br/#gt;", "<br/>")}"]')
-    for a, b in g.edges:
-        lines.append(f"  {ids[a]} --> {ids[b]}")
+    lines.extend(f"  {node(r.urn)}" for r in g.members.get("", []))
+    lines.extend(f"  {syntax.edge(ids[a], ids[b])}" for a, b in g.edges)
+    lines.extend(syntax.footer)
     return "\n".join(lines) + "\n"
+
+
+def to_mermaid(plan: Plan, detail: Detail = "resources") -> str:
+    return _render(plan, detail, MERMAID)
 
 
 def to_dot(plan: Plan, detail: Detail = "resources") -> str:
-    g, ids = _build(plan, detail), _ids(plan)
-    by_urn = {r.urn: r for r in plan.resources}
-
-    def q(text: str) -> str:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-    lines = [f"digraph {q(f'{plan.project}-{plan.stack}')} {{", "  rankdir=LR;", "  compound=true;",
-             '  node [shape=box, style="rounded,filled", fillcolor="#eef4fb", fontname="Helvetica", fontsize=10];',
-             '  graph [fontname="Helvetica", fontsize=11, style="rounded", color="#7a8ca3"];']
-
-    def label(r: PlanResource) -> str:
-        lines_ = g.labels[r.urn].split("<br/>") if r.is_component else [_short_type(r.type), r.name]
-        return "\\n".join(q(part)[1:-1] for part in lines_).join('""')
-
-    def emit_cluster(urn: str, depth: int) -> None:
-        pad = "  " * depth
-        comp = by_urn[urn]
-        if detail == "components" and not g.clusters[urn]:
-            lines.append(f"{pad}{ids[urn]} [label={label(comp)}];")
-            return
-        lines.append(f"{pad}subgraph cluster_{ids[urn]} {{")
-        lines.append(f"{pad}  label={q(f'{comp.name} ({_short_type(comp.type)})')};")
-        if detail == "components":
-            lines.append(f"{pad}  {ids[urn]} [label={label(comp)}];")
-        for child in g.clusters[urn]:
-            emit_cluster(child, depth + 1)
-        for r in g.members.get(urn, []):
-            lines.append(f"{pad}  {ids[r.urn]} [label={label(r)}];")
-        lines.append(f"{pad}}}")
-
-    for urn in g.roots:
-        emit_cluster(urn, 1)
-    for r in g.members.get("", []):
-        lines.append(f"  {ids[r.urn]} [label={label(r)}];")
-    for a, b in g.edges:
-        lines.append(f"  {ids[a]} -> {ids[b]};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return _render(plan, detail, DOT)
 
 
 def dot_available() -> bool:
