@@ -7,6 +7,11 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+
+STACK_HELP = "Stack (environment) name: dev, staging, prod, or a stack of --program."
+CONFIG_HELP = "Read settings from this stack config file instead of stacks/Pulumi.STACK.yaml."
+PROGRAM_HELP = "Run another Pulumi Python program (a directory with Pulumi.yaml) instead of mladmin's stacks."
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -18,8 +23,9 @@ err_console = Console(stderr=True, emoji=False)
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print a message for people (no traceback) and exit."""
-    for line in str(message).splitlines() or [""]:
-        err_console.print(f"[bold red]error:[/] {line}", highlight=False, markup=True, soft_wrap=True) if line else None
+    for line in str(message).splitlines():
+        if line:
+            err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

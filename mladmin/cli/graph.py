@@ -7,8 +7,7 @@ from typing import Optional
 
 import typer
 
-from mladmin.cli.common import console, fail, load_plan
-from mladmin.cli.plan import CONFIG_HELP, PROGRAM_HELP, STACK_HELP
+from mladmin.cli.common import CONFIG_HELP, PROGRAM_HELP, STACK_HELP, console, fail, load_plan
 
 _BY_SUFFIX = {".mmd": "mermaid", ".mermaid": "mermaid", ".md": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
 

@@ -11,11 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from mladmin.cli.common import console, fail, load_plan
+from mladmin.cli.common import CONFIG_HELP, PROGRAM_HELP, STACK_HELP, console, load_plan
 
-STACK_HELP = "Stack (environment) name: dev, staging, prod, or a stack of --program."
-CONFIG_HELP = "Read settings from this stack config file instead of stacks/Pulumi.STACK.yaml."
-PROGRAM_HELP = "Run another Pulumi Python program (a directory with Pulumi.yaml) instead of mladmin's stacks."
 
 
 def register(app: typer.Typer) -> None:
@@ -90,6 +87,3 @@ def _render(plan, verdict: dict | None) -> None:
             colour = "green" if verdict["passed"] else "red"
             console.print(f"policy: [{colour}]{'pass' if verdict['passed'] else 'FAIL'}[/] — "
                           f"{verdict['mandatory']} mandatory, {verdict['advisory']} advisory findings")
-
-
-__all__ = ["register", "fail"]

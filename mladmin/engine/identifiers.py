@@ -61,6 +61,12 @@ _EC2_PREFIXES = {
     "aws:ec2/keyPair:KeyPair": "key",
 }
 
+# The resource kind in an EC2 ARN, by id prefix (arn:aws:ec2:<region>:<account>:<kind>/<id>).
+_EC2_ARN_KINDS = {"sg": "security-group", "igw": "internet-gateway", "nat": "natgateway", "rtb": "route-table",
+                  "vpce": "vpc-endpoint", "fl": "vpc-flow-log", "acl": "network-acl", "lt": "launch-template",
+                  "i": "instance", "vol": "volume", "eipalloc": "elastic-ip", "sgr": "security-group-rule",
+                  "key": "key-pair"}
+
 # Resources whose physical name lives in an input other than `name`.
 _NAME_FIELDS = {
     "aws:s3/bucket:Bucket": "bucket",
@@ -106,10 +112,7 @@ def resource_outputs(type_: str, logical: str, urn: str, inputs: dict[str, Any],
     if type_ in _EC2_PREFIXES:
         rid = f"{_EC2_PREFIXES[type_]}-0{digest(urn, 16)}"
         kind = _EC2_PREFIXES[type_]
-        resource_kind = {"sg": "security-group", "igw": "internet-gateway", "nat": "natgateway", "rtb": "route-table",
-                         "vpce": "vpc-endpoint", "fl": "vpc-flow-log", "acl": "network-acl", "lt": "launch-template",
-                         "i": "instance", "vol": "volume", "eipalloc": "elastic-ip", "sgr": "security-group-rule",
-                         "key": "key-pair"}.get(kind, kind)
+        resource_kind = _EC2_ARN_KINDS.get(kind, kind)
         out["arn"] = f"arn:{part}:ec2:{region}:{acct}:{resource_kind}/{rid}"
         if "name" not in inputs:
             out.pop("name", None)

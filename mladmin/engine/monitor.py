@@ -7,6 +7,7 @@ dependencies, provider and options, which is what a plan, a graph and a policy n
 
 from __future__ import annotations
 
+import functools
 import threading
 from importlib import metadata
 from typing import Any
@@ -34,6 +35,7 @@ class PlanMocks(Mocks):
         raise NotImplementedError("the recording monitor creates resources itself")
 
 
+@functools.cache
 def _provider_version(package: str) -> str:
     try:
         return metadata.version(f"pulumi-{package}").replace(".", "_")
