@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from mladmin.cli.common import console, fail
+
 
 def register(app: typer.Typer) -> None:
     model_app = typer.Typer(help="Build local models for demos and tests.", no_args_is_help=True)
@@ -22,8 +24,6 @@ def register(app: typer.Typer) -> None:
         corpus: Path = typer.Option(None, "--corpus", help="Text file for the tokenizer (default: shipped sample)."),
     ) -> None:
         """Write a tiny GPT-2-style causal LM and a byte-level BPE tokenizer (transformers format)."""
-        from rich.console import Console
-
         from workloads.tiny import build_tiny_model
 
         try:
@@ -34,9 +34,10 @@ def register(app: typer.Typer) -> None:
                 directory, seed=seed, corpus=corpus, vocab_size=vocab_size,
                 n_layer=layers, n_embd=dim, n_head=heads, n_positions=positions,
             )
-        except (FileNotFoundError, ValueError) as exc:
-            Console(stderr=True).print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from None
-        Console().print(f"wrote tiny model ({layers} layers, {dim} dims, vocab {vocab_size}) to {out}")
+        except OSError as exc:  # an unwritable or missing directory, a missing corpus
+            fail(f"{exc.filename or directory}: {exc.strerror or exc}")
+        except ValueError as exc:
+            fail(str(exc))
+        console.print(f"wrote tiny model ({layers} layers, {dim} dims, vocab {vocab_size}) to {out}")
 
     app.add_typer(model_app, name="model")

@@ -62,3 +62,12 @@ def test_cli_rejects_bad_shape_with_exit_2(tmp_path):
     assert result.exit_code == 2
     assert "not divisible" in result.output
     assert "Traceback" not in result.output
+
+
+def test_cli_reports_an_unwritable_directory_with_exit_2(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = CliRunner().invoke(app, ["model", "tiny", str(blocker / "model")])
+    assert result.exit_code == 2
+    assert "Not a directory" in result.output
+    assert "Traceback" not in result.output
