@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from components import validation
+
 # Commercial, GovCloud and China partitions.
 REGIONS: tuple[str, ...] = (
     "us-east-1", "us-east-2", "us-west-1", "us-west-2",
@@ -28,11 +30,8 @@ ZONE_LETTERS: dict[str, str] = {
     "ap-northeast-1": "acd",
 }
 
-# The only values CloudWatch Logs accepts for a log group's retention.
-LOG_RETENTION_DAYS: tuple[int, ...] = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)
+# The only values CloudWatch Logs accepts for a log group's retention (one list, kept with the components).
+LOG_RETENTION_DAYS: tuple[int, ...] = validation.LOG_RETENTION_DAYS
 
 # VPC interface endpoint services a private ML platform commonly needs
 # (com.amazonaws.<region>.<service>). S3 is reached through the gateway endpoint.
