@@ -145,7 +145,9 @@ def resource_outputs(type_: str, logical: str, urn: str, inputs: dict[str, Any],
         out |= {"keyId": key_id, "arn": f"arn:{part}:kms:{region}:{acct}:key/{key_id}"}
         return key_id, out
     if type_ == "aws:kms/alias:Alias":
-        out |= {"arn": f"arn:{part}:kms:{region}:{acct}:{name}", "targetKeyArn": inputs.get("targetKeyId")}
+        target = str(inputs.get("targetKeyId", ""))
+        target_arn = target if target.startswith("arn:") else f"arn:{part}:kms:{region}:{acct}:key/{target}"
+        out |= {"arn": f"arn:{part}:kms:{region}:{acct}:{name}", "targetKeyArn": target_arn}
         return name, out
     if type_ in ("aws:kms/replicaKey:ReplicaKey",):
         key_id = "mrk-" + digest(urn, 32)
