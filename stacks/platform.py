@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pulumi
 import pulumi_aws as aws
 
 from components.iam import Iam, IamArgs
@@ -108,5 +107,4 @@ def build_platform(settings: Settings) -> Platform:
         bucket_arns=dict(storage.bucket_arns),
         teams=[TeamArgs(name=team.name, owner=team.owner) for team in settings.teams],
     ))
-    pulumi.log.debug(f"planned {settings.environment} in {region} for account {account_id}")
     return Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams)
