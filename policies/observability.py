@@ -106,6 +106,8 @@ class TagParams(Params):
 
 def effective_tags(resource: Subject) -> dict:
     """The provider's default tags overlaid with the resource's own."""
+    if isinstance(resource.props.get("tagsAll"), Mapping):  # as pulumi-aws's Check computes it
+        return dict(resource.props["tagsAll"])
     tags: dict = {}
     defaults = resource.provider_props.get("defaultTags") if resource.provider_props else None
     if isinstance(defaults, Mapping) and isinstance(defaults.get("tags"), Mapping):

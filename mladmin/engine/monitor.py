@@ -7,9 +7,7 @@ dependencies, provider and options, which is what a plan, a graph and a policy n
 
 from __future__ import annotations
 
-import functools
 import threading
-from importlib import metadata
 from typing import Any
 
 from pulumi.runtime import rpc
@@ -18,29 +16,23 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from . import invokes
-from .identifiers import Identity, resource_outputs, uuid_from
+from .identifiers import Identity, resource_outputs
 from .plan import STACK_TYPE, PlanResource
+from .providers import PROVIDER_PREFIX, Providers
 
 
 class PlanMocks(Mocks):
     """Answers invokes and calls; resource creation is handled by the monitor below."""
 
-    def __init__(self, identity: Identity) -> None:
+    def __init__(self, identity: Identity, providers: Providers) -> None:
         self.identity = identity
+        self.providers = providers
 
     def call(self, args: MockCallArgs) -> dict:
-        return invokes.answer(args.token, args.args, self.identity)
+        return invokes.answer(args.token, args.args, self.providers.where(args.provider, args.args))
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:  # pragma: no cover - unused
         raise NotImplementedError("the recording monitor creates resources itself")
-
-
-@functools.cache
-def _provider_version(package: str) -> str:
-    try:
-        return metadata.version(f"pulumi-{package}").replace(".", "_")
-    except metadata.PackageNotFoundError:
-        return "0_0_0"
 
 
 class RecordingMonitor(MockMonitor):
@@ -49,9 +41,9 @@ class RecordingMonitor(MockMonitor):
         self.project = project
         self.stack = stack
         self.identity = mocks.identity
+        self.providers = mocks.providers
         self.records: dict[str, PlanResource] = {}
         self.stack_outputs: dict[str, Any] = {}
-        self._provider_regions: dict[str, str] = {}
         self._lock = threading.Lock()
         self._loops: set = set()
 
@@ -81,15 +73,11 @@ class RecordingMonitor(MockMonitor):
         return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 
     def _default_provider(self, type_: str) -> str:
-        package = type_.split(":")[0]
-        return (f"urn:pulumi:{self.stack}::{self.project}::pulumi:providers:{package}::"
-                f"default_{_provider_version(package)}::{uuid_from(package + self.stack)}")
-
-    def _region_for(self, provider_ref: str, inputs: dict[str, Any]) -> str:
-        if isinstance(inputs.get("region"), str):
-            return inputs["region"]
-        provider_urn = provider_ref.rsplit("::", 1)[0] if provider_ref else ""
-        return self._provider_regions.get(provider_urn, self.identity.region)
+        """The package's default provider, recorded in the plan on first use as the engine does."""
+        reference, first_use = self.providers.default_reference(type_.split(":")[0])
+        if first_use is not None:
+            self._record(first_use)
+        return reference
 
     def _record(self, resource: PlanResource) -> None:
         with self._lock:
@@ -105,17 +93,19 @@ class RecordingMonitor(MockMonitor):
         self._ensure_loop()
         inputs = rpc.deserialize_properties(request.object)
         custom = bool(request.custom)
-        where = Identity(self.identity.account, self._region_for(request.provider, inputs), self.identity.partition)
+        is_provider = request.type.startswith(PROVIDER_PREFIX)
+        provider = request.provider or (self._default_provider(request.type) if custom and not is_provider else None)
+        if custom:
+            inputs = self.providers.checked_inputs(request.type, provider, inputs)
+        where = self.providers.where(provider, inputs)
         if custom:
             id_, extra = resource_outputs(request.type, request.name, urn, inputs, where)
             state = dict(inputs) | extra
         else:
             id_, state = "", {}
-        if request.type.startswith("pulumi:providers:"):
-            self._provider_regions[urn] = inputs.get("region") or self.identity.region
+        if is_provider:
+            self.providers.register_explicit(urn, inputs)
 
-        provider = request.provider or (self._default_provider(request.type) if custom and not
-                                        request.type.startswith("pulumi:providers:") else None)
         self._record(PlanResource(
             urn=urn, type=request.type, name=request.name, parent=request.parent or None,
             dependencies=sorted(set(request.dependencies)), provider=provider, inputs=inputs, outputs=state,

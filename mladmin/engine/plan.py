@@ -19,9 +19,13 @@ JSON schema (``mladmin plan STACK --json``), version 1:
       ]
     }
 
-``parent`` is null only for the stack resource itself; ``dependencies`` lists the URNs this
-resource depends on (explicit ``depends_on`` plus every resource whose outputs feed its inputs).
-Inputs are as the engine receives them: camelCase keys, numbers as floats.
+``parent`` is null only for the stack resource itself and the default providers (the engine's
+``pulumi:providers:<package>::default_<version>``, made from ``<package>:*`` config; they are not
+counted in ``summary``); ``dependencies`` lists the URNs this resource depends on (explicit
+``depends_on`` plus every resource whose outputs feed its inputs).
+Inputs are as the provider's Check returns them, which is what a policy sees: the program's
+inputs (camelCase keys, numbers as floats) plus, on taggable AWS resources, ``tagsAll`` (the
+provider's default tags overlaid with the resource's own).
 """
 
 from __future__ import annotations
@@ -52,6 +56,11 @@ class PlanResource:
     @property
     def is_component(self) -> bool:
         return not self.custom and self.type != STACK_TYPE
+
+    @property
+    def is_default_provider(self) -> bool:
+        """A provider the engine made from `<package>:*` config, not one the program declared."""
+        return self.type.startswith("pulumi:providers:") and self.parent is None and self.name.startswith("default")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,14 +95,15 @@ class Plan:
 
     @property
     def custom_resources(self) -> list[PlanResource]:
-        return [r for r in self.resources if r.custom]
+        """The resources the program declares (default providers are the engine's, not the program's)."""
+        return [r for r in self.resources if r.custom and not r.is_default_provider]
 
     @property
     def components(self) -> list[PlanResource]:
         return [r for r in self.resources if r.is_component]
 
     def count_by_type(self) -> dict[str, int]:
-        counts = Counter(r.type for r in self.resources if r.custom)
+        counts = Counter(r.type for r in self.custom_resources)
         return dict(sorted(counts.items()))
 
     def summary(self) -> dict[str, Any]:

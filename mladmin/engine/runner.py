@@ -134,9 +134,10 @@ def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secre
     from pulumi.runtime.sync_await import _sync_await
 
     from .monitor import PlanMocks, RecordingMonitor
+    from .providers import Providers
 
     pulumi.runtime.set_all_config(as_runtime_config(config), secrets)
-    mocks = PlanMocks(identity)
+    mocks = PlanMocks(identity, Providers(config, identity, project=project.name, stack=stack))
     monitor = RecordingMonitor(mocks, project=project.name, stack=stack)
     set_mocks(mocks, project=project.name, stack=stack, preview=False, monitor=monitor)
     try:
