@@ -19,17 +19,20 @@ from . import invokes
 from .identifiers import Identity, resource_outputs
 from .plan import STACK_TYPE, PlanResource
 from .providers import PROVIDER_PREFIX, Providers
+from .reads import Reads
 
 
 class PlanMocks(Mocks):
     """Answers invokes and calls; resource creation is handled by the monitor below."""
 
-    def __init__(self, identity: Identity, providers: Providers) -> None:
+    def __init__(self, identity: Identity, providers: Providers, reads: Reads | None = None) -> None:
         self.identity = identity
         self.providers = providers
+        self.reads = reads or Reads()
 
     def call(self, args: MockCallArgs) -> dict:
-        return invokes.answer(args.token, args.args, self.providers.where(args.provider, args.args))
+        where = self.providers.where(args.provider, args.args)
+        return invokes.answer(args.token, args.args, where, self.reads, self.providers.settings_for(args.provider))
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:  # pragma: no cover - unused
         raise NotImplementedError("the recording monitor creates resources itself")
@@ -42,6 +45,7 @@ class RecordingMonitor(MockMonitor):
         self.stack = stack
         self.identity = mocks.identity
         self.providers = mocks.providers
+        self.reads = mocks.reads
         self.records: dict[str, PlanResource] = {}
         self.stack_outputs: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -63,6 +67,23 @@ class RecordingMonitor(MockMonitor):
     def Invoke(self, request):  # noqa: N802 - gRPC method name
         self._ensure_loop()
         return super().Invoke(request)
+
+    def ReadResource(self, request):  # noqa: N802 - gRPC method name
+        """`Resource.get` and `StackReference`: answered from the reads file, recorded as read, not created."""
+        self._ensure_loop()  # deserializing and serializing need this worker thread's own loop
+        urn = self.make_urn(request.parent, request.type, request.name)
+        state = self.reads.resource(request.type, request.id)
+        package = request.type.split(":")[0]
+        provider = request.provider or (self._default_provider(request.type) if package != "pulumi" else None)
+        properties = {k: v for k, v in rpc.deserialize_properties(request.properties).items() if v is not None}
+        self._record(PlanResource(
+            urn=urn, type=request.type, name=request.name, parent=request.parent or None,
+            dependencies=sorted(set(request.dependencies)), provider=provider, inputs=properties, outputs=state,
+            id=request.id, custom=True, read=True))
+        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        with self._lock:
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, state)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=obj_proto)
 
     # URNs as the engine writes them: the full chain of parent types, without the root stack's.
     def make_urn(self, parent: str, type_: str, name: str) -> str:

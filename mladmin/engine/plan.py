@@ -7,14 +7,15 @@ JSON schema (``mladmin plan STACK --json``), version 1:
       "project": "mladmin",
       "stack": "prod",
       "config_file": "stacks/Pulumi.prod.yaml",
-      "summary": {"resources": 312, "custom": 290, "components": 22, "by_type": {"aws:s3/bucket:Bucket": 8, ...}},
+      "summary": {"resources": 312, "custom": 290, "components": 22, "read": 0,
+                  "by_type": {"aws:s3/bucket:Bucket": 8, ...}},
       "resources": [
         {"urn": "urn:pulumi:prod::mladmin::mladmin:storage:Storage$aws:s3/bucket:Bucket::prod-datasets",
          "type": "aws:s3/bucket:Bucket", "name": "prod-datasets",
          "parent": "urn:pulumi:prod::mladmin::mladmin:storage:Storage::prod-storage",
          "dependencies": ["urn:..."], "provider": "urn:...::default_7_51_1::<id>" | null,
          "custom": true, "id": "prod-datasets-123456789012-us-east-1",
-         "protect": false, "retain_on_delete": false,
+         "protect": false, "retain_on_delete": false, "read": false,
          "inputs": {...}, "outputs": {...}}
       ]
     }
@@ -52,6 +53,7 @@ class PlanResource:
     custom: bool
     protect: bool = False
     retain_on_delete: bool = False
+    read: bool = False  # read from the world (Resource.get, StackReference), not created
 
     @property
     def is_component(self) -> bool:
@@ -96,7 +98,12 @@ class Plan:
     @property
     def custom_resources(self) -> list[PlanResource]:
         """The resources the program declares (default providers are the engine's, not the program's)."""
-        return [r for r in self.resources if r.custom and not r.is_default_provider]
+        return [r for r in self.resources if r.custom and not r.read and not r.is_default_provider]
+
+    @property
+    def read_resources(self) -> list[PlanResource]:
+        """Existing resources and stack references the program reads (answered by --reads)."""
+        return [r for r in self.resources if r.read]
 
     @property
     def components(self) -> list[PlanResource]:
@@ -111,6 +118,7 @@ class Plan:
             "resources": len(self.resources),
             "custom": len(self.custom_resources),
             "components": len(self.components),
+            "read": len(self.read_resources),
             "by_type": self.count_by_type(),
         }
 
