@@ -113,15 +113,15 @@ def regions(args: dict[str, Any], where: Identity, _: ProviderSettings) -> dict[
     return {"names": sorted(names), "id": partition, "allRegions": args.get("allRegions"), "filters": args.get("filters")}
 
 
-def _start_of_day() -> dt.datetime:
-    # A fixed time of day keeps a plan the same across runs on one day.
-    return dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+def _issued_at() -> dt.datetime:
+    """When credentials are issued: the current hour, so plans made within an hour are the same."""
+    return dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
 
 
 def ecr_authorization_token(args: dict[str, Any], where: Identity, _: ProviderSettings) -> dict[str, Any]:
     """Credentials in ECR's format: the token is base64("AWS:" + password), valid for 12 hours."""
     registry = args.get("registryId") or where.account
-    issued = _start_of_day()
+    issued = _issued_at()
     expires = issued + dt.timedelta(hours=12)
     seed = f"{registry}{where.region}{issued.isoformat()}"
     password = base64.b64encode(json.dumps({
@@ -138,11 +138,11 @@ def ecr_authorization_token(args: dict[str, Any], where: Identity, _: ProviderSe
 def eks_cluster_auth(args: dict[str, Any], where: Identity, _: ProviderSettings) -> dict[str, Any]:
     """A token in aws-iam-authenticator's format: "k8s-aws-v1." + base64url(presigned STS GetCallerIdentity)."""
     name = args.get("name")
-    day = _start_of_day()
+    issued = _issued_at()
     url = (f"https://sts.{where.region}.{dns_suffix(where.region)}/?Action=GetCallerIdentity&Version=2011-06-15"
            f"&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIA{digest(where.account, 16).upper()}%2F"
-           f"{day:%Y%m%d}%2F{where.region}%2Fsts%2Faws4_request&X-Amz-Date={day:%Y%m%dT%H%M%SZ}&X-Amz-Expires=60"
-           f"&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id&X-Amz-Signature={digest(f'{name}{day}', 64)}")
+           f"{issued:%Y%m%d}%2F{where.region}%2Fsts%2Faws4_request&X-Amz-Date={issued:%Y%m%dT%H%M%SZ}&X-Amz-Expires=60"
+           f"&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id&X-Amz-Signature={digest(f'{name}{issued}', 64)}")
     token = "k8s-aws-v1." + base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
     return {"name": name, "token": token, "id": name, "region": args.get("region")}
 
