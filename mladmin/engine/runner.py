@@ -143,6 +143,7 @@ def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secre
     from .monitor import PlanMocks, RecordingMonitor
     from .providers import Providers
 
+    _forget_previous_run()
     pulumi.runtime.set_all_config(as_runtime_config(config), secrets)
     mocks = PlanMocks(identity, Providers(config, identity, project=project.name, stack=stack), reads)
     monitor = RecordingMonitor(mocks, project=project.name, stack=stack)
@@ -158,6 +159,15 @@ def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secre
         loop = asyncio.get_event_loop()
         loop.run_until_complete(loop.shutdown_default_executor())
         monitor.close_loops()
+
+
+def _forget_previous_run() -> None:
+    """Pulumi's mock settings keep one process-wide set of pending outputs (MockSettings does not reset
+    it, a fresh thread sees the default); a run that failed leaves its tasks there, bound to its own
+    loop, and the next run would await them ("Event loop is closed", "attached to a different loop")."""
+    from pulumi.runtime.settings import SETTINGS
+
+    SETTINGS.outputs = set()
 
 
 def _in_fresh_thread(work: Callable[[], Any], chdir: Path, purge_under: Path | None) -> Any:

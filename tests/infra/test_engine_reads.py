@@ -72,6 +72,12 @@ def test_a_read_without_a_reads_file_names_what_is_read_and_the_flag():
             or "aws:s3/bucket:Bucket 'acme-central-logs'" in message)
 
 
+def test_a_failed_run_leaves_nothing_behind_for_the_next_one():
+    with pytest.raises(UnansweredReadError):
+        plan_program(READS, stack="dev")
+    assert plan_program(READS, stack="dev", reads_file=ANSWERS).stack_outputs["vpcPrefixLength"] == 16
+
+
 def test_an_unanswered_read_is_exit_2_with_one_line_naming_type_id_and_file(tmp_path):
     answers = tmp_path / "reads.yaml"
     document = yaml.safe_load(ANSWERS.read_text())
