@@ -66,6 +66,8 @@ class RecordingMonitor(MockMonitor):
 
     def Invoke(self, request):  # noqa: N802 - gRPC method name
         self._ensure_loop()
+        if not request.provider and not request.tok.startswith("pulumi:"):
+            self._default_provider(request.tok)  # the engine sets the package's provider up for invokes too
         return super().Invoke(request)
 
     def ReadResource(self, request):  # noqa: N802 - gRPC method name

@@ -27,6 +27,9 @@ counted in ``summary``); ``dependencies`` lists the URNs this resource depends o
 Inputs are as the provider's Check returns them, which is what a policy sees: the program's
 inputs (camelCase keys, numbers as floats) plus, on taggable AWS resources, ``tagsAll`` (the
 provider's default tags overlaid with the resource's own).
+``read`` marks what the program reads rather than creates (``Resource.get``, ``StackReference``,
+answered by ``--reads FILE``): its ``inputs`` are the read's arguments, its ``outputs`` the answer,
+and ``summary.custom``/``by_type`` count only what is created (``summary.read`` counts reads).
 """
 
 from __future__ import annotations

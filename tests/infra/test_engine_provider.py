@@ -71,3 +71,11 @@ def test_tags_all_is_unknown_when_a_tag_value_is_unknown():
     settings = ProviderSettings(default_tags={"owner": "a"})
     assert settings.tags_all({"team": rpc.UNKNOWN}) == rpc.UNKNOWN
     assert settings.tags_all({"team": "b"}) == {"owner": "a", "team": "b"}
+
+
+def test_a_data_source_alone_sets_the_default_provider_up(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: lookup-only\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi, pulumi_aws as aws\npulumi.export('account', aws.get_caller_identity().account_id)\n")
+    plan = plan_program(tmp_path, stack="dev")
+    assert [r.name for r in plan.resources if r.type == "pulumi:providers:aws"] == ["default_7_51_1"]
