@@ -43,11 +43,12 @@ def has_tags_all(type_: str) -> bool:
     if package != "aws" or not name:
         return False
     module = module_path.split("/")[0]
-    try:
-        sdk_module = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
-    except ImportError:
-        return False
-    return hasattr(getattr(sdk_module, name, None), "tags_all")
+    for python_name in (["pulumi_aws"] if module == "index" else [f"pulumi_aws.{module}", f"pulumi_aws.{module}_"]):
+        try:  # a module named for a Python keyword has a trailing underscore (lambda_)
+            return hasattr(getattr(importlib.import_module(python_name), name, None), "tags_all")
+        except ImportError:
+            continue
+    return False
 
 
 def _structured(value: Any) -> Any:

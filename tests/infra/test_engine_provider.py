@@ -79,3 +79,16 @@ def test_a_data_source_alone_sets_the_default_provider_up(tmp_path):
         "import pulumi, pulumi_aws as aws\npulumi.export('account', aws.get_caller_identity().account_id)\n")
     plan = plan_program(tmp_path, stack="dev")
     assert [r.name for r in plan.resources if r.type == "pulumi:providers:aws"] == ["default_7_51_1"]
+
+
+@pytest.mark.parametrize("type_token,has_it", [
+    ("aws:s3/bucket:Bucket", True),
+    ("aws:lambda/function:Function", True),          # Python module lambda_
+    ("aws:inspector/resourceGroup:ResourceGroup", False),  # its tags select instances; nothing is tagged
+    ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", False),
+    ("kubernetes:core/v1:Namespace", False),
+])
+def test_tags_all_is_added_to_exactly_the_types_whose_provider_computes_it(type_token, has_it):
+    from mladmin.engine.providers import has_tags_all
+
+    assert has_tags_all(type_token) is has_it
