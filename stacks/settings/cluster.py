@@ -218,7 +218,7 @@ class ClusterSettings(SettingsModel):
     enabled_log_types: list[EksLogType] = Field(
         default_factory=lambda: ["api", "audit", "authenticator"],
         description=f"Control plane logs sent to CloudWatch ({', '.join(EKS_LOG_TYPES)}). "
-        "Default [api, audit, authenticator].",
+        "Default [api, audit, authenticator]; prod requires all five.",
     )
     system_nodes: SystemNodesSettings = Field(
         default_factory=SystemNodesSettings,
@@ -273,6 +273,14 @@ class ClusterSettings(SettingsModel):
             problems.add(("nodeGroups", index - 1, "name"), f"{show(name)} is already used by another node group")
         for index, log_type in duplicates(self.enabled_log_types):
             problems.add(("enabledLogTypes", index), f"{show(log_type)} is listed twice")
+        required = EKS_REQUIRED_LOG_TYPES.get(scope.environment or "", ())
+        missing = [log_type for log_type in required if log_type not in self.enabled_log_types]
+        if missing:
+            problems.add(
+                "enabledLogTypes",
+                f"{show(self.enabled_log_types)} lacks {', '.join(missing)} (expected at least "
+                f"{', '.join(required)} in {scope.environment}, as policy eks-control-plane-logging requires)",
+            )
         if scope.is_prod:
             self._check_prod(problems)
         problems.raise_if_any()

@@ -7,8 +7,8 @@ Prod requires:
 - network: at least 3 availability zones, ``natGateways: onePerAz``;
 - storage: ``protect: true``, ``forceDestroy: false``, a ``replicationRegion`` (other than the
   stack's region, which every environment must respect);
-- cluster: ``deletionProtection: true``; system nodes ON_DEMAND with minSize >= 2; a public API
-  endpoint (if any) never open to 0.0.0.0/0;
+- cluster: all five control-plane log types; ``deletionProtection: true``; system nodes ON_DEMAND
+  with minSize >= 2; a public API endpoint (if any) never open to 0.0.0.0/0;
 - sagemaker: domain ``appNetworkAccessType: VpcOnly``; endpoints start with >= 2 instances so
   SageMaker spreads them over zones;
 - monitoring: somewhere to send alarms (alarmEmails or snsTopicArn);
@@ -16,8 +16,10 @@ Prod requires:
 
 Every environment: logs (monitoring, flow logs, S3 access logs) kept at least the environment's
 minimum, shared with the policy pack (``policies.facts.environments.LOG_RETENTION_MIN_DAYS``: dev 1,
-staging 14, prod 365 days); min <= desired <= max; valid, disjoint subnets inside the VPC, one per zone;
-GPU pools only on accelerator instance types and CPU pools never on them; known instance types;
+staging 14, prod 365 days); EKS control-plane logs api, audit and authenticator; GPU instance types
+from the environment's allowlist (``GPU_INSTANCE_TYPES_ALLOWED``, or the stack's
+``gpu-instance-type-allowlist`` policy parameter); min <= desired <= max; valid, disjoint subnets
+inside the VPC, one per zone; GPU pools only on accelerator instance types and CPU pools never on them; known instance types;
 SageMaker ``ml.`` types from ``allowedInstanceTypes``; team GPU quotas within the GPU pools' capacity;
 team budgets within the environment's budget.
 """

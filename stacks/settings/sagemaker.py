@@ -102,7 +102,8 @@ class SageMakerSettings(SettingsModel):
         default_factory=lambda: list(DEFAULT_ALLOWED_INSTANCE_TYPES),
         min_length=1,
         description="ml. instance types endpoints and team jobs may use (also enforced in IAM). "
-        f"Default {', '.join(DEFAULT_ALLOWED_INSTANCE_TYPES)}.",
+        f"Default {', '.join(DEFAULT_ALLOWED_INSTANCE_TYPES)}, less the GPU types the environment does not allow "
+        "(policy gpu-instance-type-allowlist).",
     )
     data_capture_percent: int = Field(
         20, ge=0, le=100, description="Share of endpoint requests captured to S3 for drift analysis; 0 disables. Default 20."
