@@ -31,3 +31,8 @@ _PROD_GPU_TYPES = _STAGING_GPU_TYPES + (
 GPU_INSTANCE_TYPES_ALLOWED: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"dev": _DEV_GPU_TYPES, "staging": _STAGING_GPU_TYPES, "prod": _PROD_GPU_TYPES}
 )
+
+# The ml. instance types SageMaker endpoints and team jobs may use when a stack lists none (settings
+# sagemaker.allowedInstanceTypes); the GPU types among them are further limited to the environment's
+# GPU_INSTANCE_TYPES_ALLOWED. Our rule, checked 2026-12.
+SAGEMAKER_DEFAULT_INSTANCE_TYPES: tuple[str, ...] = ("ml.m5.xlarge", "ml.g5.xlarge", "ml.g5.2xlarge", "ml.g5.12xlarge")

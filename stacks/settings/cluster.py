@@ -216,7 +216,7 @@ class ClusterSettings(SettingsModel):
         True, description="EKS deletion protection. Default true; prod requires it."
     )
     enabled_log_types: list[EksLogType] = Field(
-        default_factory=lambda: ["api", "audit", "authenticator"],
+        default_factory=lambda: list(EKS_REQUIRED_LOG_TYPES["dev"]),
         description=f"Control plane logs sent to CloudWatch ({', '.join(EKS_LOG_TYPES)}). "
         "Default [api, audit, authenticator]; prod requires all five.",
     )
