@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import ast
 import copy
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -266,3 +270,35 @@ def test_the_copy_check_finds_a_table_of_facts():
     source = 'SUPPORTED = ["1.32", "1.33"]\nGPUS = {"g5.xlarge": 1, "g6.xlarge": 1}\nMIN_RETENTION_DAYS = 90\n'
     assert {kind for _, kind in _literal_tables(ast.parse(source))} == {
         "Kubernetes versions", "instance types", "a log retention minimum"}
+
+
+# --- the pack stays publishable alone -----------------------------------------------------------------
+
+
+def test_the_facts_modules_import_only_the_standard_library():
+    allowed = {"__future__", "dataclasses", "datetime", "types", "typing", "policies"}
+    imported = set()
+    for path in FACTS_HOME.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported.add((node.module or "").split(".")[0])
+    assert imported <= allowed
+
+
+def test_the_policy_pack_loads_from_a_copy_of_policies_alone(tmp_path):
+    shutil.copytree(ROOT / "policies", tmp_path / "policies", ignore=shutil.ignore_patterns("__pycache__"))
+    probe = (
+        "import sys, policies.catalogue, policies.pack\n"
+        "policies.catalogue.catalogue()\n"
+        "outside = sorted(name for name, module in sys.modules.items()\n"
+        "                 if name.split('.')[0] in ('stacks', 'components', 'mladmin')\n"
+        "                 or (name.split('.')[0] == 'policies' and not str(getattr(module, '__file__', '') or '')"
+        ".startswith(sys.argv[1])))\n"
+        "print(outside)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], cwd=tmp_path, capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
