@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from typing import Any, Iterator
 
-from policies.facts.environments import GPU_INSTANCE_TYPES_ALLOWED
+from policies.facts.environments import GPU_BUDGET, GPU_INSTANCE_TYPES_ALLOWED
 from policies.facts.instance_types import ACCELERATED_FAMILY_PREFIXES, FAMILIES, accelerators_per_instance, ec2_type
 from policies.spec import STANDARD, STRICT, Context, Params, Severity, Subject, nist, resource_policy, stack_policy
 from policies.views import StackView, as_list, dig, first
@@ -135,7 +135,7 @@ def gpu_demand(stack: StackView) -> list[tuple[Any, str, int]]:
                 "maxGpus for this stack under mladmin:policy.parameters with the capacity team's approval.",
     frameworks=[nist("SA-2"), nist("CM-7")],
     params=BudgetParams,
-    param_defaults={"dev": {"max_gpus": 8}, "staging": {"max_gpus": 32}, "prod": {"max_gpus": 256}},
+    param_defaults={env: {"max_gpus": budget} for env, budget in GPU_BUDGET.items()},
 )
 def gpu_budget(stack: StackView, ctx: Context) -> Iterator[tuple[str | None, str]]:
     uncounted = sorted({t for r in stack.of_type(NODE_GROUP, LAUNCH_TEMPLATE, INSTANCE, ENDPOINT_CONFIG, NOTEBOOK,

@@ -191,6 +191,36 @@ def test_settings_accept_exactly_the_sagemaker_gpu_types_the_allowlist_policy_al
     assert by_settings == by_policy
 
 
+# --- GPU budget ---------------------------------------------------------------------------------------
+
+
+def _largest_accepted(accepts: Callable[[int], bool], low: int = 0, high: int = 1024) -> int:
+    """The largest n in [low, high] that ``accepts`` (which holds up to some n and fails beyond it)."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if accepts(middle) else (low, middle - 1)
+    return low
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_settings_allow_as_many_gpus_at_full_scale_out_as_the_budget_policy(environment):
+    instance_type = "g5.xlarge"  # allowed everywhere, one GPU a node
+
+    def pool(size):
+        def edit(config):
+            config["mladmin:cluster"]["nodeGroups"] = [
+                {"name": "gpu", "instanceTypes": [instance_type], "minSize": 0, "maxSize": size}]
+            config["mladmin:sagemaker"]["endpoints"] = []
+            config["mladmin:teams"] = []
+        return edit
+
+    by_settings = _largest_accepted(lambda size: not settings_problems(environment, pool(size)))
+    by_policy = _largest_accepted(lambda size: not policy_findings(
+        "gpu-budget", res(NODE_GROUP, "gpu", instanceTypes=[instance_type], scalingConfig={"maxSize": float(size)}),
+        environment=environment))
+    assert by_settings == by_policy
+
+
 # --- accelerator taints -------------------------------------------------------------------------------
 
 

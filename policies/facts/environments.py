@@ -32,6 +32,11 @@ GPU_INSTANCE_TYPES_ALLOWED: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"dev": _DEV_GPU_TYPES, "staging": _STAGING_GPU_TYPES, "prod": _PROD_GPU_TYPES}
 )
 
+# Most accelerators (GPUs and Neuron devices) a stack may hold at full scale-out: node groups at
+# maxSize on their largest type, endpoints at their autoscaling maximum (policy gpu-budget; a stack may
+# raise it under mladmin:policy.parameters). Our rule, checked 2026-12.
+GPU_BUDGET: Mapping[str, int] = MappingProxyType({"dev": 8, "staging": 32, "prod": 256})
+
 # The ml. instance types SageMaker endpoints and team jobs may use when a stack lists none (settings
 # sagemaker.allowedInstanceTypes); the GPU types among them are further limited to the environment's
 # GPU_INSTANCE_TYPES_ALLOWED. Our rule, checked 2026-12.

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from policies.facts.environments import GPU_INSTANCE_TYPES_ALLOWED
+from policies.facts.environments import GPU_BUDGET, GPU_INSTANCE_TYPES_ALLOWED
 
 from .base import ENVIRONMENTS, Environment, Region, Scope, SettingsModel, TagValue, duplicates, show
 from .aws_facts import REGIONS
@@ -22,6 +22,7 @@ from .teams import TeamSettings
 PLATFORM_TEAM = "platform"
 # The policy whose per-environment allowlist (policies.facts) the settings apply too, and its parameter.
 GPU_ALLOWLIST_POLICY, GPU_ALLOWLIST_PARAMETER = "gpu-instance-type-allowlist", "allowedInstanceTypes"
+GPU_BUDGET_POLICY, GPU_BUDGET_PARAMETER = "gpu-budget", "maxGpus"
 
 
 class Settings(SettingsModel):
@@ -78,6 +79,7 @@ class Settings(SettingsModel):
                 f"{self.budgets.monthly_limit_usd:g} (expected the sum of monthlyBudgetUsd <= the limit)",
             )
         self._check_gpu_allowlist(problems)
+        self._check_gpu_budget(problems)
         if self.is_prod and not self.budget_recipients:
             problems.add(
                 ("budgets", "notifyEmails"),
@@ -111,12 +113,31 @@ class Settings(SettingsModel):
                 problems.add(("sagemaker", "allowedInstanceTypes", type_index),
                              f"{show(name)} is not allowed in {self.environment} ({expected})")
 
+    def _check_gpu_budget(self, problems: Problems) -> None:
+        """Accelerators at full scale-out within the environment's budget, as the policy pack will require."""
+        budget = self._policy_parameter(GPU_BUDGET_POLICY, GPU_BUDGET_PARAMETER)
+        budget = budget if isinstance(budget, int) and not isinstance(budget, bool) else GPU_BUDGET[self.environment]
+        pools = sum(group.max_size * max(spec.accelerators for spec in group.specs) for group in self.cluster.node_groups)
+        endpoints = sum((endpoint.max_instance_count or endpoint.initial_instance_count)
+                        * lookup_sagemaker(endpoint.instance_type).accelerators for endpoint in self.sagemaker.endpoints)
+        if pools + endpoints > budget:
+            problems.add(
+                "cluster",
+                f"node groups at maxSize ({pools}) and endpoints at maxInstanceCount ({endpoints}) hold "
+                f"{pools + endpoints} accelerators, more than the {self.environment} budget of {budget} (expected "
+                f"smaller pools or endpoints, or a larger mladmin:policy.parameters.{GPU_BUDGET_POLICY}.{GPU_BUDGET_PARAMETER})",
+            )
+
+    def _policy_parameter(self, policy_id: str, parameter: str) -> Any:
+        """A parameter the stack sets for one policy under mladmin:policy.parameters, or None."""
+        parameters = self.policy.get("parameters") if isinstance(self.policy, dict) else None
+        values = parameters.get(policy_id) if isinstance(parameters, dict) else None
+        return values.get(parameter) if isinstance(values, dict) else None
+
     @property
     def gpu_instance_types_allowed(self) -> frozenset[str]:
         """The accelerated types this stack may use: its policy parameter, else the environment's default."""
-        parameters = self.policy.get("parameters") if isinstance(self.policy, dict) else None
-        override = (parameters or {}).get(GPU_ALLOWLIST_POLICY) if isinstance(parameters, dict) else None
-        types = override.get(GPU_ALLOWLIST_PARAMETER) if isinstance(override, dict) else None
+        types = self._policy_parameter(GPU_ALLOWLIST_POLICY, GPU_ALLOWLIST_PARAMETER)
         if isinstance(types, list):
             return frozenset(str(name) for name in types)
         return frozenset(GPU_INSTANCE_TYPES_ALLOWED[self.environment])
