@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from typing import Any, Iterator
 
-from policies.facts.eks import EKS_LOG_TYPES, EKS_REQUIRED_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS
+from policies.facts.eks import EKS_REQUIRED_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS
 from policies.facts.instance_types import ACCELERATOR_TAINT_KEYS, family_of
 from policies.spec import (
     STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, cis_eks, nist, resource_policy, stack_policy,
@@ -18,8 +18,6 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
 EBS_DEFAULT_ENCRYPTION = "aws:ebs/encryptionByDefault:EncryptionByDefault"
-
-CONTROL_PLANE_LOG_TYPES = EKS_LOG_TYPES
 
 
 @resource_policy(

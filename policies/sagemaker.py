@@ -17,6 +17,7 @@ TRAINING_JOB = "aws:sagemaker/trainingJob:TrainingJob"
 HPO_JOB = "aws:sagemaker/hyperParameterTuningJob:HyperParameterTuningJob"
 DATA_QUALITY_JOB = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
 
+
 def _has_instance_store(instance_type: str) -> bool:
     return ec2_type(instance_type).split(".", 1)[0] in INSTANCE_STORE_FAMILIES
 

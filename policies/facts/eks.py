@@ -27,7 +27,7 @@ KUBERNETES_RELEASES: tuple[KubernetesRelease, ...] = (
     KubernetesRelease("1.33", date(2025, 5, 29), date(2026, 7, 29), date(2027, 7, 29)),
     KubernetesRelease("1.34", date(2025, 10, 2), date(2026, 12, 2), date(2027, 12, 2)),
     # 1.35: endoflife.date/amazon-eks (mirrors the EKS calendar), checked 2026-12.
-    KubernetesRelease("1.35", date(2026, 1, 27), date(2027, 3, 27), date(2028, 3, 27)),
+    KubernetesRelease("1.35", date(2026, 1, 28), date(2027, 3, 27), date(2028, 3, 27)),
     # 1.36: listed in the EKS "Kubernetes versions standard support" release notes (checked 2026-12);
     # release date from a 2026-08 EKS upgrade write-up, support ends by the 14 + 12 month rule.
     KubernetesRelease("1.36", date(2026, 6, 2), date(2027, 8, 2), date(2028, 8, 2)),
