@@ -43,6 +43,18 @@ def statement(
     return body
 
 
+def known_after(value: str, *resources: pulumi.Resource) -> pulumi.Output[str]:
+    """A value the program already knows (an ARN built from a name it chose) that still depends on
+    ``resources``: known in a preview, so documents built from it can be checked there, while
+    whatever uses it is still created after those resources."""
+    plain = pulumi.Output.from_input(value)
+    return pulumi.Output(set(resources), plain.future(), plain.is_known())
+
+
+def role_arn(account_id: str, name: str, path: str = "/") -> str:
+    return f"arn:aws:iam::{account_id}:role{path}{name}"
+
+
 def document(*statements: Statement) -> Document:
     return {"Version": VERSION, "Statement": list(statements)}
 

@@ -178,6 +178,8 @@ def test_team_role_cannot_read_or_stop_another_teams_jobs(accounts, stack, team)
     for action in ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:CreateTrainingJob"):
         assert_denied(acct, role, action, job(acct, other))
     assert_denied(acct, role, "sagemaker:InvokeEndpoint", job(acct, other, "endpoint"))
+    group = f"arn:aws:logs:{acct.region}:{acct.account_id}:log-group:/aws/sagemaker/TrainingJobs"
+    assert_denied(acct, role, "logs:PutLogEvents", f"{group}:log-stream:{other}-llama-sft-1/algo-1-1700000000")
 
 
 @pytest.mark.parametrize("stack, team", CASES)
