@@ -47,8 +47,9 @@ def known_after(value: str, *resources: pulumi.Resource) -> pulumi.Output[str]:
     """A value the program already knows (an ARN built from a name it chose) that still depends on
     ``resources``: known in a preview, so documents built from it can be checked there, while
     whatever uses it is still created after those resources."""
-    plain = pulumi.Output.from_input(value)
-    return pulumi.Output(set(resources), plain.future(), plain.is_known())
+    # A resource's URN is known in a preview, so a value derived from it is too and carries the
+    # dependency on the resource.
+    return pulumi.Output.all(*(r.urn for r in resources)).apply(lambda _: value)
 
 
 def role_arn(account_id: str, name: str, path: str = "/") -> str:
