@@ -9,6 +9,7 @@ The matrix, per team T of a stack (O: another team; in a one-team stack a team t
 | SageMaker service | assume T's role and the platform role for this account | for another account |
 | Identity Center session tagged team=T | assume T's role (no MFA key needed) | assume O's role |
 | anyone outside the account, or not an Identity Center role | — | assume any team role |
+| team role T were it given ``*`` on ``*`` (the boundary's ceiling) | — | IAM users, its own policies, roles without the boundary, the platform role, other services and regions, the access-log bucket, key deletion |
 | platform SageMaker role | its ``platform/`` prefix, data key through S3, ECR pull, logs | every ``teams/`` prefix, key deletion, the data key outside S3 |
 """
 
@@ -221,21 +222,27 @@ def test_the_logs_key_serves_cloudwatch_logs_for_this_accounts_log_groups_only(a
 # --- people sign in through IAM Identity Center -------------------------------------------------
 
 
-def identity_center_session(acct: Account, team: str, *, account: str | None = None) -> Principal:
-    """A permission-set session as Identity Center creates it: no MFA key, the team as a session tag."""
+def identity_center_session(acct: Account, team: str, *, account: str | None = None, regional_path: bool = True) -> Principal:
+    """A permission-set session as Identity Center creates it: no MFA key, the team as a session tag.
+
+    Permission-set roles live under aws-reserved/sso.amazonaws.com/, with the Region in the path
+    for instances created since the path changed.
+    """
     account = account or acct.account_id
+    path = f"aws-reserved/sso.amazonaws.com/{acct.region}/" if regional_path else "aws-reserved/sso.amazonaws.com/"
     permission_set = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "arn:aws:iam::*:role/*"}]}
-    return Principal(
-        f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/{acct.region}/AWSReservedSSO_MLEngineer_0a1b2c3d4e5f6a7b",
-        identity_policies=[permission_set], tags={"team": team}, session_name="alice@example.com")
+    return Principal(f"arn:aws:iam::{account}:role/{path}AWSReservedSSO_MLEngineer_0a1b2c3d4e5f6a7b",
+                     identity_policies=[permission_set], tags={"team": team}, session_name="alice@example.com")
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_an_identity_center_session_of_the_team_assumes_the_team_role_without_an_mfa_key(accounts, stack, team):
+@pytest.mark.parametrize("regional_path", [True, False], ids=["regional-path", "global-path"])
+def test_an_identity_center_session_of_the_team_assumes_the_team_role_without_an_mfa_key(accounts, stack, team,
+                                                                                         regional_path):
     acct = accounts[stack]
     arn = acct.role_arn(f"{prefix(stack)}-team-{team}")
-    assert_allowed(acct, identity_center_session(acct, team), "sts:AssumeRole", arn)
+    assert_allowed(acct, identity_center_session(acct, team, regional_path=regional_path), "sts:AssumeRole", arn)
 
 
 @pytest.mark.parametrize("stack, team", CASES)
@@ -249,6 +256,27 @@ def test_nobody_else_assumes_a_team_role(accounts, stack, team):
     tagged_role = Principal(acct.role_arn("ci-deployer"), tags={"team": team}, identity_policies=[
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}])
     assert_denied(acct, tagged_role, "sts:AssumeRole", arn, **{"aws:MultiFactorAuthPresent": True})
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_the_boundary_holds_even_if_a_team_role_were_given_administrator_access(accounts, stack, team):
+    acct = accounts[stack]
+    role = team_role(acct, stack, team)
+    admin = Principal(role.arn, permissions_boundary=role.permissions_boundary, tags=role.tags, identity_policies=[
+        *role.identity_policies,
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}])
+    assert_denied(acct, admin, "iam:CreateUser", f"arn:aws:iam::{acct.account_id}:user/backdoor")
+    assert_denied(acct, admin, "iam:PutRolePolicy", role.arn)
+    assert_denied(acct, admin, "iam:CreateRole", acct.role_arn("unbounded"),
+                  **{"iam:PermissionsBoundary": f"arn:aws:iam::{acct.account_id}:policy/other"})
+    assert_denied(acct, admin, "iam:PassRole", acct.role_arn(f"{prefix(stack)}-sagemaker-execution"),
+                  **{"iam:PassedToService": "sagemaker.amazonaws.com"})
+    assert_denied(acct, admin, "ec2:RunInstances", f"arn:aws:ec2:{acct.region}:{acct.account_id}:instance/*")
+    assert_denied(acct, admin, "s3:GetObject",
+                  f"arn:aws:s3:::{bucket(acct, stack, 'access-logs')}/s3-access/datasets/log")
+    for key in acct.key_policies:
+        assert_denied(acct, admin, "kms:ScheduleKeyDeletion", key)
+    assert_denied(acct, admin, "sagemaker:CreateTrainingJob", job(acct, team), **{"aws:RequestedRegion": "eu-west-1"})
 
 
 # --- the platform's own SageMaker role ----------------------------------------------------------
