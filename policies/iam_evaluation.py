@@ -5,8 +5,9 @@
 1. An explicit Deny in any applicable policy (identity, permissions boundary, resource) wins.
 2. A resource-based policy that names the caller grants on its own, with one limit: a grant to an
    IAM *role ARN* is still limited by the role's permissions boundary (a grant to a role *session*
-   ARN or an IAM user ARN is not). A grant to the account (``arn:aws:iam::<acct>:root`` or the bare
-   account id) only delegates to IAM: it adds nothing by itself.
+   ARN, an IAM user ARN or the ``*`` principal is not). A grant to the account
+   (``arn:aws:iam::<acct>:root`` or the bare account id) only delegates to IAM: it adds nothing by
+   itself. (IAM User Guide, "Policy evaluation for requests within a single account".)
 3. Otherwise the identity-based policies must allow, and so must the permissions boundary if the
    principal has one (the boundary intersects the identity-based permissions).
 4. Some resource policies must allow in every case: a KMS key policy ("no IAM policy alone gives
@@ -221,9 +222,9 @@ def evaluate(
 
     if resource_policy_required and not grants:
         return Decision(False, "the resource policy (key or trust policy) does not allow")
-    if grants & {SESSION, USER}:
-        return Decision(True, "resource policy names the session or user")
-    if grants & {ROLE, EVERYONE}:
+    if grants & {SESSION, USER, EVERYONE}:
+        return Decision(True, "resource policy names the session, the user or '*'")
+    if ROLE in grants:
         if boundary:
             return Decision(True, "resource policy names the role, and the boundary allows")
         return Decision(False, "resource policy names the role, but the permissions boundary does not allow")

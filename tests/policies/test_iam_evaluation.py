@@ -89,6 +89,15 @@ def test_a_resource_policy_naming_the_role_session_is_not_limited_by_the_boundar
     assert evaluate(bounded, "s3:GetObject", f"{BUCKET}/a", resource_policy=bucket_policy)
 
 
+def test_a_wildcard_principal_with_a_principal_arn_condition_is_not_limited_by_the_boundary():
+    bucket_policy = doc(allow("s3:GetObject", f"{BUCKET}/*", Principal="*",
+                              Condition={"ArnEquals": {"aws:PrincipalArn": ROLE}}))
+    bounded = Principal(ROLE, permissions_boundary=doc(allow("sts:GetCallerIdentity")))
+    assert evaluate(bounded, "s3:GetObject", f"{BUCKET}/a", resource_policy=bucket_policy)
+    someone_else = Principal(f"arn:aws:iam::{ACCT}:role/other")
+    assert not evaluate(someone_else, "s3:GetObject", f"{BUCKET}/a", resource_policy=bucket_policy)
+
+
 def test_a_resource_policy_naming_the_account_only_delegates_to_iam():
     bucket_policy = doc(allow("s3:GetObject", f"{BUCKET}/*", Principal={"AWS": f"arn:aws:iam::{ACCT}:root"}))
     assert not evaluate(Principal(ROLE), "s3:GetObject", f"{BUCKET}/a", resource_policy=bucket_policy)
