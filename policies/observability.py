@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from typing import Iterator
 
+from policies.facts.environments import LOG_RETENTION_MIN_DAYS
 from policies.spec import ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
 from policies.taggable import taggable_types
 from policies.views import truthy
@@ -24,11 +25,12 @@ class RetentionParams(Params):
     id="log-group-retention", area="observability", title="Log group retention",
     description="CloudWatch log groups set a retention period, at least the environment's minimum.",
     severity=Severity.LOW, enforcement=STANDARD, types=(LOG_GROUP,),
-    remediation="Set retention_in_days (dev ≥ 1, staging ≥ 14, prod ≥ 90 by default; parameter minRetentionDays).",
+    remediation="Set retention_in_days (by default at least "
+                + ", ".join(f"{env} {days}" for env, days in LOG_RETENTION_MIN_DAYS.items())
+                + " days; parameter minRetentionDays).",
     frameworks=[nist("AU-11")],
     params=RetentionParams,
-    param_defaults={"dev": {"min_retention_days": 1}, "staging": {"min_retention_days": 14},
-                    "prod": {"min_retention_days": 90}},
+    param_defaults={env: {"min_retention_days": days} for env, days in LOG_RETENTION_MIN_DAYS.items()},
 )
 def log_group_retention(resource: Subject, ctx: Context) -> Iterator[str]:
     days = resource.props.get("retentionInDays")

@@ -1,4 +1,8 @@
-"""AWS facts the settings are validated against (checked 2026-07; extend as AWS launches)."""
+"""AWS facts the settings are validated against (checked 2026-07; extend as AWS launches).
+
+Facts the policy pack judges by too (Kubernetes versions, EKS log types, instance types, per-environment
+minima) live in ``policies.facts``.
+"""
 
 from __future__ import annotations
 
@@ -33,11 +37,8 @@ DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
     "ecr.api", "ecr.dkr", "sts", "logs", "sagemaker.api", "sagemaker.runtime",
 )
 
-# EKS Kubernetes versions in standard or extended support.
-KUBERNETES_VERSIONS: tuple[str, ...] = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35")
+# The version a cluster gets when the stack pins none (one of policies.facts.eks.SUPPORTED_KUBERNETES_VERSIONS).
 DEFAULT_KUBERNETES_VERSION = "1.33"
-
-EKS_LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 _AZ_RE = re.compile(r"^(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d)(?P<letter>[a-z])$")
 
