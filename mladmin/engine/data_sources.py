@@ -1,5 +1,5 @@
 """Offline answers to AWS data sources whose result follows from public facts or the provider's own
-configuration: regions and availability zones (policies.aws_zones), ECR and EKS credentials (their
+configuration: regions and availability zones (policies.facts.regions), ECR and EKS credentials (their
 format), public AMIs (their shape), the provider's default tags.
 
 What exists only in a real account (a VPC's id, a parameter's value) is not made up: those invokes
@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any, Mapping
 
-from policies.aws_zones import AVAILABILITY_ZONES, OPT_IN_REGIONS
+from policies.facts.regions import AVAILABILITY_ZONES, OPT_IN_REGIONS
 
 from .identifiers import Identity, digest
 from .providers import ProviderSettings
@@ -41,7 +41,7 @@ def _zones(region: str) -> dict[str, str]:
     zones = AVAILABILITY_ZONES.get(region)
     if zones is None:
         raise UnansweredReadError(f"availability zones of {region!r} cannot be answered offline: the region is not "
-                                  "in the zone table (policies/aws_zones.py)")
+                                  "in the zone table (policies/facts/regions.py)")
     return zones
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 
 from components import validation
-from policies.aws_zones import AVAILABILITY_ZONES, LETTERS_VARY_BY_ACCOUNT, UNCONFIRMED
+from policies.facts.regions import AVAILABILITY_ZONES, LETTERS_VARY_BY_ACCOUNT, UNCONFIRMED
 
-# Commercial, GovCloud and China partitions: the regions of the zone table (policies.aws_zones).
+# Commercial, GovCloud and China partitions: the regions of the zone table (policies.facts.regions).
 REGIONS: tuple[str, ...] = tuple(AVAILABILITY_ZONES)
 
-# Zone letters where they are the same for every account (the zone table lives in policies.aws_zones,
+# Zone letters where they are the same for every account (the zone table lives in policies.facts.regions,
 # which the offline engine also answers get_availability_zones from). Other regions: any letter.
 ZONE_LETTERS: dict[str, str] = {
     region: "".join(sorted(zones)) for region, zones in AVAILABILITY_ZONES.items()

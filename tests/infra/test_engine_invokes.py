@@ -18,7 +18,7 @@ from mladmin.engine.identifiers import Identity
 from mladmin.engine.invokes import answer
 from mladmin.engine.providers import ProviderSettings
 from mladmin.engine.reads import Reads, ReadsFile, UnansweredReadError
-from policies.aws_zones import AVAILABILITY_ZONES, UNCONFIRMED
+from policies.facts.regions import AVAILABILITY_ZONES, UNCONFIRMED
 
 ROOT = Path(__file__).parents[2]
 LOOKUPS = ROOT / "tests" / "fixtures" / "programs" / "lookups"

@@ -1,6 +1,6 @@
 """AWS regions and their availability zones: one home for settings (the regions and zone names a stack
 may use) and the offline engine (what `aws.get_regions` and `aws.get_availability_zones` answer).
-Data only, no imports. Commercial, GovCloud and China partitions.
+Data only. Commercial, GovCloud and China partitions.
 
 Each region maps its zone letters to zone ids, as one real account sees them. Zone ids
 (use1-az1, ...) name the same physical zone in every account; in most regions AWS maps the letters
@@ -11,6 +11,8 @@ real accounts; tests/infra/test_engine_invokes.py compares them) and with AWS's 
 counts (2026-07). Not checked against a live account here (no AWS access). UNCONFIRMED lists the
 regions where the sources disagree.
 """
+
+from __future__ import annotations
 
 AVAILABILITY_ZONES: dict[str, dict[str, str]] = {
     "us-east-1": {"a": "use1-az6", "b": "use1-az1", "c": "use1-az2", "d": "use1-az4", "e": "use1-az3", "f": "use1-az5"},
