@@ -213,6 +213,9 @@ class Network(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         group_arn = self.flow_log_group.arn
+        # Built from the name it chose, so the policy document is known at preview and the pack's
+        # IAM checks can run on it (LogGroup.arn is only known once the group exists).
+        known_group_arn = f"arn:aws:logs:{args.region}:{args.account_id}:log-group:{group_name}"
         aws.iam.RolePolicy(
             f"{name}-flow-logs-delivery",
             role=self.flow_log_role.id,
@@ -221,7 +224,7 @@ class Network(pulumi.ComponentResource):
                     statement(
                         "DeliverToThisLogGroupOnly",
                         ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                        [group_arn, pulumi.Output.concat(group_arn, ":log-stream:*")],
+                        [known_group_arn, f"{known_group_arn}:log-stream:*"],
                     ),
                     statement(
                         "FindThisLogGroup",

@@ -80,10 +80,12 @@ class Storage(pulumi.ComponentResource):
         self.repositories = {repo: self._repository(repo) for repo in args.ecr_repositories}
 
         self.bucket_names = {p: parts.bucket.bucket for p, parts in self.data_buckets.items()}
-        self.bucket_arns = {p: parts.bucket.arn for p, parts in self.data_buckets.items()}
+        # ARNs built from the names chosen here, not the provider's outputs: IAM documents that list
+        # them stay known at preview, so the policy pack can judge them before anything exists.
+        self.bucket_arns = {p: parts.arn for p, parts in self.data_buckets.items()}
         self.logs_bucket_name = self.logs_bucket.bucket.bucket
         self.repository_urls = {r: repo.repository_url for r, repo in self.repositories.items()}
-        self.repository_arns = {r: repo.arn for r, repo in self.repositories.items()}
+        self.repository_arns = {r: repository_arn(args, r) for r in self.repositories}
         self.register_outputs(
             {
                 "bucket_names": self.bucket_names,
@@ -211,7 +213,7 @@ class Storage(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-replication-policy",
             role=self.replication_role.id,
-            policy=to_json(replication_policy(args, replica_region, sources, targets, self.replica_key.arn)),
+            policy=to_json(replication_policy(args, replica_region, sources, targets)),
             opts=child_opts(self),
         )
         for purpose, source in self.data_buckets.items():
@@ -265,6 +267,10 @@ def bucket_name(prefix: str, purpose: str, account_id: str, region: str) -> str:
     return f"{prefix}-{purpose}-{account_id}-{region}"
 
 
+def repository_arn(args: StorageArgs, repo: str) -> str:
+    return f"arn:aws:ecr:{args.region}:{args.account_id}:repository/{args.prefix}/{repo}"
+
+
 def ecr_lifecycle_policy(keep: int) -> dict:
     return {
         "rules": [
@@ -284,10 +290,14 @@ def ecr_lifecycle_policy(keep: int) -> dict:
     }
 
 
-def replication_policy(
-    args: StorageArgs, replica_region: str, sources: list[str], targets: list[str], replica_key_arn: pulumi.Input[str]
-) -> dict:
-    """Read versions from the source buckets, write replicas, and use each key only through S3."""
+def replication_policy(args: StorageArgs, replica_region: str, sources: list[str], targets: list[str]) -> dict:
+    """Read versions from the source buckets, write replicas, and use KMS only through S3 for these buckets.
+
+    The KMS statements name the account's keys in each region and are held to S3 and to these
+    buckets' objects by kms:ViaService and the S3 encryption context, not by key ARNs: a key's ARN
+    is only known once AWS has created it, and a document holding one is unknown at preview, where
+    the policy pack then cannot judge it.
+    """
     return document(
         statement("ReadReplicationConfiguration", ["s3:GetReplicationConfiguration", "s3:ListBucket"], sources),
         statement(
@@ -303,7 +313,7 @@ def replication_policy(
         statement(
             "DecryptSourceThroughS3",
             ["kms:Decrypt"],
-            [args.data_key_arn],
+            [f"arn:aws:kms:{args.region}:{args.account_id}:key/*"],
             conditions={
                 "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
                 "StringLike": {"kms:EncryptionContext:aws:s3:arn": sources + [f"{a}/*" for a in sources]},
@@ -312,7 +322,7 @@ def replication_policy(
         statement(
             "EncryptReplicasThroughS3",
             ["kms:Encrypt", "kms:GenerateDataKey"],
-            [replica_key_arn],
+            [f"arn:aws:kms:{replica_region}:{args.account_id}:key/*"],
             conditions={
                 "StringEquals": {"kms:ViaService": f"s3.{replica_region}.amazonaws.com"},
                 "StringLike": {"kms:EncryptionContext:aws:s3:arn": targets + [f"{a}/*" for a in targets]},

@@ -10,7 +10,7 @@ from policies.gpu import accelerators_of
 from policies.spec import (
     STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, cis_eks, nist, resource_policy, stack_policy,
 )
-from policies.views import GPU_TAINT_KEY, StackView, as_list, dig, first, truthy
+from policies.views import GPU_TAINT_KEY, StackView, as_list, dig, first, is_sequence, peek, present, truthy
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -30,7 +30,7 @@ CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager",
 )
 def eks_secrets_encryption(resource: Subject, ctx: Context) -> Iterator[str]:
     config = first(resource.props.get("encryptionConfig")) or {}
-    if "secrets" not in as_list(config.get("resources")) or not dig(first(config.get("provider")) or {}, "keyArn"):
+    if "secrets" not in as_list(config.get("resources")) or not present(first(config.get("provider")) or {}, "keyArn"):
         yield "Kubernetes secrets are not envelope-encrypted with a KMS key"
 
 
@@ -95,11 +95,15 @@ def ec2_imdsv2_required(resource: Subject, ctx: Context) -> Iterator[str]:
 
 
 def _launch_template_of(stack: StackView, group: Any) -> Any | None:
-    spec = first(group.props.get("launchTemplate"))
-    if not isinstance(spec, Mapping):
+    """The node group's launch template: by property dependency (its id is unknown in preview), else by
+    a known id or name."""
+    spec = first(peek(group.props, "launchTemplate"))
+    if spec is None:
         return None
     templates = stack.of_type_cached(LAUNCH_TEMPLATE)
-    found = stack.lookup(templates, spec.get("id")) or stack.lookup(templates, spec.get("name"))
+    path = (0,) if is_sequence(peek(group.props, "launchTemplate")) else ()
+    found = stack.referenced(group, "launchTemplate", templates, *path, "id") \
+        or stack.referenced(group, "launchTemplate", templates, *path, "name")
     return found[0] if found else None
 
 
@@ -115,6 +119,7 @@ def node_group_instance_types(stack: StackView, group: Any) -> list[str]:
     id="eks-gpu-nodes-tainted", area="eks", title="GPU node pools tainted",
     description="EKS node groups with GPU instances carry the nvidia.com/gpu NoSchedule taint, so only pods "
                 "that ask for GPUs land on them.",
+    types=(NODE_GROUP,),
     severity=Severity.MEDIUM, enforcement=STANDARD,
     remediation="Add taints=[{key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE'}] to the node group.",
     frameworks=[nist("CM-6")],
@@ -135,6 +140,7 @@ def eks_gpu_nodes_tainted(stack: StackView, ctx: Context) -> Iterator[tuple[str,
     id="eks-node-volumes-encrypted", area="eks", title="EKS node volumes encrypted",
     description="EKS node groups boot from encrypted volumes: an encrypted launch-template block device, or "
                 "account-wide EBS encryption by default.",
+    types=(NODE_GROUP,),
     severity=Severity.HIGH, enforcement=STRICT,
     remediation="Give the node group a launch template whose block_device_mappings set ebs.encrypted \"true\" "
                 "with the data KMS key, or enable aws.ebs.EncryptionByDefault.",

@@ -8,7 +8,7 @@ import fnmatch
 from typing import Iterator
 
 from policies.spec import STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
-from policies.views import as_list, condition_keys, is_allow, principals, statements
+from policies.views import as_list, condition_keys, is_allow, known_items, peek, present, principals, statements
 
 POLICY = "aws:iam/policy:Policy"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -81,8 +81,9 @@ def _admin_arns(values: object) -> list[str]:
     frameworks=[cis_aws("1.16"), nist("AC-6"), nist("AC-2")],
 )
 def iam_no_admin_managed_policies(resource: Subject, ctx: Context) -> Iterator[str]:
-    arns = _admin_arns(resource.props.get("managedPolicyArns")) + _admin_arns(resource.props.get("policyArn")) \
-        + _admin_arns(resource.props.get("policyArns"))
+    # An ARN unknown in preview is an output of a policy created in this stack, never an AWS-managed one.
+    arns = [arn for key in ("managedPolicyArns", "policyArn", "policyArns")
+            for arn in _admin_arns([v for v in known_items(peek(resource.props, key)) if isinstance(v, str)])]
     for arn in arns:
         yield f"AWS-managed admin policy {arn.rsplit('/', 1)[-1]} attached"
 
@@ -131,7 +132,7 @@ def iam_team_role_boundary(resource: Subject, ctx: Context) -> Iterator[str]:
     team = (resource.props.get("tags") or {}).get("team")
     by_name = any(fnmatch.fnmatchcase(n, p) for n in names if n for p in ctx.params.team_role_patterns)
     by_tag = team is not None and team not in ctx.params.platform_teams
-    if (by_name or by_tag) and not resource.props.get("permissionsBoundary"):
+    if (by_name or by_tag) and not present(resource.props, "permissionsBoundary"):
         yield f"team role (team={team}) has no permissions boundary"
 
 

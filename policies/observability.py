@@ -8,7 +8,7 @@ from typing import Iterator
 
 from policies.spec import ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
 from policies.taggable import taggable_types
-from policies.views import truthy
+from policies.views import present, truthy
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -46,7 +46,7 @@ def log_group_retention(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("AU-9"), nist("SC-28")],
 )
 def log_group_kms(resource: Subject, ctx: Context) -> Iterator[str]:
-    if not resource.props.get("kmsKeyId"):
+    if not present(resource.props, "kmsKeyId"):
         yield "log group has no KMS key"
 
 
@@ -60,7 +60,7 @@ def log_group_kms(resource: Subject, ctx: Context) -> Iterator[str]:
 def alarm_has_actions(resource: Subject, ctx: Context) -> Iterator[str]:
     if resource.props.get("actionsEnabled") is not None and not truthy(resource.props.get("actionsEnabled")):
         yield "alarm actions are disabled"
-    if not resource.props.get("alarmActions"):
+    if not present(resource.props, "alarmActions"):
         yield "alarm has no alarm actions"
 
 
@@ -72,7 +72,7 @@ def alarm_has_actions(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("SC-28")],
 )
 def sns_topic_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
-    if not resource.props.get("kmsMasterKeyId"):
+    if not present(resource.props, "kmsMasterKeyId"):
         yield "topic is not encrypted"
 
 
@@ -96,7 +96,7 @@ def cloudtrail_log_validation(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[cis_aws("3.5"), nist("AU-9")],
 )
 def cloudtrail_kms(resource: Subject, ctx: Context) -> Iterator[str]:
-    if not resource.props.get("kmsKeyId"):
+    if not present(resource.props, "kmsKeyId"):
         yield "trail logs are not KMS-encrypted"
 
 
