@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import sys
 import typing
+from pathlib import Path
 from typing import Any
 
 from pulumi.runtime import rpc
@@ -140,18 +141,48 @@ def _plausible_string(type_: str, prop: str, logical: str, urn: str, state: dict
     return ""  # a setting AWS defaults (a description, an ACL, a policy): empty, but a string
 
 
-def with_unknowns_marked(value: Any) -> Any:
-    """Inputs deserialized with `keep_unknowns=True`: each unknown as the sentinel string `pulumi
-    preview --json` prints, so plans stay plain JSON."""
+def as_plan_value(value: Any) -> Any:
+    """A value deserialized with `keep_unknowns=True`, as plain JSON the way `pulumi preview --json`
+    prints it: an unknown as the sentinel string, an asset or archive as its signature object."""
+    from pulumi.asset import Archive, Asset
     from pulumi.output import Unknown
 
     if isinstance(value, Unknown):
         return UNKNOWN
     if isinstance(value, dict):
-        return {k: with_unknowns_marked(v) for k, v in value.items()}
+        return {k: as_plan_value(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [with_unknowns_marked(v) for v in value]
+        return [as_plan_value(v) for v in value]
+    if isinstance(value, (Asset, Archive)):
+        return _asset_json(value)
     return value
+
+
+def _asset_json(value: Any) -> dict[str, Any]:
+    from pulumi.asset import Asset
+
+    signature = rpc._special_asset_sig if isinstance(value, Asset) else rpc._special_archive_sig
+    document: dict[str, Any] = {rpc._special_sig_key: signature}
+    for attribute in ("path", "text", "uri"):
+        if isinstance(getattr(value, attribute, None), str):
+            document[attribute] = getattr(value, attribute)
+    if isinstance(getattr(value, "assets", None), dict):
+        document["assets"] = {k: _asset_json(v) for k, v in value.assets.items()}
+    return document
+
+
+def missing_files(value: Any) -> list[str]:
+    """Paths of file assets and archives that do not exist (relative ones from the program's
+    directory, the working directory of a run): the engine hashes them during a preview."""
+    if isinstance(value, dict):
+        path = value.get("path") if value.get(rpc._special_sig_key) in (rpc._special_asset_sig,
+                                                                           rpc._special_archive_sig) else None
+        if isinstance(path, str):
+            return [] if Path(path).exists() else [path]
+        return [p for v in value.values() for p in missing_files(v)]
+    if isinstance(value, list):
+        return [p for v in value for p in missing_files(v)]
+    return []
 
 
 def count_unknowns(value: Any) -> int:

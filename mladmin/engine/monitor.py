@@ -18,7 +18,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from . import invokes
-from .computed import created_state, preview_state, with_unknowns_marked
+from .computed import as_plan_value, created_state, missing_files, preview_state
 from .identifiers import Identity, physical_name, resource_outputs, uuid_from
 from .plan import STACK_TYPE, PlanResource
 
@@ -53,6 +53,7 @@ class RecordingMonitor(MockMonitor):
         self.identity = mocks.identity
         self.records: dict[str, PlanResource] = {}
         self.stack_outputs: dict[str, Any] = {}
+        self.problems: list[str] = []  # what the real engine would reject, one line each
         self._provider_regions: dict[str, str] = {}
         self._lock = threading.Lock()
         self._loops: set = set()
@@ -105,8 +106,12 @@ class RecordingMonitor(MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
         self._ensure_loop()
-        inputs = with_unknowns_marked(rpc.deserialize_properties(request.object, keep_unknowns=True))
+        inputs = as_plan_value(rpc.deserialize_properties(request.object, keep_unknowns=True))
         custom = bool(request.custom)
+        for path in missing_files(inputs):  # the engine would fail hashing it; reported after the run
+            with self._lock:
+                self.problems.append(f"{request.type} '{request.name}': asset path {path!r} does not exist "
+                                     f"(relative paths are read from the program's directory)")
         where = Identity(self.identity.account, self._region_for(request.provider, inputs), self.identity.partition)
         if custom:
             id_, extra = resource_outputs(request.type, request.name, urn, inputs, where)
@@ -142,7 +147,7 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
         self._ensure_loop()
-        outputs = with_unknowns_marked(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
+        outputs = as_plan_value(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
         with self._lock:
             record = self.records.get(request.urn)
             if record is not None and not record.custom:

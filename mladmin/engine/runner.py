@@ -25,7 +25,7 @@ from .project import Project, as_runtime_config, load_project, read_stack_config
 
 DEFAULT_REGION = "us-east-1"
 CONFIG_SOURCE_ENV = "MLADMIN_CONFIG_SOURCE"
-_RUN_LOCK = threading.Lock()  # runs chdir into the project, which is process-wide
+_RUN_LOCK = threading.Lock()  # runs chdir into the program and extend sys.path, both process-wide
 
 
 def stacks_project() -> Project:
@@ -92,7 +92,8 @@ def _plan(project: Project, stack: str, config_path: Path | None, purge_modules:
     source = _display(config_path) if config_path else None
     with _RUN_LOCK, _gc_paused(), _config_source(source):
         outcome = _in_fresh_thread(lambda: _run_under_mocks(project, stack, config, secrets, identity, program, preview),
-                                   chdir=project.root, purge_under=project.main if purge_modules else None)
+                                   program_dir=project.main, project_root=project.root,
+                                   purge_under=project.main if purge_modules else None)
     resources, outputs = outcome
     return Plan(project=project.name, stack=stack, config=config, resources=resources,
                 config_file=_display(config_path) if config_path else None, stack_outputs=outputs,
@@ -141,12 +142,20 @@ def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secre
 
     from .monitor import PlanMocks, RecordingMonitor
 
+    from pulumi.runtime.settings import SETTINGS
+
+    # Pulumi keeps pending RPCs and output tasks in a module-level object: a run that failed leaves
+    # its tasks there, bound to its closed loop, and the next run would wait on them.
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
     pulumi.runtime.set_all_config(as_runtime_config(config), secrets)
     mocks = PlanMocks(identity)
     monitor = RecordingMonitor(mocks, project=project.name, stack=stack, preview=preview)
     set_mocks(mocks, project=project.name, stack=stack, preview=preview, monitor=monitor)
     try:
         _sync_await(run_pulumi_func(program))
+        if monitor.problems:
+            raise ProgramError("\n".join(monitor.problems))
         exported = getattr(get_root_resource(), "outputs", None) or {}
         outputs = {key: _resolved(pulumi.Output.from_input(value)) for key, value in exported.items()}
         return monitor.plan_resources(), outputs
@@ -160,12 +169,14 @@ def _resolved(output) -> Any:
     """An export's value; unknown (in a preview) as the sentinel string `pulumi preview` prints."""
     from pulumi.runtime.sync_await import _sync_await
 
-    from .computed import with_unknowns_marked
+    from .computed import as_plan_value
 
-    return with_unknowns_marked(_sync_await(output.future(with_unknowns=True)))
+    return as_plan_value(_sync_await(output.future(with_unknowns=True)))
 
 
-def _in_fresh_thread(work: Callable[[], Any], chdir: Path, purge_under: Path | None) -> Any:
+def _in_fresh_thread(work: Callable[[], Any], program_dir: Path, project_root: Path, purge_under: Path | None) -> Any:
+    """Run `work` as Pulumi's Python host runs a program: in the program's directory (the `main:` of
+    Pulumi.yaml), with that directory first on sys.path so its sibling modules and packages import."""
     result: dict[str, Any] = {}
     before = set(sys.modules)
 
@@ -184,18 +195,20 @@ def _in_fresh_thread(work: Callable[[], Any], chdir: Path, purge_under: Path | N
                     loop.close()
 
     previous_cwd = os.getcwd()
-    os.chdir(chdir)
+    os.chdir(program_dir)
+    sys.path.insert(0, str(program_dir))
     try:
         thread = threading.Thread(target=target, name="mladmin-plan")
         thread.start()
         thread.join()
     finally:
         os.chdir(previous_cwd)
+        sys.path.remove(str(program_dir))
         if purge_under is not None:
             _purge_modules(before, purge_under)
 
     if "error" in result:
-        raise _as_engine_error(result["error"], chdir)
+        raise _as_engine_error(result["error"], project_root)
     return result["value"]
 
 

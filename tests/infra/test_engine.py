@@ -192,3 +192,27 @@ def test_shipped_stacks_preview_with_unknown_arns_and_known_tags(prod_preview_pl
     keys = prod_preview_plan.of_type("aws:kms/key:Key")
     assert keys and all(k.outputs["arn"] == UNKNOWN for k in keys)
     assert all(isinstance(k.outputs["tagsAll"], dict) and UNKNOWN not in k.outputs["tagsAll"].values() for k in keys)
+
+
+def test_a_run_the_engine_rejects_midway_does_not_break_the_next_run(monkeypatch, tmp_path):
+    """An error raised inside the engine (an unanswerable invoke, a rejected resource) leaves
+    Pulumi's pending tasks behind; the next run must not wait on them."""
+    from mladmin.engine import monitor
+
+    register = monitor.RecordingMonitor.RegisterResource
+
+    def reject_one(self, request):
+        if request.name == "rejected":
+            raise ProgramError("rejected by the engine")
+        return register(self, request)
+
+    (tmp_path / "Pulumi.yaml").write_text("name: rejected\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi_aws as aws\nfirst = aws.s3.Bucket('first')\n"
+        "aws.s3.BucketPolicy('rejected', bucket=first.id, policy='{}')\n"
+        "for i in range(10):\n    aws.s3.Bucket(f'more-{i}')\n")
+    monkeypatch.setattr(monitor.RecordingMonitor, "RegisterResource", reject_one)
+    with pytest.raises(ProgramError, match="rejected by the engine"):
+        plan_program(tmp_path)
+    monkeypatch.setattr(monitor.RecordingMonitor, "RegisterResource", register)
+    assert len(plan_program(DEMO, stack="dev").of_type("aws:cloudwatch/logGroup:LogGroup")) == 3
