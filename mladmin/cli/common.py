@@ -12,6 +12,12 @@ from rich.markup import escape
 STACK_HELP = "Stack (environment) name: dev, staging, prod, or a stack of --program."
 CONFIG_HELP = "Read settings from this stack config file instead of stacks/Pulumi.STACK.yaml."
 PROGRAM_HELP = "Run another Pulumi Python program (a directory with Pulumi.yaml) instead of mladmin's stacks."
+ASSUME_CREATED_HELP = ("Evaluate as after `pulumi up`, with every computed value (ids, ARNs, endpoints) known. "
+                       "Default: as `pulumi preview`, where they are unknown until apply.")
+
+
+def assume_created_option() -> bool:
+    return typer.Option(False, "--assume-created", help=ASSUME_CREATED_HELP)
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -29,13 +35,15 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load_plan(stack: str, config: Path | None, program: Path | None):
-    """Plan a shipped stack or another program; engine errors become exit code 2."""
+def load_plan(stack: str, config: Path | None, program: Path | None, assume_created: bool = False):
+    """Plan a shipped stack or another program (as a preview unless `assume_created`);
+    engine errors become exit code 2."""
     from mladmin.engine import EngineError, plan_program, plan_stack
 
+    preview = not assume_created
     try:
         if program is not None:
-            return plan_program(program, stack=stack, config_file=config)
-        return plan_stack(stack, config_file=config)
+            return plan_program(program, stack=stack, config_file=config, preview=preview)
+        return plan_stack(stack, config_file=config, preview=preview)
     except EngineError as exc:
         fail(str(exc))

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from mladmin.cli.common import CONFIG_HELP, PROGRAM_HELP, STACK_HELP, console, load_plan
+from mladmin.cli.common import CONFIG_HELP, PROGRAM_HELP, STACK_HELP, assume_created_option, console, load_plan
 
 
 
@@ -23,9 +23,10 @@ def register(app: typer.Typer) -> None:
         config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
         program: Optional[Path] = typer.Option(None, "--program", help=PROGRAM_HELP),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the JSON plan to this file."),
+        assume_created: bool = assume_created_option(),
     ) -> None:
         """Plan a stack offline: the tree of components and resources, counts per type, the policy verdict."""
-        plan = load_plan(stack, config, program)
+        plan = load_plan(stack, config, program, assume_created)
         document = plan.to_json()
         verdict = _policy_verdict(plan)
         if verdict is not None:
@@ -80,6 +81,11 @@ def _render(plan, verdict: dict | None) -> None:
     line = (f"[bold]{summary['custom']}[/] resources in [bold]{summary['components']}[/] components "
             f"({len(plan.count_by_type())} types)")
     console.print(line)
+    if plan.preview:
+        console.print(f"preview: {plan.unknown_count()} values are unknown until apply "
+                      "(--assume-created to evaluate as after `pulumi up`)")
+    else:
+        console.print("assumed created: every value is known, as after `pulumi up`")
     if verdict is not None:
         if "error" in verdict:
             console.print(f"policy: [red]not evaluated[/] ({verdict['error']})")

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mladmin.cli.common import EXIT_USAGE, console, fail, load_plan
+from mladmin.cli.common import EXIT_USAGE, assume_created_option, console, fail, load_plan
 
 FORMAT_HELP = "Report format: text, json, sarif (GitHub code scanning) or junit."
 
@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
         list_policies: bool = typer.Option(False, "--list", help="Print the policy catalogue and exit."),
         pack_config: Optional[Path] = typer.Option(None, "--pack-config", help="Also write the --policy-pack-config JSON for `pulumi preview` with this stack's settings."),
+        assume_created: bool = assume_created_option(),
     ) -> None:
         """Evaluate the policy pack over a stack's offline plan. Exit 0: no mandatory violations, 1: mandatory violations, 2: usage or config error."""
         from policies.formats import FORMATS, renderer
@@ -38,7 +39,7 @@ def register(app: typer.Typer) -> None:
             fail("give a STACK (dev, staging, prod), --program DIR, or --list")
         if stack is None:
             stack = _stack_from_config(config)
-        plan = load_plan(stack, config, program)
+        plan = load_plan(stack, config, program, assume_created)
 
         from policies.config import PolicyConfigError
         from policies.runner import evaluate, settings_of

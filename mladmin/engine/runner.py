@@ -25,7 +25,7 @@ from .project import Project, as_runtime_config, load_project, read_stack_config
 
 DEFAULT_REGION = "us-east-1"
 CONFIG_SOURCE_ENV = "MLADMIN_CONFIG_SOURCE"
-_RUN_LOCK = threading.Lock()  # runs chdir into the project, which is process-wide
+_RUN_LOCK = threading.Lock()  # runs chdir into the program and extend sys.path, both process-wide
 
 
 def stacks_project() -> Project:
@@ -39,8 +39,12 @@ def stacks_project() -> Project:
     return Project(name="mladmin", root=root, main=stacks_dir, config_dir=stacks_dir)
 
 
-def plan_stack(stack: str, config_file: Path | None = None) -> Plan:
-    """Plan one of the shipped environments (or the shipped program with another config file)."""
+def plan_stack(stack: str, config_file: Path | None = None, *, preview: bool = True) -> Plan:
+    """Plan one of the shipped environments (or the shipped program with another config file).
+
+    `preview=True` evaluates as `pulumi preview` does (computed values unknown); `preview=False`
+    as after `pulumi up` (every value known).
+    """
     project = stacks_project()
     path = Path(config_file) if config_file else project.stack_file(stack)
     if config_file is None and not path.is_file():
@@ -51,10 +55,11 @@ def plan_stack(stack: str, config_file: Path | None = None) -> Plan:
         load_settings_file(path, stack=stack)
     except SettingsError as exc:
         raise ConfigError(exc.problems, source=_display(path)) from None
-    return _plan(project, stack, path, purge_modules=False)
+    return _plan(project, stack, path, purge_modules=False, preview=preview)
 
 
-def plan_program(program_dir: Path, stack: str = "dev", config_file: Path | None = None) -> Plan:
+def plan_program(program_dir: Path, stack: str = "dev", config_file: Path | None = None, *,
+                 preview: bool = True) -> Plan:
     """Plan any Pulumi Python program: a directory with Pulumi.yaml plus a stack config file."""
     project = load_project(Path(program_dir))
     path = Path(config_file) if config_file else project.stack_file(stack)
@@ -63,7 +68,7 @@ def plan_program(program_dir: Path, stack: str = "dev", config_file: Path | None
         if known or stack != "dev":
             raise UnknownStackError(stack, known, _display(project.config_dir))
         path = None  # a program without stack files runs with empty config
-    return _plan(project, stack, path, purge_modules=True)
+    return _plan(project, stack, path, purge_modules=True, preview=preview)
 
 
 def _display(path: Path) -> str:
@@ -73,7 +78,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _plan(project: Project, stack: str, config_path: Path | None, purge_modules: bool) -> Plan:
+def _plan(project: Project, stack: str, config_path: Path | None, purge_modules: bool, preview: bool) -> Plan:
     if config_path is not None:
         config, secrets = read_stack_config(config_path, project.name)
     else:
@@ -86,11 +91,13 @@ def _plan(project: Project, stack: str, config_path: Path | None, purge_modules:
 
     source = _display(config_path) if config_path else None
     with _RUN_LOCK, _gc_paused(), _config_source(source):
-        outcome = _in_fresh_thread(lambda: _run_under_mocks(project, stack, config, secrets, identity, program),
-                                   chdir=project.root, purge_under=project.main if purge_modules else None)
+        outcome = _in_fresh_thread(lambda: _run_under_mocks(project, stack, config, secrets, identity, program, preview),
+                                   program_dir=project.main, project_root=project.root,
+                                   purge_under=project.main if purge_modules else None)
     resources, outputs = outcome
     return Plan(project=project.name, stack=stack, config=config, resources=resources,
-                config_file=_display(config_path) if config_path else None, stack_outputs=outputs)
+                config_file=_display(config_path) if config_path else None, stack_outputs=outputs,
+                preview=preview)
 
 
 @contextlib.contextmanager
@@ -126,7 +133,7 @@ def _run_program_file(project: Project) -> None:
 
 
 def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secrets: list[str],
-                     identity: Identity, program: Callable[[], None]) -> tuple[list, dict]:
+                     identity: Identity, program: Callable[[], None], preview: bool) -> tuple[list, dict]:
     import pulumi
     from pulumi.runtime.mocks import set_mocks
     from pulumi.runtime.settings import get_root_resource
@@ -135,16 +142,22 @@ def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secre
 
     from .monitor import PlanMocks, RecordingMonitor
 
+    from pulumi.runtime.settings import SETTINGS
+
+    # Pulumi keeps pending RPCs and output tasks in a module-level object: a run that failed leaves
+    # its tasks there, bound to its closed loop, and the next run would wait on them.
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
     pulumi.runtime.set_all_config(as_runtime_config(config), secrets)
     mocks = PlanMocks(identity)
-    monitor = RecordingMonitor(mocks, project=project.name, stack=stack)
-    set_mocks(mocks, project=project.name, stack=stack, preview=False, monitor=monitor)
+    monitor = RecordingMonitor(mocks, project=project.name, stack=stack, preview=preview)
+    set_mocks(mocks, project=project.name, stack=stack, preview=preview, monitor=monitor)
     try:
         _sync_await(run_pulumi_func(program))
-        outputs: dict[str, Any] = {}
-        exported = getattr(get_root_resource(), "outputs", None)
-        if exported:
-            outputs = _sync_await(pulumi.Output.from_input(dict(exported)).future()) or {}
+        if monitor.problems:
+            raise ProgramError("\n".join(monitor.problems))
+        exported = getattr(get_root_resource(), "outputs", None) or {}
+        outputs = {key: _resolved(pulumi.Output.from_input(value)) for key, value in exported.items()}
         return monitor.plan_resources(), outputs
     finally:
         loop = asyncio.get_event_loop()
@@ -152,7 +165,18 @@ def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secre
         monitor.close_loops()
 
 
-def _in_fresh_thread(work: Callable[[], Any], chdir: Path, purge_under: Path | None) -> Any:
+def _resolved(output) -> Any:
+    """An export's value; unknown (in a preview) as the sentinel string `pulumi preview` prints."""
+    from pulumi.runtime.sync_await import _sync_await
+
+    from .computed import as_plan_value
+
+    return as_plan_value(_sync_await(output.future(with_unknowns=True)))
+
+
+def _in_fresh_thread(work: Callable[[], Any], program_dir: Path, project_root: Path, purge_under: Path | None) -> Any:
+    """Run `work` as Pulumi's Python host runs a program: in the program's directory (the `main:` of
+    Pulumi.yaml), with that directory first on sys.path so its sibling modules and packages import."""
     result: dict[str, Any] = {}
     before = set(sys.modules)
 
@@ -171,18 +195,20 @@ def _in_fresh_thread(work: Callable[[], Any], chdir: Path, purge_under: Path | N
                     loop.close()
 
     previous_cwd = os.getcwd()
-    os.chdir(chdir)
+    os.chdir(program_dir)
+    sys.path.insert(0, str(program_dir))
     try:
         thread = threading.Thread(target=target, name="mladmin-plan")
         thread.start()
         thread.join()
     finally:
         os.chdir(previous_cwd)
+        sys.path.remove(str(program_dir))
         if purge_under is not None:
             _purge_modules(before, purge_under)
 
     if "error" in result:
-        raise _as_engine_error(result["error"], chdir)
+        raise _as_engine_error(result["error"], project_root)
     return result["value"]
 
 

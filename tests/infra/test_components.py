@@ -80,7 +80,7 @@ def _plan(tmp_path_factory, scenario: str) -> Plan:
     (root / "__main__.py").write_text(PROGRAM)
     config = {"config": {"aws:region": SCENARIOS[scenario]["region"], "comptest:scenario": SCENARIOS[scenario]}}
     (root / f"Pulumi.{scenario}.yaml").write_text(yaml.safe_dump(config))
-    return plan_program(root, stack=scenario)
+    return plan_program(root, stack=scenario, preview=False)
 
 
 @pytest.fixture(scope="module")
@@ -699,7 +699,7 @@ def test_readme_example_plans(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text("name: readme\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(example)
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
-    plan = plan_program(tmp_path, stack="dev")
+    plan = plan_program(tmp_path, stack="dev", preview=False)
     assert {r.type for r in plan.components} == {
         "mladmin:kms:Kms", "mladmin:network:Network", "mladmin:storage:Storage", "mladmin:iam:Iam"}
 

@@ -1,0 +1,69 @@
+"""Programs nobody here wrote run as Pulumi runs them (issue 14): their own modules, files, callbacks
+over computed outputs, dynamic providers and virtualenvs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from mladmin.engine import ProgramError, plan_program
+
+PROGRAMS = Path(__file__).parents[1] / "fixtures" / "programs"
+MULTIFILE = PROGRAMS / "multifile"
+
+
+@pytest.fixture(scope="module")
+def multifile_plan():
+    return plan_program(MULTIFILE, stack="dev")
+
+
+# Class 1: the program's own modules and files, from the directory Pulumi runs it in.
+def test_sibling_modules_and_packages_of_the_program_import(multifile_plan):
+    network = multifile_plan.by_name("web-net")
+    assert network.type == "multifile:network:Network"
+    assert multifile_plan.by_name("web-net-vpc").parent == network.urn
+
+
+def test_the_program_runs_in_its_main_directory_so_relative_files_open(multifile_plan):
+    index = multifile_plan.by_name("index")
+    assert index.inputs["content"] == (MULTIFILE / "infra" / "www" / "index.html").read_text()
+
+
+def test_file_assets_and_archives_are_recorded_as_pulumi_prints_them(multifile_plan):
+    code = next(r for r in multifile_plan.of_type("aws:lambda/function:Function")).inputs["code"]
+    logo = multifile_plan.by_name("logo").inputs["source"]
+    assert code == {"4dabf18193072939515e22adb298388d": "0def7320c3a5731c473e5ecbe6d01bc7", "path": "./app"}
+    assert logo == {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17", "path": "./www/logo.svg"}
+
+
+def test_a_missing_asset_file_is_one_error_naming_the_resource_and_path(tmp_path):
+    program = shutil.copytree(MULTIFILE, tmp_path / "multifile")
+    (program / "infra" / "www" / "logo.svg").unlink()
+    with pytest.raises(ProgramError, match=r"'logo': asset path './www/logo.svg' does not exist"):
+        plan_program(program, stack="dev")
+
+
+def test_the_working_directory_and_sys_path_are_restored_after_a_run(multifile_plan):
+    cwd, path = os.getcwd(), list(sys.path)
+    plan_program(MULTIFILE, stack="dev")
+    assert os.getcwd() == cwd and sys.path == path and "naming" not in sys.modules
+
+
+def _program(root: Path, name: str, prefix: str) -> Path:
+    root.mkdir()
+    (root / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
+    (root / "naming.py").write_text(f"PREFIX = {prefix!r}\n")
+    (root / "__main__.py").write_text("import pulumi_aws as aws\nimport naming\n"
+                                      "aws.s3.Bucket(naming.PREFIX + '-bucket')\n")
+    return root
+
+
+def test_each_program_gets_its_own_sibling_modules(tmp_path):
+    first = plan_program(_program(tmp_path / "one", "one", "alpha"))
+    second = plan_program(_program(tmp_path / "two", "two", "beta"))
+    assert [r.name for r in first.of_type("aws:s3/bucket:Bucket")] == ["alpha-bucket"]
+    assert [r.name for r in second.of_type("aws:s3/bucket:Bucket")] == ["beta-bucket"]
