@@ -287,10 +287,9 @@ class StackView:
         """The targets that `child.props[prop]` (or the value at `path` inside it) refers to.
 
         The engine's property dependencies say which resources feed `prop`; known values are also
-        matched against the targets' known identifiers. A value the program fed from other resources
-        that is unknown, when neither says which target it is, cannot be joined in preview:
-        UnknownValueError, so the policy is reported as not run rather than judged on a guess. (An
-        unknown nothing fed is a provider-computed output, which reads as absent: see `given`.)
+        matched against the targets' known identifiers. An unknown value, when neither says which
+        target it is, cannot be joined in preview: UnknownValueError, so the policy is reported as
+        not run rather than judged on a guess.
         """
         index = self._index(targets)
         found: dict[str, Any] = {}
@@ -298,7 +297,7 @@ class StackView:
             for target in index.get(dep.urn, ()):
                 found[target.urn] = target
         unknown: Unknown | None = None
-        value = given(child, prop, *path)
+        value = peek(child.props or {}, prop, *path)
         values = [peek(value, i) for i in range(len(value))] if is_sequence(value) else [value]
         for item in values:
             if is_unknown(item):

@@ -51,7 +51,8 @@ def _policy_verdict(plan) -> dict | None:
         report = evaluate(plan)
     except Exception as exc:  # a bad policy config is reported by `mladmin policy`; keep the plan usable
         return {"error": str(exc)}
-    return {"mandatory": report.mandatory_count, "advisory": report.advisory_count, "passed": report.passed}
+    return {"mandatory": report.mandatory_count, "advisory": report.advisory_count, "passed": report.passed,
+            "not_run": report.mandatory_not_run}
 
 
 def _render(plan, verdict: dict | None) -> None:
@@ -93,3 +94,6 @@ def _render(plan, verdict: dict | None) -> None:
             colour = "green" if verdict["passed"] else "red"
             console.print(f"policy: [{colour}]{'pass' if verdict['passed'] else 'FAIL'}[/] — "
                           f"{verdict['mandatory']} mandatory, {verdict['advisory']} advisory findings")
+            if verdict["not_run"]:
+                console.print(f"[yellow]mandatory policies that could not run during preview:[/] "
+                              f"{escape(', '.join(verdict['not_run']))}")

@@ -95,6 +95,14 @@ def _print_text(report) -> None:
     for e in report.exempted:
         console.print(f"[dim]exempt[/] {escape(e.policy)} '{escape(e.resource_name)}' until {e.expires}: {escape(e.reason)}",
                       highlight=False)
+    for n in sorted(report.not_run, key=lambda n: (not n.mandatory, n.policy, n.urn)):
+        where = f"'{escape(n.resource_name)}'" if n.urn else "the stack"
+        style = "bold yellow" if n.mandatory else "dim"
+        console.print(f"[{style}]not run[/] ({n.enforcement}) {escape(n.policy)} on {where}: {escape(n.reason)}",
+                      highlight=False)
+    if report.not_applicable:
+        console.print("[dim]nothing to evaluate (no resource of their types):[/] "
+                      + escape(", ".join(n.policy for n in report.not_applicable)), highlight=False)
     style = "bold green" if report.passed else "bold red"
     console.print(f"[{style}]{escape(report.verdict())}[/]", highlight=False)
 
