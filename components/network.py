@@ -213,9 +213,10 @@ class Network(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         group_arn = self.flow_log_group.arn
-        # Built from the name it chose, so the policy document is known at preview and the pack's
-        # IAM checks can run on it (LogGroup.arn is only known once the group exists).
-        known_group_arn = f"arn:aws:logs:{args.region}:{args.account_id}:log-group:{group_name}"
+        # Built from the group's name (known at preview), not its `arn` output (known once the group
+        # exists), so the policy document is known at preview and the pack's IAM checks can judge it.
+        known_group_arn = self.flow_log_group.name.apply(
+            lambda group: f"arn:aws:logs:{args.region}:{args.account_id}:log-group:{group}")
         aws.iam.RolePolicy(
             f"{name}-flow-logs-delivery",
             role=self.flow_log_role.id,
@@ -224,7 +225,7 @@ class Network(pulumi.ComponentResource):
                     statement(
                         "DeliverToThisLogGroupOnly",
                         ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                        [known_group_arn, f"{known_group_arn}:log-stream:*"],
+                        [known_group_arn, pulumi.Output.concat(known_group_arn, ":log-stream:*")],
                     ),
                     statement(
                         "FindThisLogGroup",

@@ -80,12 +80,13 @@ class Storage(pulumi.ComponentResource):
         self.repositories = {repo: self._repository(repo) for repo in args.ecr_repositories}
 
         self.bucket_names = {p: parts.bucket.bucket for p, parts in self.data_buckets.items()}
-        # ARNs built from the names chosen here, not the provider's outputs: IAM documents that list
-        # them stay known at preview, so the policy pack can judge them before anything exists.
-        self.bucket_arns = {p: parts.arn for p, parts in self.data_buckets.items()}
+        # ARNs built from the bucket names (known at preview), not the provider's `arn` output (known only
+        # once the bucket exists): IAM documents that list them stay known at preview, so the policy
+        # pack can judge them before anything exists, and they still depend on the buckets.
+        self.bucket_arns = {p: parts.bucket.bucket.apply(bucket_arn) for p, parts in self.data_buckets.items()}
         self.logs_bucket_name = self.logs_bucket.bucket.bucket
         self.repository_urls = {r: repo.repository_url for r, repo in self.repositories.items()}
-        self.repository_arns = {r: repository_arn(args, r) for r in self.repositories}
+        self.repository_arns = {r: repo.name.apply(self._repository_arn) for r, repo in self.repositories.items()}
         self.register_outputs(
             {
                 "bucket_names": self.bucket_names,
@@ -242,6 +243,9 @@ class Storage(pulumi.ComponentResource):
                 opts=child_opts(self, depends_on=[source.versioning, target.versioning]),
             )
 
+    def _repository_arn(self, repository_name: str) -> str:
+        return f"arn:aws:ecr:{self._args.region}:{self._args.account_id}:repository/{repository_name}"
+
     def _repository(self, repo: str) -> aws.ecr.Repository:
         args = self._args
         repository = aws.ecr.Repository(
@@ -267,8 +271,6 @@ def bucket_name(prefix: str, purpose: str, account_id: str, region: str) -> str:
     return f"{prefix}-{purpose}-{account_id}-{region}"
 
 
-def repository_arn(args: StorageArgs, repo: str) -> str:
-    return f"arn:aws:ecr:{args.region}:{args.account_id}:repository/{args.prefix}/{repo}"
 
 
 def ecr_lifecycle_policy(keep: int) -> dict:
