@@ -11,7 +11,7 @@ from policies.spec import (
 )
 from policies.views import as_list, condition_keys, dig, first, is_allow, principals, statements, truthy
 
-VOLUME = "aws:ec2/volume:Volume"
+VOLUME = "aws:ebs/volume:Volume"
 INSTANCE = "aws:ec2/instance:Instance"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
@@ -102,7 +102,7 @@ def ecr_kms(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[cis_aws("3.6"), nist("SC-12")],
 )
 def kms_key_rotation(resource: Subject, ctx: Context) -> Iterator[str]:
-    spec = resource.props.get("customerMasterKeySpec") or resource.props.get("keySpec") or "SYMMETRIC_DEFAULT"
+    spec = resource.props.get("customerMasterKeySpec") or "SYMMETRIC_DEFAULT"
     usage = resource.props.get("keyUsage") or "ENCRYPT_DECRYPT"
     if spec == "SYMMETRIC_DEFAULT" and usage == "ENCRYPT_DECRYPT" and not truthy(resource.props.get("enableKeyRotation")):
         yield "automatic key rotation is off"

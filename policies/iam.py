@@ -81,9 +81,8 @@ def _admin_arns(values: object) -> list[str]:
     frameworks=[cis_aws("1.16"), nist("AC-6"), nist("AC-2")],
 )
 def iam_no_admin_managed_policies(resource: Subject, ctx: Context) -> Iterator[str]:
-    arns = _admin_arns(resource.props.get("managedPolicyArns")) + _admin_arns(resource.props.get("policyArn")) \
-        + _admin_arns(resource.props.get("policyArns"))
-    for arn in arns:
+    prop = {ROLE: "managedPolicyArns", ROLE_ATTACHMENTS_EXCLUSIVE: "policyArns"}.get(resource.type, "policyArn")
+    for arn in _admin_arns(resource.props.get(prop)):
         yield f"AWS-managed admin policy {arn.rsplit('/', 1)[-1]} attached"
 
 

@@ -45,9 +45,9 @@ def _log_targets(stack: StackView, buckets: list[Any]) -> set[str]:
         for bucket in stack.referenced(logging, "targetBucket", buckets):
             targets.add(bucket.urn)
     for bucket in buckets:
-        for inline in as_list(bucket.props.get("loggings")) + as_list(bucket.props.get("logging")):
-            if isinstance(inline, Mapping):
-                targets.update(t.urn for t in stack.lookup(buckets, inline.get("targetBucket")))
+        inline = bucket.props.get("logging")  # the deprecated inline block (one object in pulumi-aws 7)
+        if isinstance(inline, Mapping):
+            targets.update(t.urn for t in stack.lookup(buckets, inline.get("targetBucket")))
     return targets
 
 
@@ -87,9 +87,13 @@ def s3_no_public_acl(resource: Subject, ctx: Context) -> Iterator[str]:
     acl = resource.props.get("acl")
     if isinstance(acl, str) and acl in PUBLIC_CANNED_ACLS:
         yield f"canned ACL '{acl}' makes the bucket public"
-    for grant in as_list(dig(resource.props, "accessControlPolicy", "grants")) + as_list(resource.props.get("grants")):
-        grantee = grant.get("grantee") if isinstance(grant, Mapping) else None
-        uri = (grantee or {}).get("uri") or (grant.get("uri") if isinstance(grant, Mapping) else None)
+    if resource.type in BUCKET_ACLS:  # grants[].grantee.uri under access_control_policy
+        grants = [g.get("grantee") for g in as_list(dig(resource.props, "accessControlPolicy", "grants"))
+                  if isinstance(g, Mapping)]
+    else:  # a bucket's deprecated inline grants[].uri
+        grants = as_list(resource.props.get("grants"))
+    for grant in grants:
+        uri = grant.get("uri") if isinstance(grant, Mapping) else None
         if uri in PUBLIC_GRANTEE_URIS:
             yield f"ACL grant to {uri.rsplit('/', 1)[-1]}"
 
@@ -122,9 +126,9 @@ def s3_sse_kms(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     log_targets = _log_targets(stack, buckets)
     for bucket in buckets:
         rule_sets = [c.props.get("rules") for c in configs.get(bucket.urn, [])]
-        inline = first(bucket.props.get("serverSideEncryptionConfiguration"))
+        inline = bucket.props.get("serverSideEncryptionConfiguration")  # deprecated inline block
         if isinstance(inline, Mapping):
-            rule_sets.append(inline.get("rules") or inline.get("rule"))
+            rule_sets.append(inline.get("rule"))
         algorithms = [
             dig(first(rule), "applyServerSideEncryptionByDefault", "sseAlgorithm")
             for rules in rule_sets for rule in as_list(rules)
@@ -189,7 +193,7 @@ def s3_access_logging(stack: StackView, ctx: Context) -> Iterator[tuple[str, str
     buckets, loggings = _children(stack, LOGGING_CONFIGS)
     targets = _log_targets(stack, buckets)
     for bucket in buckets:
-        inline = as_list(bucket.props.get("loggings")) + as_list(bucket.props.get("logging"))
+        inline = bucket.props.get("logging")
         if bucket.urn not in targets and not loggings.get(bucket.urn) and not inline:
             yield bucket.urn, f"bucket '{bucket.name}' has no access logging"
 
