@@ -8,7 +8,8 @@ import fnmatch
 from typing import Iterator
 
 from policies.spec import STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
-from policies.views import as_list, condition_keys, is_allow, principals, statements
+from policies.statements import is_public
+from policies.views import as_list, condition_keys, is_allow, statements
 
 POLICY = "aws:iam/policy:Policy"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -100,8 +101,8 @@ def iam_trust_policy_pinned(resource: Subject, ctx: Context) -> Iterator[str]:
         if not is_allow(statement):
             continue
         sid = statement.get("Sid", "(no Sid)")
-        if "*" in principals(statement) and not condition_keys(statement):
-            yield f"statement {sid} lets any principal assume the role"
+        if is_public(statement):
+            yield f"statement {sid} lets any principal assume the role (no condition limits the principal)"
         actions = [str(a) for a in as_list(statement.get("Action"))]
         if any(a in ("sts:AssumeRoleWithWebIdentity", "sts:*") for a in actions):
             keys = condition_keys(statement)

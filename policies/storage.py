@@ -10,7 +10,8 @@ from typing import Any, Iterator
 from policies.spec import (
     PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, cis_aws, nist, resource_policy, stack_policy,
 )
-from policies.views import StackView, as_list, condition_keys, dig, first, is_allow, principals, statements, truthy
+from policies.statements import public_statements
+from policies.views import StackView, as_list, condition_keys, dig, first, statements, truthy
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCKS = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
@@ -100,16 +101,15 @@ def s3_no_public_acl(resource: Subject, ctx: Context) -> Iterator[str]:
 
 @resource_policy(
     id="s3-bucket-policy-not-public", area="storage", title="No public S3 bucket policy",
-    description="Bucket policies do not allow the '*' principal without a restricting condition.",
+    description="Bucket policies do not allow the '*' principal unless a condition limits the caller (its "
+                "organisation, account, source ARN, VPC endpoint or IP); aws:SecureTransport alone does not.",
     severity=Severity.CRITICAL, enforcement=STRICT, types=BUCKET_POLICIES + BUCKETS,
     remediation="Name the principals (account roles or service principals) in the Allow statement, or add a "
-                "condition such as aws:SourceAccount / aws:PrincipalOrgID.",
+                "StringEquals condition on aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceAccount or aws:SourceVpce.",
     frameworks=[cis_aws("2.1.4"), nist("AC-3")],
 )
 def s3_bucket_policy_not_public(resource: Subject, ctx: Context) -> Iterator[str]:
-    for statement in statements(resource.props.get("policy")):
-        if is_allow(statement) and "*" in principals(statement) and not condition_keys(statement):
-            yield f"statement {statement.get('Sid', '(no Sid)')} allows anyone"
+    yield from public_statements(resource.props.get("policy"))
 
 
 @stack_policy(
