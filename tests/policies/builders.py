@@ -10,14 +10,24 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from mladmin.engine import Plan, PlanResource, plan_program
 
 SDK_PROGRAM = Path(__file__).parent / "sdk_program"
+HAND_WRITTEN_URN = "urn:pulumi:test::fixture::"  # res() records; planned ones are urn:pulumi:dev::fixture::
 _current: dict[str, Callable[[], Any]] = {}
 _lock = threading.Lock()
+
+
+@dataclass
+class Case:
+    resources: list
+    flagged: str | None = None  # failing cases: the resource named in the violation (None: the stack)
+    environment: str = "dev"
+    policy_config: dict | None = None  # the stack's mladmin:policy value
 
 
 def planned(build: Callable[[], Any]) -> list[PlanResource]:
@@ -42,7 +52,7 @@ def res(type_token: str, name: str, /, *, id: str | None = None, provider: str |
         outputs: dict | None = None, deps: list[str] | None = None, **inputs: Any) -> PlanResource:
     """A custom resource as the engine records it; its id defaults to its name (as the mocks give for buckets)."""
     return PlanResource(
-        urn=f"urn:pulumi:test::fixture::{type_token}::{name}", type=type_token, name=name, parent=None,
+        urn=f"{HAND_WRITTEN_URN}{type_token}::{name}", type=type_token, name=name, parent=None,
         dependencies=deps or [], provider=provider, inputs=inputs, outputs=outputs or {},
         id=id if id is not None else name, custom=True,
     )
