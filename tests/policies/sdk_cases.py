@@ -107,15 +107,33 @@ def trail(name: str = "trail", **options) -> list:
 GOOD_TRAIL = dict(is_multi_region_trail=True, enable_log_file_validation=True, kms_key_id=KEY_ARN)
 
 
-def training_job(**options) -> list:
+def training_job(instance_type: str = "ml.g5.2xlarge", instance_count: int = 2, **options) -> list:
     return planned(lambda: aws.sagemaker.TrainingJob(
         "finetune", role_arn=f"arn:aws:iam::{ACCOUNT}:role/sagemaker", training_job_name="finetune",
         algorithm_specification={"training_image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/train:1.0",
                                  "training_input_mode": "File"},
         output_data_config={"s3_output_path": "s3://checkpoints/finetune", "kms_key_id": KEY_ARN},
-        resource_config={"instance_type": "ml.g5.2xlarge", "instance_count": 2, "volume_size_in_gb": 100,
+        resource_config={"instance_type": instance_type, "instance_count": instance_count, "volume_size_in_gb": 100,
                          "volume_kms_key_id": KEY_ARN},
         stopping_condition={"max_runtime_in_seconds": 86400}, tags=TAGS, **options))
+
+
+def data_quality_job(**options) -> list:
+    return planned(lambda: aws.sagemaker.DataQualityJobDefinition(
+        "drift", role_arn=f"arn:aws:iam::{ACCOUNT}:role/sagemaker",
+        data_quality_app_specification={"image_uri": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/monitor:1.0"},
+        data_quality_job_input={"endpoint_input": {"endpoint_name": "llm"}},
+        data_quality_job_output_config={"monitoring_outputs": {"s3_output": {"s3_uri": "s3://capture/drift"}},
+                                        "kms_key_id": KEY_ARN},
+        job_resources={"cluster_config": {"instance_count": 1, "instance_type": "ml.m5.xlarge", "volume_size_in_gb": 20}},
+        tags=TAGS, **options))
+
+
+def node_group(name: str = "system", **options) -> list:
+    return planned(lambda: aws.eks.NodeGroup(
+        name, cluster_name="ml", node_role_arn=f"arn:aws:iam::{ACCOUNT}:role/nodes", subnet_ids=["subnet-0a"],
+        instance_types=["m6i.large"], scaling_config={"min_size": 1, "desired_size": 1, "max_size": 2}, tags=TAGS,
+        **options))
 
 
 def lambda_permission(**options) -> list:
@@ -152,7 +170,10 @@ PASSING = {
         _iam_role("svc", SERVICE_TRUST),
         _iam_role("org", {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
                           "Condition": ORG_ONLY}))))],
-    "sagemaker-inter-container-encryption": [_case(training_job(enable_inter_container_traffic_encryption=True))],
+    "sagemaker-inter-container-encryption": [
+        _case(training_job(enable_inter_container_traffic_encryption=True)),
+        _case(data_quality_job(network_config={"enable_inter_container_traffic_encryption": True}))],
+    "eks-node-no-remote-access": [_case(node_group())],
     "sns-topic-policy-not-public": [_case(planned(lambda: (
         aws.sns.Topic("alerts", kms_master_key_id="alias/logs", tags=TAGS, policy=document(
             {"Sid": "CloudWatch", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
@@ -221,7 +242,9 @@ FAILING = {
         _case(planned(lambda: _iam_role("tls", {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
                                                 "Condition": TLS_ONLY})), "tls"),
         _case(planned(lambda: _iam_role("irsa", web_identity(aud="sts.amazonaws.com"))), "irsa")],
-    "sagemaker-inter-container-encryption": [_case(training_job(), "finetune")],
+    "sagemaker-inter-container-encryption": [_case(training_job(), "finetune"), _case(data_quality_job(), "drift")],
+    "eks-node-no-remote-access": [_case(node_group(remote_access={"ec2_ssh_key": "ops"}), "system"),
+                                  _case(node_group(remote_access={"source_security_group_ids": ["sg-0abc"]}), "system")],
     "sns-topic-policy-not-public": [
         _case(planned(lambda: aws.sns.Topic("alerts", kms_master_key_id="alias/logs", policy=document(anyone("sns:Publish")))), "alerts"),
         _case(planned(lambda: aws.sns.TopicPolicy("alerts-policy", arn=f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts",
@@ -249,4 +272,10 @@ FAILING = {
                                 _case(trail(**GOOD_TRAIL, include_global_service_events=False), "trail")],
     "cloudtrail-log-validation": [_case(trail(is_multi_region_trail=True, kms_key_id=KEY_ARN), "trail")],
     "cloudtrail-kms": [_case(trail(is_multi_region_trail=True, enable_log_file_validation=True), "trail")],
+}
+
+# Cases added to a policy's hand-written ones (fixtures.py keeps those).
+EXTRA_FAILING = {
+    "gpu-instance-type-allowlist": [_case(training_job("ml.p4d.24xlarge", 1), "finetune")],
+    "gpu-budget": [_case(training_job("ml.p4d.24xlarge", 2), None)],
 }

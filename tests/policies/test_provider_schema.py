@@ -8,12 +8,13 @@ each lookup), and every path the fixtures write, and look each one up in the SDK
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import pytest
 
-from policies.catalogue import catalogue
+from policies.catalogue import AREAS, catalogue
 from policies.spec import Context, Subject
 from policies.views import StackView
 from tests.policies import sdk_schema
@@ -149,3 +150,34 @@ def test_every_property_the_pack_reads_over_its_fixtures_exists(fixture_reads):
 
 def test_every_property_the_pack_reads_over_the_shipped_stacks_exists(stack_reads):
     assert _read_problems(stack_reads) == []
+
+
+# Keys the checks read that are not provider properties: IAM policy documents parsed from JSON,
+# condition keys, and network.py's own normalised rule records.
+NOT_PROPERTIES = {"Version", "Statement", "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
+                  "Resource", "NotResource", "Condition", "aws:securetransport", "protocol", "from", "to", "cidrs"}
+
+
+def _named_keys(source: Path):
+    """(key, line) for each string literal a check looks up: x.get("k"), x["k"], dig(x, "a", "b")."""
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "get" and node.args:
+                candidates = node.args[:1]
+            elif isinstance(func, ast.Name) and func.id == "dig":
+                candidates = node.args[1:]
+            else:
+                continue
+            yield from ((a.value, node.lineno) for a in candidates if isinstance(a, ast.Constant) and isinstance(a.value, str))
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            yield node.slice.value, node.lineno
+
+
+def test_every_property_a_check_names_is_read_by_some_fixture(fixture_reads):
+    """The recorded reads are checked against the SDKs; a lookup no fixture reaches would go unchecked."""
+    segments = {segment for read in fixture_reads for segment in read.path}
+    modules = [POLICIES_DIR / f"{area}.py" for area in AREAS]
+    unread = [f"policies/{m.name}:{line} '{key}'" for m in modules for key, line in _named_keys(m)
+              if key not in segments and key not in NOT_PROPERTIES]
+    assert sorted(set(unread)) == [], "add a fixture that reaches these lookups"
