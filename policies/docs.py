@@ -13,7 +13,8 @@ from policies.pack import PACK_NAME
 from policies.spec import ENVIRONMENTS
 
 README = Path(__file__).parent / "README.md"
-AREA_TITLES = {"gpu": "GPU", "eks": "EKS", "iam": "IAM", "sagemaker": "SageMaker", "kubernetes": "Kubernetes workloads"}
+AREA_TITLES = {"gpu": "GPU", "eks": "EKS", "iam": "IAM", "sagemaker": "SageMaker", "kubernetes": "Kubernetes workloads",
+               "resource-policies": "Resource policies"}
 
 
 def catalogue_rows() -> list[dict]:

@@ -10,7 +10,7 @@ from policies.gpu import accelerators_of
 from policies.spec import (
     STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, cis_eks, nist, resource_policy, stack_policy,
 )
-from policies.views import GPU_TAINT_KEY, StackView, as_list, dig, first, is_sequence, peek, present, truthy
+from policies.views import GPU_TAINT_KEY, StackView, as_list, dig, first, given, is_sequence, peek, present, truthy
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -127,8 +127,8 @@ def node_group_instance_types(stack: StackView, group: Any) -> list[str]:
 def eks_gpu_nodes_tainted(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     for group in stack.of_type(NODE_GROUP):
         types = node_group_instance_types(stack, group)
-        gpu = any(accelerators_of(t) for t in types) or "GPU" in str(group.props.get("amiType", "")).upper() \
-            or "NVIDIA" in str(group.props.get("amiType", "")).upper()
+        ami_type = str(given(group, "amiType") or "").upper()  # computed by EKS when not given
+        gpu = any(accelerators_of(t) for t in types) or "GPU" in ami_type or "NVIDIA" in ami_type
         if not gpu:
             continue
         taints = [t for t in as_list(group.props.get("taints")) if isinstance(t, Mapping)]

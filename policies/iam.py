@@ -8,7 +8,8 @@ import fnmatch
 from typing import Iterator
 
 from policies.spec import STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
-from policies.views import as_list, condition_keys, is_allow, known_items, peek, present, principals, statements
+from policies.statements import is_public
+from policies.views import as_list, condition_keys, is_allow, known_items, peek, present, statements
 
 POLICY = "aws:iam/policy:Policy"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -81,10 +82,10 @@ def _admin_arns(values: object) -> list[str]:
     frameworks=[cis_aws("1.16"), nist("AC-6"), nist("AC-2")],
 )
 def iam_no_admin_managed_policies(resource: Subject, ctx: Context) -> Iterator[str]:
+    prop = {ROLE: "managedPolicyArns", ROLE_ATTACHMENTS_EXCLUSIVE: "policyArns"}.get(resource.type, "policyArn")
     # An ARN unknown in preview is an output of a policy created in this stack, never an AWS-managed one.
-    arns = [arn for key in ("managedPolicyArns", "policyArn", "policyArns")
-            for arn in _admin_arns([v for v in known_items(peek(resource.props, key)) if isinstance(v, str)])]
-    for arn in arns:
+    known = [v for v in known_items(peek(resource.props, prop)) if isinstance(v, str)]
+    for arn in _admin_arns(known):
         yield f"AWS-managed admin policy {arn.rsplit('/', 1)[-1]} attached"
 
 
@@ -102,8 +103,8 @@ def iam_trust_policy_pinned(resource: Subject, ctx: Context) -> Iterator[str]:
         if not is_allow(statement):
             continue
         sid = statement.get("Sid", "(no Sid)")
-        if "*" in principals(statement) and not condition_keys(statement):
-            yield f"statement {sid} lets any principal assume the role"
+        if is_public(statement):
+            yield f"statement {sid} lets any principal assume the role (no condition limits the principal)"
         actions = [str(a) for a in as_list(statement.get("Action"))]
         if any(a in ("sts:AssumeRoleWithWebIdentity", "sts:*") for a in actions):
             keys = condition_keys(statement)

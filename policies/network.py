@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from policies.spec import (
     STANDARD, STRICT, Context, Severity, Subject, cis_aws, cis_eks, nist, resource_policy, stack_policy,
 )
-from policies.views import StackView, as_list, depends_on, first, given, peek, present, truthy
+from policies.views import StackView, as_list, depends_on, first, given, peek, present, require, truthy
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -39,7 +39,9 @@ def _ingress_rules(resource: Any) -> list[dict]:
     props = resource.props if hasattr(resource, "props") else resource
     kind = getattr(resource, "resource_type", None) or getattr(resource, "type", "")
     if kind in (SECURITY_GROUP, DEFAULT_SG):
-        raw = [r for r in as_list(props.get("ingress")) if isinstance(r, Mapping)]
+        inline = given(resource, "ingress") if hasattr(resource, "props") else props.get("ingress")
+        require(inline)  # rules fed from other resources' outputs may yet open anything
+        raw = [r for r in as_list(inline) if isinstance(r, Mapping)]
         return [{"protocol": str(r.get("protocol", "-1")), "from": r.get("fromPort"), "to": r.get("toPort"),
                  "cidrs": as_list(r.get("cidrBlocks")) + as_list(r.get("ipv6CidrBlocks"))} for r in raw]
     if kind == SG_RULE:

@@ -100,6 +100,22 @@ def cloudtrail_kms(resource: Subject, ctx: Context) -> Iterator[str]:
         yield "trail logs are not KMS-encrypted"
 
 
+@resource_policy(
+    id="cloudtrail-multi-region", area="observability", title="CloudTrail in every region",
+    description="CloudTrail trails record every region (and the global services' events), so activity in a "
+                "region nobody watches is still logged.",
+    severity=Severity.HIGH, enforcement=STANDARD, types=(TRAIL,),
+    remediation="Set is_multi_region_trail=True and leave include_global_service_events on (with "
+                "enable_log_file_validation=True and kms_key_id, checked by the other CloudTrail policies).",
+    frameworks=[cis_aws("3.1"), nist("AU-2"), nist("AU-12")],
+)
+def cloudtrail_multi_region(resource: Subject, ctx: Context) -> Iterator[str]:
+    if not truthy(resource.props.get("isMultiRegionTrail")):
+        yield "trail records only its own region (is_multi_region_trail is off)"
+    if resource.props.get("includeGlobalServiceEvents") is not None and not truthy(resource.props.get("includeGlobalServiceEvents")):
+        yield "trail leaves out global service events (IAM, STS, CloudFront)"
+
+
 class TagParams(Params):
     required_tags: list[str] = ["owner", "environment", "team", "cost-center"]
 

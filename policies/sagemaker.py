@@ -121,9 +121,10 @@ def sagemaker_network_isolation(resource: Subject, ctx: Context) -> Iterator[str
     frameworks=[nist("SC-8")],
 )
 def sagemaker_inter_container_encryption(resource: Subject, ctx: Context) -> Iterator[str]:
-    value = resource.props.get("enableInterContainerTrafficEncryption")
     if resource.type == DATA_QUALITY_JOB:
         value = (first(resource.props.get("networkConfig")) or {}).get("enableInterContainerTrafficEncryption")
+    else:
+        value = resource.props.get("enableInterContainerTrafficEncryption")
     if not truthy(value):
         yield "inter-container traffic is not encrypted"
 

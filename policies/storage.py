@@ -10,8 +10,9 @@ from typing import Any, Iterator
 from policies.spec import (
     PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, cis_aws, nist, resource_policy, stack_policy,
 )
+from policies.statements import public_statements
 from policies.views import (
-    StackView, Unknown, as_list, condition_keys, dig, first, given, is_allow, is_sequence, peek, principals, require, statements, truthy,
+    StackView, Unknown, as_list, condition_keys, dig, first, given, peek, require, statements, truthy,
 )
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
@@ -47,11 +48,9 @@ def _log_targets(stack: StackView, buckets: list[Any]) -> set[str]:
         for bucket in stack.referenced(logging, "targetBucket", buckets):
             targets.add(bucket.urn)
     for bucket in buckets:
-        for prop in ("loggings", "logging"):  # the deprecated inline setting, when the program gave it
-            value = given(bucket, prop)
-            entries = [(i,) for i in range(len(value))] if is_sequence(value) else [] if value is None else [()]
-            for entry in entries:
-                targets.update(t.urn for t in stack.referenced(bucket, prop, buckets, *entry, "targetBucket"))
+        # The deprecated inline block (one object in pulumi-aws 7), when the program gave it.
+        if given(bucket, "logging") is not None:
+            targets.update(t.urn for t in stack.referenced(bucket, "logging", buckets, "targetBucket"))
     return targets
 
 
@@ -103,25 +102,28 @@ def s3_no_public_acl(resource: Subject, ctx: Context) -> Iterator[str]:
     acl = resource.props.get("acl")
     if isinstance(acl, str) and acl in PUBLIC_CANNED_ACLS:
         yield f"canned ACL '{acl}' makes the bucket public"
-    for grant in as_list(dig(resource.props, "accessControlPolicy", "grants")) + as_list(resource.props.get("grants")):
-        grantee = grant.get("grantee") if isinstance(grant, Mapping) else None
-        uri = (grantee or {}).get("uri") or (grant.get("uri") if isinstance(grant, Mapping) else None)
+    if resource.type in BUCKET_ACLS:  # grants[].grantee.uri under access_control_policy
+        grants = [g.get("grantee") for g in as_list(dig(resource.props, "accessControlPolicy", "grants"))
+                  if isinstance(g, Mapping)]
+    else:  # a bucket's deprecated inline grants[].uri
+        grants = as_list(resource.props.get("grants"))
+    for grant in grants:
+        uri = grant.get("uri") if isinstance(grant, Mapping) else None
         if uri in PUBLIC_GRANTEE_URIS:
             yield f"ACL grant to {uri.rsplit('/', 1)[-1]}"
 
 
 @resource_policy(
     id="s3-bucket-policy-not-public", area="storage", title="No public S3 bucket policy",
-    description="Bucket policies do not allow the '*' principal without a restricting condition.",
+    description="Bucket policies do not allow the '*' principal unless a condition limits the caller (its "
+                "organisation, account, source ARN, VPC endpoint or IP); aws:SecureTransport alone does not.",
     severity=Severity.CRITICAL, enforcement=STRICT, types=BUCKET_POLICIES + BUCKETS,
     remediation="Name the principals (account roles or service principals) in the Allow statement, or add a "
-                "condition such as aws:SourceAccount / aws:PrincipalOrgID.",
+                "StringEquals condition on aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceAccount or aws:SourceVpce.",
     frameworks=[cis_aws("2.1.4"), nist("AC-3")],
 )
 def s3_bucket_policy_not_public(resource: Subject, ctx: Context) -> Iterator[str]:
-    for statement in statements(resource.props.get("policy")):
-        if is_allow(statement) and "*" in principals(statement) and not condition_keys(statement):
-            yield f"statement {statement.get('Sid', '(no Sid)')} allows anyone"
+    yield from public_statements(resource.props.get("policy"))
 
 
 @stack_policy(
@@ -139,9 +141,8 @@ def s3_sse_kms(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     log_targets = _log_targets(stack, buckets)
     for bucket in buckets:
         rule_sets = [peek(c.props, "rules") for c in configs.get(bucket.urn, [])]
-        for inline in _inline(bucket, "serverSideEncryptionConfiguration"):
-            inline = first(inline)
-            rule_sets.append(_either(peek(inline, "rules"), peek(inline, "rule")) if isinstance(inline, Mapping) else inline)
+        for inline in _inline(bucket, "serverSideEncryptionConfiguration"):  # deprecated inline block
+            rule_sets.append(peek(inline, "rule") if isinstance(inline, Mapping) else inline)
         algorithms = [
             peek(first(rule), "applyServerSideEncryptionByDefault", "sseAlgorithm")
             for rules in rule_sets for rule in as_list(rules)
@@ -213,7 +214,7 @@ def s3_access_logging(stack: StackView, ctx: Context) -> Iterator[tuple[str, str
     buckets, loggings = _children(stack, LOGGING_CONFIGS)
     targets = _log_targets(stack, buckets)
     for bucket in buckets:
-        inline = _inline(bucket, "loggings", "logging")
+        inline = _inline(bucket, "logging")
         if bucket.urn not in targets and not loggings.get(bucket.urn) and not inline:
             yield bucket.urn, f"bucket '{bucket.name}' has no access logging"
 

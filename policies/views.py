@@ -217,10 +217,12 @@ def given(resource: Any, prop: str, *path: str | int) -> Any:
     Stack policies see a resource's outputs. In preview an output the provider computes is
     unknown; when the program fed nothing into it (no property dependency) it only mirrors
     separate resources or AWS defaults, so it reads as absent (None). An unknown the program did
-    feed from other resources comes back as an `Unknown`.
+    feed from other resources comes back as an `Unknown`, as does any unknown input of a resource
+    policy's subject (inputs are unknown only when fed by other resources).
     """
     value = peek(resource.props or {}, prop, *path)
-    if isinstance(value, Unknown) and not depends_on(resource, prop):
+    fed = getattr(resource, "property_dependencies", None)  # None: a resource policy's subject (inputs)
+    if isinstance(value, Unknown) and fed is not None and not fed.get(prop):
         return None
     return value
 
