@@ -67,3 +67,58 @@ def test_each_program_gets_its_own_sibling_modules(tmp_path):
     second = plan_program(_program(tmp_path / "two", "two", "beta"))
     assert [r.name for r in first.of_type("aws:s3/bucket:Bucket")] == ["alpha-bucket"]
     assert [r.name for r in second.of_type("aws:s3/bucket:Bucket")] == ["beta-bucket"]
+
+
+# Class 2: callbacks over values the provider computes never receive None.
+CALLBACKS = PROGRAMS / "callbacks"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@pytest.fixture(scope="module")
+def callbacks_preview():
+    return plan_program(CALLBACKS)
+
+
+@pytest.fixture(scope="module")
+def callbacks_created():
+    return plan_program(CALLBACKS, preview=False)
+
+
+def _secret_value(value):
+    return value["value"] if isinstance(value, dict) and "value" in value else value
+
+
+def test_in_a_preview_concatenation_over_a_computed_arn_is_unknown(callbacks_preview):
+    permission = callbacks_preview.by_name("invoke")
+    assert permission.inputs["sourceArn"] == UNKNOWN
+    assert permission.property_dependencies["sourceArn"] == [callbacks_preview.by_name("prod").urn]
+
+
+def test_in_a_preview_join_and_f_strings_over_computed_ids_are_unknown(callbacks_preview):
+    assert _secret_value(callbacks_preview.by_name("subnet-ids").inputs["value"]) == UNKNOWN
+    assert callbacks_preview.stack_outputs["url"] == UNKNOWN
+
+
+def test_assumed_created_concatenation_gets_the_real_execution_arn(callbacks_created):
+    stage = callbacks_created.by_name("prod")
+    assert stage.outputs["executionArn"].startswith("arn:aws:execute-api:us-east-1:123456789012:")
+    assert callbacks_created.by_name("invoke").inputs["sourceArn"] == stage.outputs["executionArn"] + "/*/*"
+
+
+def test_assumed_created_join_and_f_strings_get_real_ids(callbacks_created):
+    subnets = [callbacks_created.by_name(f"subnet-{i}").id for i in range(2)]
+    assert _secret_value(callbacks_created.by_name("subnet-ids").inputs["value"]) == ",".join(subnets)
+    api_id = callbacks_created.by_name("api").id
+    assert callbacks_created.stack_outputs["url"] == f"https://{api_id}.execute-api.us-east-1.amazonaws.com/prod"
+
+
+def test_a_dynamic_provider_resource_plans_in_a_preview(callbacks_preview):
+    slug = callbacks_preview.by_name("slug")
+    assert slug.type == "pulumi-python:dynamic:Resource" and slug.id is None and slug.inputs["length"] == 8
+    assert callbacks_preview.stack_outputs["slug"] == UNKNOWN
+
+
+def test_a_dynamic_provider_resource_plans_assumed_created_without_running_its_create(callbacks_created):
+    slug = callbacks_created.by_name("slug")
+    assert slug.id and slug.inputs["length"] == 8
+    assert callbacks_created.stack_outputs["slug"] == UNKNOWN  # only its Python create knows; not run offline
