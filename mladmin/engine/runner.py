@@ -3,6 +3,11 @@
 Each run happens on a fresh thread: Pulumi keeps its settings, config and root stack in context
 variables, and a new thread starts with an empty context and no event loop, so runs in one
 process cannot leak config, resources or loops into each other.
+
+As Pulumi's Python host does, the program runs with its directory (the `main:` of Pulumi.yaml)
+as the working directory and first on sys.path; a program with its own virtualenv runs in that
+environment instead (environment.py). By default a run is a preview (computed values unknown);
+`preview=False` evaluates as after `pulumi up`.
 """
 
 from __future__ import annotations
