@@ -23,6 +23,9 @@ from .identifiers import Identity, physical_name, resource_outputs, uuid_from
 from .plan import STACK_TYPE, PlanResource
 
 
+DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+
+
 class PlanMocks(Mocks):
     """Answers invokes and calls; resource creation is handled by the monitor below."""
 
@@ -132,7 +135,10 @@ class RecordingMonitor(MockMonitor):
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
         with self._lock:
             self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
+        # A dynamic provider's outputs come from its Python `create`, which mladmin does not run
+        # offline (it may call any API): they stay unknown, so callbacks over them never get None.
+        unknown = custom and not self.preview and request.type == DYNAMIC_TYPE
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto, unknown=unknown)
 
     def _new_state(self, type_: str, logical: str, urn: str, inputs: dict[str, Any], id_: str,
                    extra: dict[str, Any], where: Identity) -> tuple[str, dict[str, Any]]:

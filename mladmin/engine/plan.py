@@ -41,7 +41,7 @@ Inputs are as the engine receives them: camelCase keys, numbers as floats.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 SCHEMA_VERSION = 2
@@ -71,6 +71,10 @@ class PlanResource:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> "PlanResource":
+        return cls(**{f.name: document[f.name] for f in fields(cls) if f.name in document})
+
 
 @dataclass
 class Plan:
@@ -87,6 +91,14 @@ class Plan:
         from .computed import count_unknowns
 
         return sum(count_unknowns(r.inputs) + count_unknowns(r.outputs) for r in self.resources)
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any], config: dict[str, Any] | None = None) -> "Plan":
+        """A plan from its JSON form (``to_json``); the config is not part of that form."""
+        return cls(project=document["project"], stack=document["stack"], config=config or {},
+                   resources=[PlanResource.from_json(r) for r in document["resources"]],
+                   config_file=document.get("config_file"), stack_outputs=document.get("outputs") or {},
+                   preview=document.get("preview", False))
 
     def of_type(self, type_token: str) -> list[PlanResource]:
         return [r for r in self.resources if r.type == type_token]

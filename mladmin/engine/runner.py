@@ -3,6 +3,11 @@
 Each run happens on a fresh thread: Pulumi keeps its settings, config and root stack in context
 variables, and a new thread starts with an empty context and no event loop, so runs in one
 process cannot leak config, resources or loops into each other.
+
+As Pulumi's Python host does, the program runs with its directory (the `main:` of Pulumi.yaml)
+as the working directory and first on sys.path; a program with its own virtualenv runs in that
+environment instead (environment.py). By default a run is a preview (computed values unknown);
+`preview=False` evaluates as after `pulumi up`.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
+from .environment import foreign_interpreter, missing_module_message, plan_in_interpreter
 from .errors import ConfigError, EngineError, ProgramError, UnknownStackError
 from .identifiers import ACCOUNT_ID, Identity
 from .plan import Plan
@@ -60,15 +66,32 @@ def plan_stack(stack: str, config_file: Path | None = None, *, preview: bool = T
 
 def plan_program(program_dir: Path, stack: str = "dev", config_file: Path | None = None, *,
                  preview: bool = True) -> Plan:
-    """Plan any Pulumi Python program: a directory with Pulumi.yaml plus a stack config file."""
-    project = load_project(Path(program_dir))
+    """Plan any Pulumi Python program: a directory with Pulumi.yaml plus a stack config file.
+
+    The program runs in its own virtualenv when it has one (see environment.py), else here."""
+    project, path = _program_and_config(Path(program_dir), stack, config_file)
+    interpreter = foreign_interpreter(project)
+    if interpreter is not None:
+        return plan_in_interpreter(interpreter, project, stack, path, preview)
+    return _plan(project, stack, path, purge_modules=True, preview=preview)
+
+
+def plan_program_here(program_dir: Path, stack: str = "dev", config_file: Path | None = None, *,
+                      preview: bool = True) -> Plan:
+    """Plan a program in this process, whatever environment it declares."""
+    project, path = _program_and_config(Path(program_dir), stack, config_file)
+    return _plan(project, stack, path, purge_modules=True, preview=preview)
+
+
+def _program_and_config(program_dir: Path, stack: str, config_file: Path | None) -> tuple[Project, Path | None]:
+    project = load_project(program_dir)
     path = Path(config_file) if config_file else project.stack_file(stack)
     if config_file is None and not path.is_file():
         known = project.stacks()
         if known or stack != "dev":
             raise UnknownStackError(stack, known, _display(project.config_dir))
         path = None  # a program without stack files runs with empty config
-    return _plan(project, stack, path, purge_modules=True, preview=preview)
+    return project, path
 
 
 def _display(path: Path) -> str:
@@ -92,7 +115,7 @@ def _plan(project: Project, stack: str, config_path: Path | None, purge_modules:
     source = _display(config_path) if config_path else None
     with _RUN_LOCK, _gc_paused(), _config_source(source):
         outcome = _in_fresh_thread(lambda: _run_under_mocks(project, stack, config, secrets, identity, program, preview),
-                                   program_dir=project.main, project_root=project.root,
+                                   program_dir=project.main, project=project,
                                    purge_under=project.main if purge_modules else None)
     resources, outputs = outcome
     return Plan(project=project.name, stack=stack, config=config, resources=resources,
@@ -174,7 +197,7 @@ def _resolved(output) -> Any:
     return as_plan_value(_sync_await(output.future(with_unknowns=True)))
 
 
-def _in_fresh_thread(work: Callable[[], Any], program_dir: Path, project_root: Path, purge_under: Path | None) -> Any:
+def _in_fresh_thread(work: Callable[[], Any], program_dir: Path, project: Project, purge_under: Path | None) -> Any:
     """Run `work` as Pulumi's Python host runs a program: in the program's directory (the `main:` of
     Pulumi.yaml), with that directory first on sys.path so its sibling modules and packages import."""
     result: dict[str, Any] = {}
@@ -208,8 +231,14 @@ def _in_fresh_thread(work: Callable[[], Any], program_dir: Path, project_root: P
             _purge_modules(before, purge_under)
 
     if "error" in result:
-        raise _as_engine_error(result["error"], project_root)
+        raise _as_engine_error(result["error"], project)
     return result["value"]
+
+
+def _raised_by_program(exc: BaseException, project_root: Path) -> bool:
+    """An import made while the program's own files ran (directly or through a library it uses)."""
+    return any(not f.filename.startswith("<") and Path(f.filename).resolve().is_relative_to(project_root.resolve())
+               for f in traceback.extract_tb(exc.__traceback__))
 
 
 def _purge_modules(before: set[str], directory: Path) -> None:
@@ -221,10 +250,14 @@ def _purge_modules(before: set[str], directory: Path) -> None:
             del sys.modules[name]
 
 
-def _as_engine_error(exc: BaseException, project_root: Path) -> BaseException:
+def _as_engine_error(exc: BaseException, project: Project) -> BaseException:
     if isinstance(exc, EngineError):
         return exc
     import pulumi
+
+    project_root = project.root
+    if isinstance(exc, ModuleNotFoundError) and exc.name and _raised_by_program(exc, project_root):
+        return ProgramError(missing_module_message(project, exc.name, f"this environment ({sys.prefix})"))
 
     if isinstance(exc, pulumi.RunError):  # a message meant for people, shown as the Pulumi CLI shows it
         return ProgramError(str(exc))
