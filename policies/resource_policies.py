@@ -16,6 +16,7 @@ from typing import Iterator, Mapping
 
 from policies.spec import STRICT, Context, Severity, Subject, nist, resource_policy
 from policies.statements import public_statements
+from policies.views import present
 
 SNS = {"aws:sns/topic:Topic": "policy", "aws:sns/topicPolicy:TopicPolicy": "policy"}
 SQS = {"aws:sqs/queue:Queue": "policy", "aws:sqs/queuePolicy:QueuePolicy": "policy"}
@@ -124,7 +125,8 @@ def lambda_not_public(resource: Subject, ctx: Context) -> Iterator[str]:
         if props.get("authorizationType") == "NONE":
             yield "function URL has authorization type NONE: anyone on the internet can invoke it"
         return
-    if props.get("principal") == "*" and not any(props.get(limit) for limit in LAMBDA_LIMITS):
+    # A limit fed from another resource (a source ARN unknown until apply) still limits.
+    if props.get("principal") == "*" and not any(present(props, limit) for limit in LAMBDA_LIMITS):
         yield f"permission lets any principal call {props.get('action') or 'the function'} (no {', '.join(LAMBDA_LIMITS)})"
 
 

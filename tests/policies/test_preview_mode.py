@@ -251,3 +251,11 @@ def test_policies_without_a_resource_of_their_types_are_listed_as_having_nothing
     assert {"eks-secrets-encryption", "vpc-flow-logs", "gpu-budget", "k8s-no-privileged"} <= nothing
     assert not nothing & {"s3-public-access-block", "s3-tls-only", "s3-no-public-acl", "required-tags"}
     assert "policy-exemption-expired" not in nothing  # judges the stack's config, not resources
+
+
+def test_a_lambda_permission_limited_by_an_unknown_source_arn_is_not_public():
+    api = res("aws:apigateway/restApi:RestApi", "api", id="")
+    permission = res("aws:lambda/permission:Permission", "invoke", id="", action="lambda:InvokeFunction",
+                     function="handler", principal="*", sourceArn=UNKNOWN, fed={"sourceArn": [api]})
+    report = evaluate(plan(api, permission, preview=True))
+    assert [v for v in report.violations if v.policy == "lambda-not-public"] == [] and not_run(report, "lambda-not-public") == []
