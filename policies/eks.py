@@ -167,5 +167,5 @@ def eks_node_volumes_encrypted(stack: StackView, ctx: Context) -> Iterator[tuple
 )
 def eks_node_no_remote_access(resource: Subject, ctx: Context) -> Iterator[str]:
     access = first(resource.props.get("remoteAccess"))
-    if isinstance(access, Mapping) and (access.get("ec2SshKey") or access.get("sourceSecurityGroupIds")):
+    if isinstance(access, Mapping) and (present(access, "ec2SshKey") or present(access, "sourceSecurityGroupIds")):
         yield "SSH remote access is configured"
