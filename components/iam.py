@@ -71,7 +71,8 @@ class IamArgs:
     # prefixes; "" gives it whole buckets (only where no team shares them).
     bucket_prefix: str = "platform"
     metric_namespaces: Sequence[str] = ("/aws/sagemaker/*", "mladmin/*")  # PutMetricData only into these
-    vpc_id: pulumi.Input[str] | None = None       # SageMaker in VPC mode: manage ENIs in this VPC only
+    # SageMaker in VPC mode: ENIs only in subnets and security groups tagged with this environment.
+    vpc_mode: bool = False
     extra_regions: Sequence[str] = ()             # boundary: regions besides ``region`` teams may act in
     max_session_duration: int = 3600              # seconds, for every role built here
 
@@ -98,9 +99,7 @@ class Iam(pulumi.ComponentResource):
             policy=to_json(sagemaker_execution_policy(args)),
             opts=child_opts(self),
         )
-        if args.vpc_id is not None:
-            # Separate because the VPC id exists only after `pulumi up`: the main policy stays
-            # complete, and checkable, in a preview.
+        if args.vpc_mode:
             aws.iam.RolePolicy(
                 f"{name}-sagemaker-vpc-policy",
                 role=self.sagemaker_role.id,
@@ -177,17 +176,29 @@ def sagemaker_execution_policy(args: IamArgs) -> Document:
 
 
 def vpc_mode_statements(args: IamArgs) -> list[Statement]:
-    """What SageMaker needs to attach jobs and endpoints to the platform VPC, and no other."""
+    """What SageMaker needs to attach jobs and endpoints to the platform VPC.
+
+    The VPC's id (and so an `ec2:Vpc` condition) exists only after `pulumi up`, which would leave
+    this document unknown, and unchecked, in a preview. The platform's subnets and security groups
+    carry the environment tag instead: an ENI can only be created in them. Managing the ENIs themselves
+    is open within the account and region, as AWS's own SageMaker policies have it; only SageMaker can
+    use it, since only sagemaker.amazonaws.com may assume this role.
+    """
     ec2 = f"arn:aws:ec2:{args.region}:{args.account_id}"
     return [
         statement(
-            "ManageEnisInPlatformVpc",
+            "CreateEnisOnlyInPlatformSubnets",
+            ["ec2:CreateNetworkInterface"],
+            [f"{ec2}:subnet/*", f"{ec2}:security-group/*"],
+            conditions={"StringEquals": {"aws:ResourceTag/environment": args.tags.environment}},
+        ),
+        statement(
+            "ManageSageMakerEnis",
             [
                 "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
                 "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
             ],
-            [f"{ec2}:network-interface/*", f"{ec2}:subnet/*", f"{ec2}:security-group/*"],
-            conditions={"ArnEquals": {"ec2:Vpc": pulumi.Output.concat(f"{ec2}:vpc/", args.vpc_id)}},
+            f"{ec2}:network-interface/*",
         ),
         # EC2 Describe* calls have no resource-level permissions.
         statement(

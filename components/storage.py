@@ -216,7 +216,7 @@ class Storage(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-replication-policy",
             role=self.replication_role.id,
-            policy=to_json(replication_policy(args, replica_region, sources, targets, self.replica_key.arn)),
+            policy=to_json(replication_policy(args, replica_region, sources, targets)),
             opts=child_opts(self),
         )
         for purpose, source in self.data_buckets.items():
@@ -293,10 +293,14 @@ def ecr_lifecycle_policy(keep: int) -> dict:
     }
 
 
-def replication_policy(
-    args: StorageArgs, replica_region: str, sources: list[str], targets: list[str], replica_key_arn: pulumi.Input[str]
-) -> dict:
-    """Read versions from the source buckets, write replicas, and use each key only through S3."""
+def replication_policy(args: StorageArgs, replica_region: str, sources: list[str], targets: list[str]) -> dict:
+    """Read versions from the source buckets, write replicas, and use KMS only through S3 for these buckets.
+
+    The KMS statements name the account's keys in each region and are held to S3 and to these
+    buckets' objects by kms:ViaService and the S3 encryption context, not by key ARNs: a key's ARN
+    is only known once AWS has created it, and a document holding one is unknown at preview, where
+    the policy pack then cannot judge it.
+    """
     return document(
         statement("ReadReplicationConfiguration", ["s3:GetReplicationConfiguration", "s3:ListBucket"], sources),
         statement(
@@ -312,7 +316,7 @@ def replication_policy(
         statement(
             "DecryptSourceThroughS3",
             ["kms:Decrypt"],
-            [args.data_key_arn],
+            [f"arn:aws:kms:{args.region}:{args.account_id}:key/*"],
             conditions={
                 "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
                 "StringLike": {"kms:EncryptionContext:aws:s3:arn": sources + [f"{a}/*" for a in sources]},
@@ -321,7 +325,7 @@ def replication_policy(
         statement(
             "EncryptReplicasThroughS3",
             ["kms:Encrypt", "kms:GenerateDataKey"],
-            [replica_key_arn],
+            [f"arn:aws:kms:{replica_region}:{args.account_id}:key/*"],
             conditions={
                 "StringEquals": {"kms:ViaService": f"s3.{replica_region}.amazonaws.com"},
                 "StringLike": {"kms:EncryptionContext:aws:s3:arn": targets + [f"{a}/*" for a in targets]},

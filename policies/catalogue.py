@@ -7,8 +7,8 @@ from functools import lru_cache
 from policies.spec import REGISTRY, PolicySpec
 
 # Importing an area module registers its policies; this order is the catalogue's order.
-AREAS = ("storage", "encryption", "network", "eks", "iam", "sagemaker", "gpu", "observability",
-         "kubernetes", "exemptions")
+AREAS = ("storage", "encryption", "resource_policies", "network", "eks", "iam", "sagemaker", "gpu",
+         "observability", "kubernetes", "exemptions")
 
 
 @lru_cache(maxsize=1)

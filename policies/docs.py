@@ -13,7 +13,8 @@ from policies.pack import PACK_NAME
 from policies.spec import ENVIRONMENTS
 
 README = Path(__file__).parent / "README.md"
-AREA_TITLES = {"gpu": "GPU", "eks": "EKS", "iam": "IAM", "sagemaker": "SageMaker", "kubernetes": "Kubernetes workloads"}
+AREA_TITLES = {"gpu": "GPU", "eks": "EKS", "iam": "IAM", "sagemaker": "SageMaker", "kubernetes": "Kubernetes workloads",
+               "resource-policies": "Resource policies"}
 
 
 def catalogue_rows() -> list[dict]:
@@ -72,6 +73,20 @@ def render() -> str:
         "Each policy has a default enforcement level per environment (`mladmin:environment`, else the stack "
         "name, else prod). A stack overrides it under `mladmin:policy.enforcement`. Mandatory violations fail "
         "`mladmin policy` (and block `pulumi up`); advisory ones are reported; disabled policies do not run.",
+        "",
+        "## Preview mode",
+        "",
+        "`mladmin policy` evaluates as `pulumi preview` does (`--assume-created` evaluates as after `pulumi up`): "
+        "values the provider computes (ids, ARNs, outputs not given as inputs) are unknown. A policy that needs "
+        "one to decide is not run on that resource (resource policies) or on the stack (stack policies) and is "
+        "reported with Pulumi's own message, `can't run policy '<id>' ... during preview: ...`, as advisory: the "
+        "text verdict names every mandatory policy that could not run, and the JSON lists them under `not_run`. "
+        "Stack policies join resources by what preview knows: the engine's property dependencies (a bucket "
+        "policy's `bucket` is fed by the bucket), URNs and known input values (an explicit bucket name), never "
+        "by computed ids or ARNs. Programs keep policy documents judgeable by building ARNs from names they "
+        "choose (`arn:aws:s3:::<bucket name>`), not from `resource.arn`. Policies with no resource of their "
+        "types in the plan are listed as having nothing to evaluate (`not_applicable`), so no findings is "
+        "never read as coverage.",
         "",
         "## Stack configuration: `mladmin:policy`",
         "",

@@ -11,7 +11,7 @@ from policies.facts.instance_types import ACCELERATOR_TAINT_KEYS, family_of
 from policies.spec import (
     STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, cis_eks, nist, resource_policy, stack_policy,
 )
-from policies.views import StackView, as_list, dig, first, truthy
+from policies.views import StackView, as_list, dig, first, given, is_sequence, peek, present, truthy
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -29,7 +29,7 @@ EBS_DEFAULT_ENCRYPTION = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 )
 def eks_secrets_encryption(resource: Subject, ctx: Context) -> Iterator[str]:
     config = first(resource.props.get("encryptionConfig")) or {}
-    if "secrets" not in as_list(config.get("resources")) or not dig(first(config.get("provider")) or {}, "keyArn"):
+    if "secrets" not in as_list(config.get("resources")) or not present(first(config.get("provider")) or {}, "keyArn"):
         yield "Kubernetes secrets are not envelope-encrypted with a KMS key"
 
 
@@ -94,11 +94,15 @@ def ec2_imdsv2_required(resource: Subject, ctx: Context) -> Iterator[str]:
 
 
 def _launch_template_of(stack: StackView, group: Any) -> Any | None:
-    spec = first(group.props.get("launchTemplate"))
-    if not isinstance(spec, Mapping):
+    """The node group's launch template: by property dependency (its id is unknown in preview), else by
+    a known id or name."""
+    spec = first(peek(group.props, "launchTemplate"))
+    if spec is None:
         return None
     templates = stack.of_type_cached(LAUNCH_TEMPLATE)
-    found = stack.lookup(templates, spec.get("id")) or stack.lookup(templates, spec.get("name"))
+    path = (0,) if is_sequence(peek(group.props, "launchTemplate")) else ()
+    found = stack.referenced(group, "launchTemplate", templates, *path, "id") \
+        or stack.referenced(group, "launchTemplate", templates, *path, "name")
     return found[0] if found else None
 
 
@@ -114,6 +118,7 @@ def node_group_instance_types(stack: StackView, group: Any) -> list[str]:
     id="eks-gpu-nodes-tainted", area="eks", title="GPU node pools tainted",
     description="EKS node groups with accelerators carry their device plugin's NoSchedule taint (nvidia.com/gpu, "
                 "aws.amazon.com/neuron for Trainium/Inferentia), so only pods that ask for accelerators land on them.",
+    types=(NODE_GROUP,),
     severity=Severity.MEDIUM, enforcement=STANDARD,
     remediation="Add taints=[{key: 'nvidia.com/gpu' (or 'aws.amazon.com/neuron'), value: 'true', "
                 "effect: 'NO_SCHEDULE'}] to the node group.",
@@ -123,7 +128,7 @@ def eks_gpu_nodes_tainted(stack: StackView, ctx: Context) -> Iterator[tuple[str,
     for group in stack.of_type(NODE_GROUP):
         types = node_group_instance_types(stack, group)
         kinds = {family.accelerator for family in map(family_of, types) if family is not None and family.accelerator}
-        ami = str(group.props.get("amiType", "")).upper()
+        ami = str(given(group, "amiType") or "").upper()  # computed by EKS when not given
         if not kinds and ("GPU" in ami or "NVIDIA" in ami):
             kinds = {"nvidia"}
         taints = [t for t in as_list(group.props.get("taints")) if isinstance(t, Mapping)]
@@ -137,6 +142,7 @@ def eks_gpu_nodes_tainted(stack: StackView, ctx: Context) -> Iterator[tuple[str,
     id="eks-node-volumes-encrypted", area="eks", title="EKS node volumes encrypted",
     description="EKS node groups boot from encrypted volumes: an encrypted launch-template block device, or "
                 "account-wide EBS encryption by default.",
+    types=(NODE_GROUP,),
     severity=Severity.HIGH, enforcement=STRICT,
     remediation="Give the node group a launch template whose block_device_mappings set ebs.encrypted \"true\" "
                 "with the data KMS key, or enable aws.ebs.EncryptionByDefault.",
@@ -163,5 +169,5 @@ def eks_node_volumes_encrypted(stack: StackView, ctx: Context) -> Iterator[tuple
 )
 def eks_node_no_remote_access(resource: Subject, ctx: Context) -> Iterator[str]:
     access = first(resource.props.get("remoteAccess"))
-    if isinstance(access, Mapping) and (access.get("ec2SshKey") or access.get("sourceSecurityGroupIds")):
+    if isinstance(access, Mapping) and (present(access, "ec2SshKey") or present(access, "sourceSecurityGroupIds")):
         yield "SSH remote access is configured"

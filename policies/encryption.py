@@ -9,9 +9,10 @@ from typing import Iterator
 from policies.spec import (
     STANDARD, STRICT, Context, Severity, Subject, cis_aws, cis_eks, nist, resource_policy,
 )
-from policies.views import as_list, condition_keys, dig, first, is_allow, principals, statements, truthy
+from policies.statements import public_statements
+from policies.views import as_list, dig, first, truthy
 
-VOLUME = "aws:ec2/volume:Volume"
+VOLUME = "aws:ebs/volume:Volume"
 INSTANCE = "aws:ec2/instance:Instance"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
@@ -102,7 +103,7 @@ def ecr_kms(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[cis_aws("3.6"), nist("SC-12")],
 )
 def kms_key_rotation(resource: Subject, ctx: Context) -> Iterator[str]:
-    spec = resource.props.get("customerMasterKeySpec") or resource.props.get("keySpec") or "SYMMETRIC_DEFAULT"
+    spec = resource.props.get("customerMasterKeySpec") or "SYMMETRIC_DEFAULT"
     usage = resource.props.get("keyUsage") or "ENCRYPT_DECRYPT"
     if spec == "SYMMETRIC_DEFAULT" and usage == "ENCRYPT_DECRYPT" and not truthy(resource.props.get("enableKeyRotation")):
         yield "automatic key rotation is off"
@@ -110,13 +111,12 @@ def kms_key_rotation(resource: Subject, ctx: Context) -> Iterator[str]:
 
 @resource_policy(
     id="kms-key-policy-no-wildcard-principal", area="encryption", title="KMS key policy principals",
-    description="KMS key policies never allow the '*' principal without a restricting condition.",
+    description="KMS key policies never allow the '*' principal unless a condition limits the caller "
+                "(kms:CallerAccount, aws:PrincipalOrgID, ...); kms:ViaService alone does not.",
     severity=Severity.CRITICAL, enforcement=STRICT, types=(KMS_KEY, KMS_KEY_POLICY),
     remediation="Grant the account root (arn:aws:iam::<account>:root) and named roles or service principals; "
                 "if '*' is needed, restrict it with kms:CallerAccount and kms:ViaService conditions.",
     frameworks=[nist("AC-3"), nist("AC-6"), nist("SC-12")],
 )
 def kms_key_policy_no_wildcard_principal(resource: Subject, ctx: Context) -> Iterator[str]:
-    for statement in statements(resource.props.get("policy")):
-        if is_allow(statement) and "*" in principals(statement) and not condition_keys(statement):
-            yield f"statement {statement.get('Sid', '(no Sid)')} allows any principal"
+    yield from public_statements(resource.props.get("policy"))

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 from policies.facts.environments import GPU_BUDGET, GPU_INSTANCE_TYPES_ALLOWED
 from policies.facts.instance_types import ACCELERATED_FAMILY_PREFIXES, FAMILIES, accelerators_per_instance, ec2_type
 from policies.spec import STANDARD, STRICT, Context, Params, Severity, Subject, nist, resource_policy, stack_policy
-from policies.views import StackView, as_list, dig, first
+from policies.views import StackView, Unknown, as_list, depends_on, dig, first, peek, require
 
 # Accelerators per accelerated instance type, from the one table in policies.facts.instance_types.
 ACCELERATORS: dict[str, int] = {
@@ -91,10 +91,16 @@ def _endpoint_capacity(stack: StackView, config: Any) -> dict[str, float]:
     """variant name -> the most instances it can reach (autoscaling max, else initial count)."""
     counts = {str(v.get("variantName")): float(v.get("initialInstanceCount") or 1)
               for v in as_list(config.props.get("productionVariants")) if isinstance(v, Mapping)}
-    endpoint_names = {str(e.props.get("name") or e.name) for e in stack.of_type(ENDPOINT)
-                      if stack.referenced(e, "endpointConfigName", [config])}
+    endpoints = [e for e in stack.of_type(ENDPOINT) if stack.referenced(e, "endpointConfigName", [config])]
+    endpoint_names = {str(peek(e.props, "name") or e.name) for e in endpoints}
+    endpoint_urns = {e.urn for e in endpoints}
     for target in stack.of_type(SCALING_TARGET):
-        parts = str(target.props.get("resourceId", "")).split("/")
+        resource_id = peek(target.props, "resourceId", default="")
+        if isinstance(resource_id, Unknown):  # "endpoint/<name>/variant/<variant>" built from an unknown
+            if any(dep.urn in endpoint_urns for dep in depends_on(target, "resourceId")):
+                require(resource_id)
+            continue
+        parts = str(resource_id).split("/")
         if len(parts) == 4 and parts[0] == "endpoint" and parts[1] in endpoint_names and parts[3] in counts:
             counts[parts[3]] = max(counts[parts[3]], float(target.props.get("maxCapacity") or 0))
     return counts
@@ -130,6 +136,7 @@ def gpu_demand(stack: StackView) -> list[tuple[Any, str, int]]:
     id="gpu-budget", area="gpu", title="GPU budget per environment",
     description="The GPUs a stack can hold at full scale-out (node groups at max size, endpoints at their "
                 "autoscaling maximum, notebooks, training jobs) stay within the environment's budget.",
+    types=(NODE_GROUP, LAUNCH_TEMPLATE, INSTANCE, ENDPOINT_CONFIG, NOTEBOOK, TRAINING_JOB),
     severity=Severity.HIGH, enforcement=STANDARD,
     remediation="Lower node-group max sizes or endpoint autoscaling maxima, use smaller GPU types, or raise "
                 "maxGpus for this stack under mladmin:policy.parameters with the capacity team's approval.",

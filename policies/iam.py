@@ -8,7 +8,8 @@ import fnmatch
 from typing import Iterator
 
 from policies.spec import STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
-from policies.views import as_list, condition_keys, is_allow, principals, statements
+from policies.statements import is_public
+from policies.views import as_list, condition_keys, is_allow, known_items, peek, present, statements
 
 POLICY = "aws:iam/policy:Policy"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -81,9 +82,10 @@ def _admin_arns(values: object) -> list[str]:
     frameworks=[cis_aws("1.16"), nist("AC-6"), nist("AC-2")],
 )
 def iam_no_admin_managed_policies(resource: Subject, ctx: Context) -> Iterator[str]:
-    arns = _admin_arns(resource.props.get("managedPolicyArns")) + _admin_arns(resource.props.get("policyArn")) \
-        + _admin_arns(resource.props.get("policyArns"))
-    for arn in arns:
+    prop = {ROLE: "managedPolicyArns", ROLE_ATTACHMENTS_EXCLUSIVE: "policyArns"}.get(resource.type, "policyArn")
+    # An ARN unknown in preview is an output of a policy created in this stack, never an AWS-managed one.
+    known = [v for v in known_items(peek(resource.props, prop)) if isinstance(v, str)]
+    for arn in _admin_arns(known):
         yield f"AWS-managed admin policy {arn.rsplit('/', 1)[-1]} attached"
 
 
@@ -101,8 +103,8 @@ def iam_trust_policy_pinned(resource: Subject, ctx: Context) -> Iterator[str]:
         if not is_allow(statement):
             continue
         sid = statement.get("Sid", "(no Sid)")
-        if "*" in principals(statement) and not condition_keys(statement):
-            yield f"statement {sid} lets any principal assume the role"
+        if is_public(statement):
+            yield f"statement {sid} lets any principal assume the role (no condition limits the principal)"
         actions = [str(a) for a in as_list(statement.get("Action"))]
         if any(a in ("sts:AssumeRoleWithWebIdentity", "sts:*") for a in actions):
             keys = condition_keys(statement)
@@ -131,7 +133,7 @@ def iam_team_role_boundary(resource: Subject, ctx: Context) -> Iterator[str]:
     team = (resource.props.get("tags") or {}).get("team")
     by_name = any(fnmatch.fnmatchcase(n, p) for n in names if n for p in ctx.params.team_role_patterns)
     by_tag = team is not None and team not in ctx.params.platform_teams
-    if (by_name or by_tag) and not resource.props.get("permissionsBoundary"):
+    if (by_name or by_tag) and not present(resource.props, "permissionsBoundary"):
         yield f"team role (team={team}) has no permissions boundary"
 
 

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from policies.spec import (
     STANDARD, STRICT, Context, Severity, Subject, cis_aws, cis_eks, nist, resource_policy, stack_policy,
 )
-from policies.views import StackView, as_list, first, truthy
+from policies.views import StackView, as_list, depends_on, first, given, peek, present, require, truthy
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -39,7 +39,9 @@ def _ingress_rules(resource: Any) -> list[dict]:
     props = resource.props if hasattr(resource, "props") else resource
     kind = getattr(resource, "resource_type", None) or getattr(resource, "type", "")
     if kind in (SECURITY_GROUP, DEFAULT_SG):
-        raw = [r for r in as_list(props.get("ingress")) if isinstance(r, Mapping)]
+        inline = given(resource, "ingress") if hasattr(resource, "props") else props.get("ingress")
+        require(inline)  # rules fed from other resources' outputs may yet open anything
+        raw = [r for r in as_list(inline) if isinstance(r, Mapping)]
         return [{"protocol": str(r.get("protocol", "-1")), "from": r.get("fromPort"), "to": r.get("toPort"),
                  "cidrs": as_list(r.get("cidrBlocks")) + as_list(r.get("ipv6CidrBlocks"))} for r in raw]
     if kind == SG_RULE:
@@ -88,6 +90,7 @@ def sg_no_public_admin_ports(resource: Subject, ctx: Context) -> Iterator[str]:
     id="sg-no-public-ingress", area="network", title="No internet ingress except web on load balancers",
     description="Ingress from 0.0.0.0/0 or ::/0 is allowed only to ports 80/443 of security groups attached "
                 "to load balancers.",
+    types=(SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE),
     severity=Severity.HIGH, enforcement=STRICT,
     remediation="Restrict the CIDR to known ranges, or put the service behind a load balancer whose security "
                 "group alone accepts 80/443 from the internet.",
@@ -130,6 +133,7 @@ def ec2_default_sg_restricts_all(resource: Subject, ctx: Context) -> Iterator[st
 @stack_policy(
     id="vpc-flow-logs", area="network", title="VPC flow logs",
     description="Every VPC sends flow logs (all traffic) to CloudWatch Logs or S3.",
+    types=(VPC,),
     severity=Severity.MEDIUM, enforcement=STANDARD,
     remediation="Add an aws.ec2.FlowLog with vpc_id, traffic_type 'ALL' and an encrypted log destination.",
     frameworks=[cis_aws("3.7"), nist("AU-2"), nist("SI-4")],
@@ -143,20 +147,27 @@ def vpc_flow_logs(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
 
 
 def _public_subnets(stack: StackView) -> set[str]:
+    """Subnets that launch with public IPs or route to an internet gateway. A route's gateway is an
+    internet gateway of the stack by property dependency (its id is unknown in preview), or a known
+    igw- id."""
     subnets = stack.of_type(SUBNET)
-    gateways = stack.of_type(INTERNET_GATEWAY)
-    gateway_ids = set().union(*(stack.identifiers(g) for g in gateways)) if gateways else set()
+    gateways = stack.of_type_cached(INTERNET_GATEWAY)
 
-    def to_internet(gateway: Any) -> bool:
-        return isinstance(gateway, str) and (gateway.startswith("igw-") or gateway in gateway_ids)
+    def to_internet(resource: Any, prop: str, *path: str | int) -> bool:
+        value = given(resource, prop, *path)
+        if value is None:
+            return False
+        if isinstance(value, str):
+            return value.startswith("igw-") or bool(stack.lookup(gateways, value))
+        return any(dep.resource_type == INTERNET_GATEWAY for dep in depends_on(resource, prop))
 
     tables = stack.of_type(ROUTE_TABLE)
     public_tables = {t.urn for t in tables
-                     if any(isinstance(r, Mapping) and to_internet(r.get("gatewayId")) for r in as_list(t.props.get("routes")))}
+                     if any(to_internet(t, "routes", i, "gatewayId") for i in range(len(as_list(given(t, "routes")))))}
     for route in stack.of_type(ROUTE):
-        if to_internet(route.props.get("gatewayId")):
+        if to_internet(route, "gatewayId"):
             public_tables.update(t.urn for t in stack.referenced(route, "routeTableId", tables))
-    public = {s.urn for s in subnets if truthy(s.props.get("mapPublicIpOnLaunch"))}
+    public = {s.urn for s in subnets if truthy(peek(s.props, "mapPublicIpOnLaunch"))}
     for association in stack.of_type(ROUTE_TABLE_ASSOCIATION):
         if {t.urn for t in stack.referenced(association, "routeTableId", tables)} & public_tables:
             public.update(s.urn for s in stack.referenced(association, "subnetId", subnets))
@@ -166,6 +177,7 @@ def _public_subnets(stack: StackView) -> set[str]:
 @stack_policy(
     id="eks-nodes-private-subnets", area="network", title="EKS nodes in private subnets",
     description="EKS node groups launch only into private subnets (no public IPs, no route to an internet gateway).",
+    types=(NODE_GROUP,),
     severity=Severity.HIGH, enforcement=STRICT,
     remediation="Pass only the private subnet ids to the node group; reach the internet through NAT gateways.",
     frameworks=[cis_eks("5.4.3"), nist("SC-7")],
@@ -214,7 +226,7 @@ def eks_endpoint_private(resource: Subject, ctx: Context) -> Iterator[str]:
 )
 def sagemaker_model_vpc(resource: Subject, ctx: Context) -> Iterator[str]:
     vpc_config = first(resource.props.get("vpcConfig")) or {}
-    if not as_list(vpc_config.get("subnets")) or not as_list(vpc_config.get("securityGroupIds")):
+    if not present(vpc_config, "subnets") or not present(vpc_config, "securityGroupIds"):
         yield "model has no VPC configuration"
 
 

@@ -9,7 +9,7 @@ from typing import Iterator
 from policies.facts.environments import LOG_RETENTION_MIN_DAYS
 from policies.spec import ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
 from policies.taggable import taggable_types
-from policies.views import truthy
+from policies.views import present, truthy
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -48,7 +48,7 @@ def log_group_retention(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("AU-9"), nist("SC-28")],
 )
 def log_group_kms(resource: Subject, ctx: Context) -> Iterator[str]:
-    if not resource.props.get("kmsKeyId"):
+    if not present(resource.props, "kmsKeyId"):
         yield "log group has no KMS key"
 
 
@@ -62,7 +62,7 @@ def log_group_kms(resource: Subject, ctx: Context) -> Iterator[str]:
 def alarm_has_actions(resource: Subject, ctx: Context) -> Iterator[str]:
     if resource.props.get("actionsEnabled") is not None and not truthy(resource.props.get("actionsEnabled")):
         yield "alarm actions are disabled"
-    if not resource.props.get("alarmActions"):
+    if not present(resource.props, "alarmActions"):
         yield "alarm has no alarm actions"
 
 
@@ -74,7 +74,7 @@ def alarm_has_actions(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("SC-28")],
 )
 def sns_topic_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
-    if not resource.props.get("kmsMasterKeyId"):
+    if not present(resource.props, "kmsMasterKeyId"):
         yield "topic is not encrypted"
 
 
@@ -98,8 +98,24 @@ def cloudtrail_log_validation(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[cis_aws("3.5"), nist("AU-9")],
 )
 def cloudtrail_kms(resource: Subject, ctx: Context) -> Iterator[str]:
-    if not resource.props.get("kmsKeyId"):
+    if not present(resource.props, "kmsKeyId"):
         yield "trail logs are not KMS-encrypted"
+
+
+@resource_policy(
+    id="cloudtrail-multi-region", area="observability", title="CloudTrail in every region",
+    description="CloudTrail trails record every region (and the global services' events), so activity in a "
+                "region nobody watches is still logged.",
+    severity=Severity.HIGH, enforcement=STANDARD, types=(TRAIL,),
+    remediation="Set is_multi_region_trail=True and leave include_global_service_events on (with "
+                "enable_log_file_validation=True and kms_key_id, checked by the other CloudTrail policies).",
+    frameworks=[cis_aws("3.1"), nist("AU-2"), nist("AU-12")],
+)
+def cloudtrail_multi_region(resource: Subject, ctx: Context) -> Iterator[str]:
+    if not truthy(resource.props.get("isMultiRegionTrail")):
+        yield "trail records only its own region (is_multi_region_trail is off)"
+    if resource.props.get("includeGlobalServiceEvents") is not None and not truthy(resource.props.get("includeGlobalServiceEvents")):
+        yield "trail leaves out global service events (IAM, STS, CloudFront)"
 
 
 class TagParams(Params):

@@ -8,7 +8,10 @@ exemptions, run the check and report what it finds.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from pulumi_policy import (
@@ -23,6 +26,14 @@ from policies.views import StackView, name_of
 
 PACK_NAME = "mladmin-ml-platform"
 PACK_DESCRIPTION = "Security and cost guardrails for the mladmin LLM platform on AWS (EKS, SageMaker, S3)."
+PACK_MANIFEST = Path(__file__).parent / "PulumiPolicy.yaml"
+
+
+@lru_cache(maxsize=1)
+def pack_version() -> str:
+    """The pack's version as `pulumi policy publish` reads it: PulumiPolicy.yaml's `version`."""
+    found = re.search(r"^version:\s*['\"]?([^'\"\s]+)", PACK_MANIFEST.read_text(encoding="utf-8"), re.MULTILINE)
+    return found.group(1) if found else "0.0.1"  # pulumi_policy's own fallback
 
 _EXEMPTION_SCHEMA = {
     "type": "array",

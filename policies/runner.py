@@ -4,24 +4,29 @@ It builds the same pulumi_policy objects the pack serves (policies.pack.build_po
 their validate callbacks with ResourceValidationArgs / StackValidationArgs made from the plan, the
 way the Pulumi engine does, with the per-policy config the real engine would get from
 `--policy-pack-config` (policies.pack.pack_config).
+
+As in `pulumi preview`, props may hold unknown values (a plan made in preview mode): a check that
+reads one raises the engine's UnknownValueError, and the policy is reported as not run for that
+resource (resource policies) or for the stack (stack policies), with Pulumi's own message. Stack
+policies get each resource's property dependencies, parent and dependencies, as the engine sends them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable
+from typing import Any
 
 from pulumi_policy import (
     PolicyCustomTimeouts, PolicyProviderResource, PolicyResource, PolicyResourceOptions, ResourceValidationArgs,
     ResourceValidationPolicy, StackValidationArgs,
 )
 
-from pulumi_policy.proxy import unknown_checking_proxy
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from policies.catalogue import catalogue
 from policies.config import CONFIG_KEY, Exemption, PolicySettings, load_settings, resolve_environment
-from policies.pack import PACK_NAME, build_policies, policy_config
-from policies.report import Exempted, Report, Violation
+from policies.pack import PACK_NAME, build_policies, pack_version, policy_config
+from policies.report import Exempted, NotApplicable, NotRun, Report, Violation
 from policies.spec import Level
 from policies.views import name_of, type_of
 
@@ -66,7 +71,7 @@ def _options(resource: Any) -> PolicyResourceOptions:
 
 
 def _props(resource: Any) -> dict:
-    """Stack policies see outputs (as after `pulumi up`); under mocks these carry the inputs too."""
+    """Stack policies see outputs (in preview: the inputs plus unknowns for what the provider computes)."""
     props = dict(resource.inputs or {})
     props.update(resource.outputs or {})
     if resource.id and "id" not in props:
@@ -100,10 +105,11 @@ def evaluate(plan: Any, settings: PolicySettings | None = None, environment: str
     stack_view = _policy_resources(resources)
     # Props wrapped as the engine wraps them (Mapping/Sequence proxies), built once per resource.
     inputs = {r.urn: unknown_checking_proxy(dict(r.inputs or {})) for r in resources}
+    pack = f"{PACK_NAME}@v{pack_version()}"
 
     report = Report(stack=plan.stack, project=plan.project, environment=environment, policy_pack=PACK_NAME,
                     resources_evaluated=len(resources), policies_evaluated=0,
-                    source=getattr(plan, "config_file", None))
+                    source=getattr(plan, "config_file", None), preview=bool(getattr(plan, "preview", False)))
     for policy in policies:
         spec = specs[policy.name]
         level = policy.enforcement_level.value
@@ -113,19 +119,39 @@ def evaluate(plan: Any, settings: PolicySettings | None = None, environment: str
         report.policies_evaluated += 1
         recorder = Recorder(spec, level, stack_resource, by_urn)
         config = policy_config(spec, environment, settings)
+        subjects = [r for t in spec.resource_types for r in by_type.get(t, ())]
+        if spec.resource_types and not subjects:
+            report.not_applicable.append(NotApplicable(spec.id, level, _nothing_to_evaluate(spec.resource_types)))
         if isinstance(policy, ResourceValidationPolicy):
-            candidates: Iterable[Any] = (
-                [r for t in spec.resource_types for r in by_type.get(t, ())] if spec.resource_types else resources
-            )
-            for resource in candidates:
+            for resource in subjects if spec.resource_types else resources:
+                if getattr(resource, "read", False):  # the engine analyzes what a program creates, not reads
+                    continue
                 args = ResourceValidationArgs(resource.type, inputs[resource.urn], resource.urn, resource.name,
                                               _options(resource), providers.get(resource.urn), config)
-                policy.validate(args, recorder)
-        else:
-            policy.validate(StackValidationArgs(stack_view, config), recorder)
+                try:
+                    policy.validate(args, recorder)
+                except UnknownValueError as error:
+                    report.not_run.append(NotRun(spec.id, level, resource.type, resource.name, resource.urn,
+                                                 _cannot_run(spec.id, pack, error)))
+        elif not spec.resource_types or subjects:
+            try:
+                policy.validate(StackValidationArgs(stack_view, config), recorder)
+            except UnknownValueError as error:
+                report.not_run.append(NotRun(spec.id, level, STACK_TYPE, stack_resource.name, "",
+                                             _cannot_run(spec.id, pack, error)))
         report.violations.extend(recorder.violations)
         report.exempted.extend(recorder.exemptions)
     return report
+
+
+def _cannot_run(policy_id: str, pack: str, error: UnknownValueError) -> str:
+    """Pulumi's own words (pulumi_policy's analyzer server) for a check that read an unknown value."""
+    return f"can't run policy '{policy_id}' from policy pack '{pack}' during preview: {error.message}"
+
+
+def _nothing_to_evaluate(types: tuple[str, ...]) -> str:
+    shown = ", ".join(types[:3]) + (f" (+{len(types) - 3} more)" if len(types) > 3 else "")
+    return f"no resource of its types in the plan: {shown}"
 
 
 def _providers(resources: list[Any], by_urn: dict[str, Any]) -> dict[str, PolicyProviderResource]:
@@ -147,7 +173,8 @@ def _providers(resources: list[Any], by_urn: dict[str, Any]) -> dict[str, Policy
 
 
 def _policy_resources(resources: list[Any]) -> list[PolicyResource]:
-    """The plan as the engine hands it to stack policies: parents and dependencies linked."""
+    """The plan as the engine hands it to stack policies: parents, dependencies and property
+    dependencies (input property -> the resources whose outputs feed it) linked."""
     made = {r.urn: PolicyResource(r.type, unknown_checking_proxy(_props(r)), r.urn, r.name, _options(r), None, None, [], {})
             for r in resources}
     for r in resources:
@@ -155,4 +182,6 @@ def _policy_resources(resources: list[Any]) -> list[PolicyResource]:
         if r.parent in made:
             policy_resource.parent = made[r.parent]
         policy_resource.dependencies = [made[d] for d in r.dependencies if d in made]
+        for prop, urns in (getattr(r, "property_dependencies", None) or {}).items():
+            policy_resource.property_dependencies[prop] = [made[u] for u in urns if u in made]
     return list(made.values())

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, ec2_type
 from policies.spec import PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, nist, resource_policy
-from policies.views import as_list, first, truthy
+from policies.views import as_list, first, present, truthy
 
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"
@@ -31,7 +31,7 @@ def _has_instance_store(instance_type: str) -> bool:
     frameworks=[nist("SC-28"), nist("SC-12")],
 )
 def sagemaker_endpoint_kms(resource: Subject, ctx: Context) -> Iterator[str]:
-    if resource.props.get("kmsKeyArn"):
+    if present(resource.props, "kmsKeyArn"):
         return
     variants = [v for v in as_list(resource.props.get("productionVariants")) if isinstance(v, Mapping)]
     volume_backed = [str(v.get("instanceType")) for v in variants
@@ -53,7 +53,7 @@ def sagemaker_data_capture_prod(resource: Subject, ctx: Context) -> Iterator[str
     capture = first(resource.props.get("dataCaptureConfig")) or {}
     if not capture or not truthy(capture.get("enableCapture", False)):
         yield "data capture is off"
-    elif not float(capture.get("initialSamplingPercentage") or 0) > 0 or not capture.get("destinationS3Uri"):
+    elif not float(capture.get("initialSamplingPercentage") or 0) > 0 or not present(capture, "destinationS3Uri"):
         yield "data capture samples nothing or has no S3 destination"
 
 
@@ -68,7 +68,7 @@ def sagemaker_data_capture_prod(resource: Subject, ctx: Context) -> Iterator[str
 def sagemaker_notebook_no_direct_internet(resource: Subject, ctx: Context) -> Iterator[str]:
     if (resource.props.get("directInternetAccess") or "Enabled") != "Disabled":
         yield "direct internet access is enabled"
-    if not resource.props.get("subnetId"):
+    if not present(resource.props, "subnetId"):
         yield "notebook is not placed in a VPC subnet"
 
 
@@ -92,7 +92,7 @@ def sagemaker_notebook_no_root(resource: Subject, ctx: Context) -> Iterator[str]
     frameworks=[nist("SC-28")],
 )
 def sagemaker_notebook_kms(resource: Subject, ctx: Context) -> Iterator[str]:
-    if not resource.props.get("kmsKeyId"):
+    if not present(resource.props, "kmsKeyId"):
         yield "notebook volume has no customer-managed KMS key"
 
 
@@ -116,9 +116,10 @@ def sagemaker_network_isolation(resource: Subject, ctx: Context) -> Iterator[str
     frameworks=[nist("SC-8")],
 )
 def sagemaker_inter_container_encryption(resource: Subject, ctx: Context) -> Iterator[str]:
-    value = resource.props.get("enableInterContainerTrafficEncryption")
     if resource.type == DATA_QUALITY_JOB:
         value = (first(resource.props.get("networkConfig")) or {}).get("enableInterContainerTrafficEncryption")
+    else:
+        value = resource.props.get("enableInterContainerTrafficEncryption")
     if not truthy(value):
         yield "inter-container traffic is not encrypted"
 

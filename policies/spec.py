@@ -111,7 +111,9 @@ class PolicySpec:
     frameworks: tuple[Framework, ...]
     enforcement: Mapping[str, Level]
     check: Callable[..., Iterable[Any]]
-    resource_types: tuple[str, ...] = ()  # resource policies: the types they judge (empty: all)
+    # The types a policy judges: a resource policy runs on these (empty: all); either kind has nothing to
+    # evaluate in a plan without one (the report lists it as not applicable).
+    resource_types: tuple[str, ...] = ()
     params: type[Params] | None = None
     param_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # env -> values
 

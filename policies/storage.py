@@ -10,7 +10,10 @@ from typing import Any, Iterator
 from policies.spec import (
     PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, cis_aws, nist, resource_policy, stack_policy,
 )
-from policies.views import StackView, as_list, condition_keys, dig, first, is_allow, principals, statements, truthy
+from policies.statements import public_statements
+from policies.views import (
+    StackView, Unknown, as_list, condition_keys, dig, first, given, peek, require, statements, truthy,
+)
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 PUBLIC_ACCESS_BLOCKS = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
@@ -45,15 +48,25 @@ def _log_targets(stack: StackView, buckets: list[Any]) -> set[str]:
         for bucket in stack.referenced(logging, "targetBucket", buckets):
             targets.add(bucket.urn)
     for bucket in buckets:
-        for inline in as_list(bucket.props.get("loggings")) + as_list(bucket.props.get("logging")):
-            if isinstance(inline, Mapping):
-                targets.update(t.urn for t in stack.lookup(buckets, inline.get("targetBucket")))
+        # The deprecated inline block (one object in pulumi-aws 7), when the program gave it.
+        if given(bucket, "logging") is not None:
+            targets.update(t.urn for t in stack.referenced(bucket, "logging", buckets, "targetBucket"))
     return targets
+
+
+def _either(value: Any, fallback: Any) -> Any:
+    return fallback if value is None else value
+
+
+def _inline(bucket: Any, *props: str) -> list[Any]:
+    """A bucket's deprecated inline settings the program gave (an `Unknown` if fed but not known yet)."""
+    return [value for prop in props for value in [given(bucket, prop)] if value is not None]
 
 
 @stack_policy(
     id="s3-public-access-block", area="storage", title="S3 public access block",
     description="Every S3 bucket has a public access block with all four settings on.",
+    types=BUCKETS,
     severity=Severity.CRITICAL, enforcement=STRICT,
     remediation="Add an aws.s3.BucketPublicAccessBlock for the bucket with block_public_acls, "
                 "block_public_policy, ignore_public_acls and restrict_public_buckets set to True.",
@@ -61,7 +74,7 @@ def _log_targets(stack: StackView, buckets: list[Any]) -> set[str]:
 )
 def s3_public_access_block(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     for account_block in stack.of_type(*ACCOUNT_PUBLIC_ACCESS_BLOCKS):
-        if all(truthy(account_block.props.get(flag)) for flag in PAB_FLAGS):
+        if all(truthy(peek(account_block.props, flag)) for flag in PAB_FLAGS):
             return
     buckets, blocks = _children(stack, PUBLIC_ACCESS_BLOCKS)
     for bucket in buckets:
@@ -70,7 +83,9 @@ def s3_public_access_block(stack: StackView, ctx: Context) -> Iterator[tuple[str
             yield bucket.urn, f"bucket '{bucket.name}' has no public access block"
             continue
         for block in attached:
-            off = [flag for flag in PAB_FLAGS if not truthy(block.props.get(flag))]
+            flags = {flag: peek(block.props, flag) for flag in PAB_FLAGS}
+            off = [flag for flag, value in flags.items() if not truthy(value)]
+            require(*(flags[flag] for flag in off))  # an unknown flag may yet be on
             if off:
                 yield bucket.urn, f"bucket '{bucket.name}': public access block '{block.name}' leaves {', '.join(off)} off"
 
@@ -87,31 +102,35 @@ def s3_no_public_acl(resource: Subject, ctx: Context) -> Iterator[str]:
     acl = resource.props.get("acl")
     if isinstance(acl, str) and acl in PUBLIC_CANNED_ACLS:
         yield f"canned ACL '{acl}' makes the bucket public"
-    for grant in as_list(dig(resource.props, "accessControlPolicy", "grants")) + as_list(resource.props.get("grants")):
-        grantee = grant.get("grantee") if isinstance(grant, Mapping) else None
-        uri = (grantee or {}).get("uri") or (grant.get("uri") if isinstance(grant, Mapping) else None)
+    if resource.type in BUCKET_ACLS:  # grants[].grantee.uri under access_control_policy
+        grants = [g.get("grantee") for g in as_list(dig(resource.props, "accessControlPolicy", "grants"))
+                  if isinstance(g, Mapping)]
+    else:  # a bucket's deprecated inline grants[].uri
+        grants = as_list(resource.props.get("grants"))
+    for grant in grants:
+        uri = grant.get("uri") if isinstance(grant, Mapping) else None
         if uri in PUBLIC_GRANTEE_URIS:
             yield f"ACL grant to {uri.rsplit('/', 1)[-1]}"
 
 
 @resource_policy(
     id="s3-bucket-policy-not-public", area="storage", title="No public S3 bucket policy",
-    description="Bucket policies do not allow the '*' principal without a restricting condition.",
+    description="Bucket policies do not allow the '*' principal unless a condition limits the caller (its "
+                "organisation, account, source ARN, VPC endpoint or IP); aws:SecureTransport alone does not.",
     severity=Severity.CRITICAL, enforcement=STRICT, types=BUCKET_POLICIES + BUCKETS,
     remediation="Name the principals (account roles or service principals) in the Allow statement, or add a "
-                "condition such as aws:SourceAccount / aws:PrincipalOrgID.",
+                "StringEquals condition on aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceAccount or aws:SourceVpce.",
     frameworks=[cis_aws("2.1.4"), nist("AC-3")],
 )
 def s3_bucket_policy_not_public(resource: Subject, ctx: Context) -> Iterator[str]:
-    for statement in statements(resource.props.get("policy")):
-        if is_allow(statement) and "*" in principals(statement) and not condition_keys(statement):
-            yield f"statement {statement.get('Sid', '(no Sid)')} allows anyone"
+    yield from public_statements(resource.props.get("policy"))
 
 
 @stack_policy(
     id="s3-sse-kms", area="storage", title="S3 default encryption with KMS",
     description="Every S3 bucket encrypts by default with SSE-KMS (aws:kms or aws:kms:dsse); server access-log "
                 "target buckets, which S3 can only deliver to with SSE-S3, use AES256.",
+    types=BUCKETS,
     severity=Severity.HIGH, enforcement=STRICT,
     remediation="Add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm 'aws:kms', "
                 "a customer-managed kms_master_key_id and bucket_key_enabled=True.",
@@ -121,17 +140,17 @@ def s3_sse_kms(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     buckets, configs = _children(stack, ENCRYPTION_CONFIGS)
     log_targets = _log_targets(stack, buckets)
     for bucket in buckets:
-        rule_sets = [c.props.get("rules") for c in configs.get(bucket.urn, [])]
-        inline = first(bucket.props.get("serverSideEncryptionConfiguration"))
-        if isinstance(inline, Mapping):
-            rule_sets.append(inline.get("rules") or inline.get("rule"))
+        rule_sets = [peek(c.props, "rules") for c in configs.get(bucket.urn, [])]
+        for inline in _inline(bucket, "serverSideEncryptionConfiguration"):  # deprecated inline block
+            rule_sets.append(peek(inline, "rule") if isinstance(inline, Mapping) else inline)
         algorithms = [
-            dig(first(rule), "applyServerSideEncryptionByDefault", "sseAlgorithm")
+            peek(first(rule), "applyServerSideEncryptionByDefault", "sseAlgorithm")
             for rules in rule_sets for rule in as_list(rules)
         ]
         if bucket.urn in log_targets and "AES256" in algorithms:
             continue  # S3 server access logs can only be delivered to SSE-S3 buckets
-        if not any(a in KMS_ALGORITHMS for a in algorithms):
+        if not any(a in KMS_ALGORITHMS for a in algorithms if isinstance(a, str)):
+            require(*algorithms)
             found = ", ".join(str(a) for a in algorithms if a) or "none"
             yield bucket.urn, f"bucket '{bucket.name}' has no SSE-KMS default encryption (found: {found})"
 
@@ -139,6 +158,7 @@ def s3_sse_kms(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
 @stack_policy(
     id="s3-versioning", area="storage", title="S3 versioning",
     description="Every S3 bucket has versioning enabled.",
+    types=BUCKETS,
     severity=Severity.MEDIUM, enforcement=STANDARD,
     remediation="Add an aws.s3.BucketVersioning with versioning_configuration.status 'Enabled'.",
     frameworks=[nist("CP-9"), nist("SI-12")],
@@ -146,9 +166,11 @@ def s3_sse_kms(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
 def s3_versioning(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     buckets, configs = _children(stack, VERSIONING_CONFIGS)
     for bucket in buckets:
-        statuses = [dig(c.props, "versioningConfiguration", "status") for c in configs.get(bucket.urn, [])]
-        inline = first(bucket.props.get("versioning"))
-        if "Enabled" not in statuses and not (isinstance(inline, Mapping) and truthy(inline.get("enabled"))):
+        statuses = [peek(c.props, "versioningConfiguration", "status") for c in configs.get(bucket.urn, [])]
+        statuses += [peek(first(inline), "enabled") if isinstance(first(inline), Mapping) else inline
+                     for inline in _inline(bucket, "versioning")]
+        if not any(status == "Enabled" or status is True or status == "true" for status in statuses):
+            require(*statuses)
             yield bucket.urn, f"bucket '{bucket.name}' is not versioned"
 
 
@@ -165,6 +187,7 @@ def _denies_insecure_transport(document: Any) -> bool:
 @stack_policy(
     id="s3-tls-only", area="storage", title="S3 TLS-only bucket policy",
     description="Every S3 bucket has a policy that denies requests not made over TLS.",
+    types=BUCKETS,
     severity=Severity.HIGH, enforcement=STRICT,
     remediation="Attach a bucket policy with a Deny statement for s3:* on the bucket and its objects "
                 "when aws:SecureTransport is false.",
@@ -173,14 +196,16 @@ def _denies_insecure_transport(document: Any) -> bool:
 def s3_tls_only(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     buckets, policies = _children(stack, BUCKET_POLICIES)
     for bucket in buckets:
-        documents = [p.props.get("policy") for p in policies.get(bucket.urn, [])] + [bucket.props.get("policy")]
-        if not any(_denies_insecure_transport(d) for d in documents):
+        documents = [peek(p.props, "policy") for p in policies.get(bucket.urn, [])] + _inline(bucket, "policy")
+        if not any(_denies_insecure_transport(d) for d in documents if not isinstance(d, Unknown)):
+            require(*documents)
             yield bucket.urn, f"bucket '{bucket.name}' does not deny requests without TLS (aws:SecureTransport)"
 
 
 @stack_policy(
     id="s3-access-logging", area="storage", title="S3 server access logging",
     description="Every S3 bucket except log-target buckets sends server access logs to a log bucket.",
+    types=BUCKETS,
     severity=Severity.MEDIUM, enforcement=STANDARD,
     remediation="Add an aws.s3.BucketLogging with target_bucket set to the access-logs bucket and a target_prefix.",
     frameworks=[cis_aws("3.4"), nist("AU-2"), nist("AU-12")],
@@ -189,7 +214,7 @@ def s3_access_logging(stack: StackView, ctx: Context) -> Iterator[tuple[str, str
     buckets, loggings = _children(stack, LOGGING_CONFIGS)
     targets = _log_targets(stack, buckets)
     for bucket in buckets:
-        inline = as_list(bucket.props.get("loggings")) + as_list(bucket.props.get("logging"))
+        inline = _inline(bucket, "logging")
         if bucket.urn not in targets and not loggings.get(bucket.urn) and not inline:
             yield bucket.urn, f"bucket '{bucket.name}' has no access logging"
 
@@ -197,6 +222,7 @@ def s3_access_logging(stack: StackView, ctx: Context) -> Iterator[tuple[str, str
 @stack_policy(
     id="s3-replication-prod", area="storage", title="S3 cross-region replication in prod",
     description="In prod, every S3 bucket except log targets and replica buckets replicates to another region.",
+    types=BUCKETS,
     severity=Severity.MEDIUM, enforcement=PROD_ONLY,
     remediation="Add an aws.s3.BucketReplicationConfig with an enabled rule to a versioned, KMS-encrypted "
                 "bucket in the disaster-recovery region.",
@@ -206,20 +232,22 @@ def s3_replication_prod(stack: StackView, ctx: Context) -> Iterator[tuple[str, s
     buckets, replications = _children(stack, REPLICATION_CONFIGS)
     replicas: set[str] = set()
     for replication in stack.of_type(*REPLICATION_CONFIGS):
-        for rule in as_list(replication.props.get("rules")):
-            replicas.update(b.urn for b in stack.lookup(buckets, dig(rule, "destination", "bucket")))
+        for i in range(len(as_list(peek(replication.props, "rules")))):
+            replicas.update(b.urn for b in stack.referenced(replication, "rules", buckets, i, "destination", "bucket"))
     skip = replicas | _log_targets(stack, buckets)
     for bucket in buckets:
         if bucket.urn in skip:
             continue
-        rules = [r for c in replications.get(bucket.urn, []) for r in as_list(c.props.get("rules"))]
-        if not any(isinstance(r, Mapping) and r.get("status") == "Enabled" for r in rules):
+        statuses = [peek(r, "status") for c in replications.get(bucket.urn, []) for r in as_list(peek(c.props, "rules"))]
+        if "Enabled" not in statuses:
+            require(*statuses)
             yield bucket.urn, f"bucket '{bucket.name}' is not replicated to another region"
 
 
 @stack_policy(
     id="s3-bucket-owner-enforced", area="storage", title="S3 ACLs disabled",
     description="Every S3 bucket disables ACLs with object ownership BucketOwnerEnforced.",
+    types=BUCKETS,
     severity=Severity.MEDIUM, enforcement=STANDARD,
     remediation="Add an aws.s3.BucketOwnershipControls with rule.object_ownership 'BucketOwnerEnforced'.",
     frameworks=[nist("AC-3"), nist("AC-6")],
@@ -227,7 +255,8 @@ def s3_replication_prod(stack: StackView, ctx: Context) -> Iterator[tuple[str, s
 def s3_bucket_owner_enforced(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     buckets, controls = _children(stack, OWNERSHIP_CONTROLS)
     for bucket in buckets:
-        owners = [dig(c.props, "rule", "objectOwnership") or dig(c.props, "rule", 0, "objectOwnership")
+        owners = [_either(peek(c.props, "rule", "objectOwnership"), peek(c.props, "rule", 0, "objectOwnership"))
                   for c in controls.get(bucket.urn, [])]
         if "BucketOwnerEnforced" not in owners:
+            require(*owners)
             yield bucket.urn, f"bucket '{bucket.name}' does not enforce bucket-owner object ownership"

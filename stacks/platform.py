@@ -94,7 +94,7 @@ def build_platform(settings: Settings) -> Platform:
         read_bucket_arns=[storage.bucket_arns["datasets"]],
         write_bucket_arns=[storage.bucket_arns["models"], storage.bucket_arns["checkpoints"]],
         repository_arns=list(storage.repository_arns.values()),
-        vpc_id=network.vpc_id,
+        vpc_mode=True,
         extra_regions=[store.replication_region] if store.replication_region else [],
     ))
 

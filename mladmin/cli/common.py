@@ -14,6 +14,12 @@ CONFIG_HELP = "Read settings from this stack config file instead of stacks/Pulum
 PROGRAM_HELP = "Run another Pulumi Python program (a directory with Pulumi.yaml) instead of mladmin's stacks."
 READS_HELP = ("Answer what the program reads from the world (Resource.get, StackReference, data sources) from this "
               "YAML/JSON file: resources by type and id, stacks by name, invokes by token.")
+ASSUME_CREATED_HELP = ("Evaluate as after `pulumi up`, with every computed value (ids, ARNs, endpoints) known. "
+                       "Default: as `pulumi preview`, where they are unknown until apply.")
+
+
+def assume_created_option() -> bool:
+    return typer.Option(False, "--assume-created", help=ASSUME_CREATED_HELP)
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -31,13 +37,16 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load_plan(stack: str, config: Path | None, program: Path | None, reads: Path | None = None):
-    """Plan a shipped stack or another program; engine errors become exit code 2."""
+def load_plan(stack: str, config: Path | None, program: Path | None, assume_created: bool = False,
+              reads: Path | None = None):
+    """Plan a shipped stack or another program (as a preview unless `assume_created`);
+    engine errors become exit code 2."""
     from mladmin.engine import EngineError, plan_program, plan_stack
 
+    preview = not assume_created
     try:
         if program is not None:
-            return plan_program(program, stack=stack, config_file=config, reads_file=reads)
-        return plan_stack(stack, config_file=config, reads_file=reads)
+            return plan_program(program, stack=stack, config_file=config, preview=preview, reads_file=reads)
+        return plan_stack(stack, config_file=config, preview=preview, reads_file=reads)
     except EngineError as exc:
         fail(str(exc))

@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from mladmin.cli.common import CONFIG_HELP, PROGRAM_HELP, READS_HELP, STACK_HELP, console, fail, load_plan
+from mladmin.cli.common import (CONFIG_HELP, PROGRAM_HELP, READS_HELP, STACK_HELP, assume_created_option, console,
+                                fail, load_plan)
 
 _BY_SUFFIX = {".mmd": "mermaid", ".mermaid": "mermaid", ".md": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
 
@@ -24,6 +25,7 @@ def register(app: typer.Typer) -> None:
         config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
         program: Optional[Path] = typer.Option(None, "--program", help=PROGRAM_HELP),
         reads: Optional[Path] = typer.Option(None, "--reads", help=READS_HELP),
+        assume_created: bool = assume_created_option(),
     ) -> None:
         """Draw the stack's architecture: components as groups, dependencies as edges."""
         from mladmin import graph
@@ -37,7 +39,7 @@ def register(app: typer.Typer) -> None:
             fail("SVG needs Graphviz's 'dot' (apt-get install graphviz); use --format dot or mermaid")
         if chosen == "svg" and output is None:
             fail("--format svg needs -o FILE")
-        plan = load_plan(stack, config, program, reads)
+        plan = load_plan(stack, config, program, assume_created, reads)
         if chosen == "mermaid":
             text = graph.to_mermaid(plan, detail)
             if output is not None and output.suffix.lower() == ".md":

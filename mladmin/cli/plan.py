@@ -11,7 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from mladmin.cli.common import CONFIG_HELP, PROGRAM_HELP, READS_HELP, STACK_HELP, console, load_plan
+from mladmin.cli.common import (CONFIG_HELP, PROGRAM_HELP, READS_HELP, STACK_HELP, assume_created_option, console,
+                                load_plan)
 
 
 
@@ -24,9 +25,10 @@ def register(app: typer.Typer) -> None:
         program: Optional[Path] = typer.Option(None, "--program", help=PROGRAM_HELP),
         reads: Optional[Path] = typer.Option(None, "--reads", help=READS_HELP),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the JSON plan to this file."),
+        assume_created: bool = assume_created_option(),
     ) -> None:
         """Plan a stack offline: the tree of components and resources, counts per type, the policy verdict."""
-        plan = load_plan(stack, config, program, reads)
+        plan = load_plan(stack, config, program, assume_created, reads)
         document = plan.to_json()
         verdict = _policy_verdict(plan)
         if verdict is not None:
@@ -51,7 +53,8 @@ def _policy_verdict(plan) -> dict | None:
         report = evaluate(plan)
     except Exception as exc:  # a bad policy config is reported by `mladmin policy`; keep the plan usable
         return {"error": str(exc)}
-    return {"mandatory": report.mandatory_count, "advisory": report.advisory_count, "passed": report.passed}
+    return {"mandatory": report.mandatory_count, "advisory": report.advisory_count, "passed": report.passed,
+            "not_run": report.mandatory_not_run}
 
 
 def _render(plan, verdict: dict | None) -> None:
@@ -81,6 +84,11 @@ def _render(plan, verdict: dict | None) -> None:
     line = (f"[bold]{summary['custom']}[/] resources in [bold]{summary['components']}[/] components "
             f"({len(plan.count_by_type())} types)")
     console.print(line)
+    if plan.preview:
+        console.print(f"preview: {plan.unknown_count()} values are unknown until apply "
+                      "(--assume-created to evaluate as after `pulumi up`)")
+    else:
+        console.print("assumed created: every value is known, as after `pulumi up`")
     if verdict is not None:
         if "error" in verdict:
             console.print(f"policy: [red]not evaluated[/] ({verdict['error']})")
@@ -88,3 +96,6 @@ def _render(plan, verdict: dict | None) -> None:
             colour = "green" if verdict["passed"] else "red"
             console.print(f"policy: [{colour}]{'pass' if verdict['passed'] else 'FAIL'}[/] — "
                           f"{verdict['mandatory']} mandatory, {verdict['advisory']} advisory findings")
+            if verdict["not_run"]:
+                console.print(f"[yellow]mandatory policies that could not run during preview:[/] "
+                              f"{escape(', '.join(verdict['not_run']))}")

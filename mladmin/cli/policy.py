@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mladmin.cli.common import EXIT_USAGE, READS_HELP, console, fail, load_plan
+from mladmin.cli.common import EXIT_USAGE, READS_HELP, assume_created_option, console, fail, load_plan
 
 FORMAT_HELP = "Report format: text, json, sarif (GitHub code scanning) or junit."
 
@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
         list_policies: bool = typer.Option(False, "--list", help="Print the policy catalogue and exit."),
         pack_config: Optional[Path] = typer.Option(None, "--pack-config", help="Also write the --policy-pack-config JSON for `pulumi preview` with this stack's settings."),
+        assume_created: bool = assume_created_option(),
     ) -> None:
         """Evaluate the policy pack over a stack's offline plan. Exit 0: no mandatory violations, 1: mandatory violations, 2: usage or config error."""
         from policies.formats import FORMATS, renderer
@@ -39,7 +40,7 @@ def register(app: typer.Typer) -> None:
             fail("give a STACK (dev, staging, prod), --program DIR, or --list")
         if stack is None:
             stack = _stack_from_config(config)
-        plan = load_plan(stack, config, program, reads)
+        plan = load_plan(stack, config, program, assume_created, reads)
 
         from policies.config import PolicyConfigError
         from policies.runner import evaluate, settings_of
@@ -95,6 +96,14 @@ def _print_text(report) -> None:
     for e in report.exempted:
         console.print(f"[dim]exempt[/] {escape(e.policy)} '{escape(e.resource_name)}' until {e.expires}: {escape(e.reason)}",
                       highlight=False)
+    for n in sorted(report.not_run, key=lambda n: (not n.mandatory, n.policy, n.urn)):
+        where = f"'{escape(n.resource_name)}'" if n.urn else "the stack"
+        style = "bold yellow" if n.mandatory else "dim"
+        console.print(f"[{style}]not run[/] ({n.enforcement}) {escape(n.policy)} on {where}: {escape(n.reason)}",
+                      highlight=False)
+    if report.not_applicable:
+        console.print("[dim]nothing to evaluate (no resource of their types):[/] "
+                      + escape(", ".join(n.policy for n in report.not_applicable)), highlight=False)
     style = "bold green" if report.passed else "bold red"
     console.print(f"[{style}]{escape(report.verdict())}[/]", highlight=False)
 

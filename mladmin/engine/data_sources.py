@@ -14,7 +14,10 @@ import json
 import re
 from typing import Any, Mapping
 
-from policies.facts.regions import AVAILABILITY_ZONES, OPT_IN_REGIONS
+from ._facts import load_facts
+
+_regions = load_facts("regions")
+AVAILABILITY_ZONES, OPT_IN_REGIONS = _regions.AVAILABILITY_ZONES, _regions.OPT_IN_REGIONS
 
 from .identifiers import Identity, digest
 from .providers import ProviderSettings

@@ -211,6 +211,18 @@ def resource_outputs(type_: str, logical: str, urn: str, inputs: dict[str, Any],
         return f"{acct}:{name}", out | {"arn": f"arn:{part}:budgets::{acct}:budget/{name}", "accountId": acct}
     if type_ == "aws:cloudtrail/trail:Trail":
         return name, out | {"arn": f"arn:{part}:cloudtrail:{region}:{acct}:trail/{name}", "homeRegion": region}
+    if type_ == "aws:apigateway/restApi:RestApi":
+        api_id = digest(urn, 10)
+        return api_id, out | {"arn": f"arn:{part}:apigateway:{region}::/restapis/{api_id}",
+                              "executionArn": f"arn:{part}:execute-api:{region}:{acct}:{api_id}",
+                              "rootResourceId": digest(urn + "root", 10)}
+    if type_ == "aws:apigateway/stage:Stage":
+        api_id, stage = str(inputs.get("restApi", "api")), str(inputs.get("stageName", name))
+        out.pop("name", None)
+        return f"ags-{api_id}-{stage}", out | {
+            "arn": f"arn:{part}:apigateway:{region}::/restapis/{api_id}/stages/{stage}",
+            "executionArn": f"arn:{part}:execute-api:{region}:{acct}:{api_id}/{stage}",
+            "invokeUrl": f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"}
     if type_ == "aws:sagemaker/domain:Domain":
         domain_id = "d-" + digest(urn, 12)
         return domain_id, out | {"arn": f"arn:{part}:sagemaker:{region}:{acct}:domain/{domain_id}",

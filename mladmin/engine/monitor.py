@@ -16,10 +16,14 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from . import invokes
-from .identifiers import Identity, resource_outputs
+from .computed import as_plan_value, created_state, missing_files, preview_state
+from .identifiers import Identity, physical_name, resource_outputs
 from .plan import STACK_TYPE, PlanResource
 from .providers import PROVIDER_PREFIX, Providers
 from .reads import Reads
+
+
+DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
 
 
 class PlanMocks(Mocks):
@@ -39,15 +43,17 @@ class PlanMocks(Mocks):
 
 
 class RecordingMonitor(MockMonitor):
-    def __init__(self, mocks: PlanMocks, project: str, stack: str) -> None:
+    def __init__(self, mocks: PlanMocks, project: str, stack: str, preview: bool = True) -> None:
         super().__init__(mocks)
         self.project = project
         self.stack = stack
+        self.preview = preview
         self.identity = mocks.identity
         self.providers = mocks.providers
         self.reads = mocks.reads
         self.records: dict[str, PlanResource] = {}
         self.stack_outputs: dict[str, Any] = {}
+        self.problems: list[str] = []  # what the real engine would reject, one line each
         self._lock = threading.Lock()
         self._loops: set = set()
 
@@ -85,7 +91,8 @@ class RecordingMonitor(MockMonitor):
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
         with self._lock:
             self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, state)
-        return resource_pb2.ReadResourceResponse(urn=urn, properties=obj_proto)
+        # An empty id means "unknown" to the SDK in a preview; a read knows the id it was asked for.
+        return resource_pb2.ReadResourceResponse(urn=urn, id=request.id, properties=obj_proto)
 
     # URNs as the engine writes them: the full chain of parent types, without the root stack's.
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -114,16 +121,20 @@ class RecordingMonitor(MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
         self._ensure_loop()
-        inputs = rpc.deserialize_properties(request.object)
+        inputs = as_plan_value(rpc.deserialize_properties(request.object, keep_unknowns=True))
         custom = bool(request.custom)
         is_provider = request.type.startswith(PROVIDER_PREFIX)
         provider = request.provider or (self._default_provider(request.type) if custom and not is_provider else None)
         if custom:
             inputs = self.providers.checked_inputs(request.type, provider, inputs)
+        for path in missing_files(inputs):  # the engine would fail hashing it; reported after the run
+            with self._lock:
+                self.problems.append(f"{request.type} '{request.name}': asset path {path!r} does not exist "
+                                     f"(relative paths are read from the program's directory)")
         where = self.providers.where(provider, inputs)
         if custom:
             id_, extra = resource_outputs(request.type, request.name, urn, inputs, where)
-            state = dict(inputs) | extra
+            id_, state = self._new_state(request.type, request.name, urn, inputs, id_, extra, where)
         else:
             id_, state = "", {}
         if is_provider:
@@ -133,15 +144,30 @@ class RecordingMonitor(MockMonitor):
             urn=urn, type=request.type, name=request.name, parent=request.parent or None,
             dependencies=sorted(set(request.dependencies)), provider=provider, inputs=inputs, outputs=state,
             id=id_ or None, custom=custom, protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete),
+            property_dependencies={key: sorted(set(deps.urns)) for key, deps in request.propertyDependencies.items()},
         ))
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
         with self._lock:
             self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
+        # A dynamic provider's outputs come from its Python `create`, which mladmin does not run
+        # offline (it may call any API): they stay unknown, so callbacks over them never get None.
+        unknown = custom and not self.preview and request.type == DYNAMIC_TYPE
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto, unknown=unknown)
+
+    def _new_state(self, type_: str, logical: str, urn: str, inputs: dict[str, Any], id_: str,
+                   extra: dict[str, Any], where: Identity) -> tuple[str, dict[str, Any]]:
+        """(id, state) of a resource about to be created: in a preview the id and every computed
+        output are unknown (an empty id is how providers say so); otherwise all are known."""
+        if type_.startswith("pulumi:providers:"):
+            return id_, dict(inputs) | extra
+        if self.preview:
+            name_field, _ = physical_name(type_, logical, inputs, urn)
+            return "", preview_state(type_, inputs, extra, name_field, where)
+        return id_, created_state(type_, logical, urn, inputs, extra, where)
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
         self._ensure_loop()
-        outputs = rpc.deserialize_properties(request.outputs)
+        outputs = as_plan_value(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
         with self._lock:
             record = self.records.get(request.urn)
             if record is not None and not record.custom:

@@ -1,12 +1,14 @@
 """The plan: what a Pulumi program would create, as recorded by the offline engine.
 
-JSON schema (``mladmin plan STACK --json``), version 1:
+JSON schema (``mladmin plan STACK --json``), version 2:
 
     {
-      "schema_version": 1,
+      "schema_version": 2,
       "project": "mladmin",
       "stack": "prod",
       "config_file": "stacks/Pulumi.prod.yaml",
+      "preview": true,
+      "unknowns": 415,
       "summary": {"resources": 312, "custom": 290, "components": 22, "read": 0,
                   "by_type": {"aws:s3/bucket:Bucket": 8, ...}},
       "resources": [
@@ -14,11 +16,23 @@ JSON schema (``mladmin plan STACK --json``), version 1:
          "type": "aws:s3/bucket:Bucket", "name": "prod-datasets",
          "parent": "urn:pulumi:prod::mladmin::mladmin:storage:Storage::prod-storage",
          "dependencies": ["urn:..."], "provider": "urn:...::default_7_51_1::<id>" | null,
-         "custom": true, "id": "prod-datasets-123456789012-us-east-1",
+         "custom": true, "id": null | "prod-datasets-123456789012-us-east-1",
          "protect": false, "retain_on_delete": false, "read": false,
-         "inputs": {...}, "outputs": {...}}
+         "inputs": {...}, "outputs": {...},
+         "property_dependencies": {"bucket": ["urn:..."]}}
       ]
     }
+
+``preview`` says how computed values were treated. True (the default, as ``pulumi preview``): a
+value the provider computes (ids, ARNs, endpoints, any output the program did not give) is unknown
+until the resource exists, so ``id`` is null and such values, and every input derived from them,
+are the string ``"04da6b54-80e4-46f7-96ec-b56ff0331ba9"`` (``pulumi.runtime.rpc.UNKNOWN``, which
+``pulumi preview --json`` also prints); physical names, ``region`` and ``tagsAll`` are known.
+False (``--assume-created``, as after ``pulumi up``): every value is known and believable.
+``unknowns`` counts the unknown values in all inputs and outputs.
+``property_dependencies`` maps an input property to the URNs of the resources whose outputs feed
+it (the engine's RegisterResource ``propertyDependencies``).
+Version 1 had no ``preview``, ``unknowns``, ``read`` or ``property_dependencies`` and always assumed created.
 
 ``parent`` is null only for the stack resource itself and the default providers (the engine's
 ``pulumi:providers:<package>::default_<version>``, made from ``<package>:*`` config; they are not
@@ -35,10 +49,10 @@ and ``summary.custom``/``by_type`` count only what is created (``summary.read`` 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
@@ -57,6 +71,7 @@ class PlanResource:
     protect: bool = False
     retain_on_delete: bool = False
     read: bool = False  # read from the world (Resource.get, StackReference), not created
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def is_component(self) -> bool:
@@ -70,6 +85,10 @@ class PlanResource:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> "PlanResource":
+        return cls(**{f.name: document[f.name] for f in fields(cls) if f.name in document})
+
 
 @dataclass
 class Plan:
@@ -79,6 +98,21 @@ class Plan:
     resources: list[PlanResource]
     config_file: str | None = None
     stack_outputs: dict[str, Any] = field(default_factory=dict)
+    preview: bool = True
+
+    def unknown_count(self) -> int:
+        """How many values stay unknown until apply (0 when assumed created)."""
+        from .computed import count_unknowns
+
+        return sum(count_unknowns(r.inputs) + count_unknowns(r.outputs) for r in self.resources)
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any], config: dict[str, Any] | None = None) -> "Plan":
+        """A plan from its JSON form (``to_json``); the config is not part of that form."""
+        return cls(project=document["project"], stack=document["stack"], config=config or {},
+                   resources=[PlanResource.from_json(r) for r in document["resources"]],
+                   config_file=document.get("config_file"), stack_outputs=document.get("outputs") or {},
+                   preview=document.get("preview", False))
 
     def of_type(self, type_token: str) -> list[PlanResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -131,6 +165,8 @@ class Plan:
             "project": self.project,
             "stack": self.stack,
             "config_file": self.config_file,
+            "preview": self.preview,
+            "unknowns": self.unknown_count(),
             "summary": self.summary(),
             "outputs": self.stack_outputs,
             "resources": [r.to_json() for r in self.resources],

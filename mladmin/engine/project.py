@@ -21,6 +21,7 @@ class Project:
     root: Path          # directory holding Pulumi.yaml
     main: Path          # directory whose __main__.py is the program
     config_dir: Path    # where Pulumi.<stack>.yaml files live
+    virtualenv: Path | None = None  # runtime.options.virtualenv, resolved against root
 
     def stack_file(self, stack: str) -> Path:
         return self.config_dir / f"Pulumi.{stack}.yaml"
@@ -47,7 +48,12 @@ def load_project(root: Path) -> Project:
     if not (main / "__main__.py").is_file():
         raise ProgramError(f"{manifest}: main: {main} has no __main__.py")
     config_dir = (root / data.get("stackConfigDir", ".")).resolve()
-    return Project(name=data["name"], root=root.resolve(), main=main, config_dir=config_dir)
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
+    if virtualenv is not None and not isinstance(virtualenv, str):
+        raise ProgramError(f"{manifest}: runtime.options.virtualenv: expected a directory path as a string")
+    return Project(name=data["name"], root=root.resolve(), main=main, config_dir=config_dir,
+                   virtualenv=(root / virtualenv).resolve() if virtualenv else None)
 
 
 def read_stack_config(path: Path, project: str) -> tuple[dict[str, Any], list[str]]:

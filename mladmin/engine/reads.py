@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Mapping, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ConfigError, EngineError
 
@@ -35,19 +34,26 @@ class UnansweredReadError(EngineError):
     """The program reads something the engine cannot know offline and no reads file answers."""
 
 
-class InvokeCase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    args: dict[str, Any] = Field(default_factory=dict)
-    result: dict[str, Any]
+def _validate(data: dict) -> dict[str, Any]:
+    """The file's answers as plain data, or pydantic's ValidationError. pydantic is imported here only:
+    a program's own virtualenv (where the engine may run, see environment.py) need not have it."""
+    from pydantic import BaseModel, ConfigDict, Field
+
+    class InvokeCase(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        args: dict[str, Any] = Field(default_factory=dict)
+        result: dict[str, Any]
+
+    class ReadsFile(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        resources: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
+        stacks: dict[str, dict[str, Any]] = Field(default_factory=dict)
+        invokes: dict[str, Union[list[InvokeCase], dict[str, Any]]] = Field(default_factory=dict)
+
+    return ReadsFile.model_validate(data).model_dump()
 
 
-class ReadsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    resources: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
-    stacks: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    invokes: dict[str, Union[list[InvokeCase], dict[str, Any]]] = Field(default_factory=dict)
-
-
+EMPTY: dict[str, Any] = {"resources": {}, "stacks": {}, "invokes": {}}
 _BRANCHES = {"list[InvokeCase]": list, "dict[str,any]": dict}
 _KEYS = {0: "resources:, stacks: or invokes:", 3: "args: and result:"}
 
@@ -67,7 +73,7 @@ def _problem(error: dict) -> str:
     return f"{where}: {error['msg'].lower()}"
 
 
-def _problems(exc: ValidationError, data: dict) -> list[str]:
+def _problems(exc: Any, data: dict) -> list[str]:
     problems = []
     for error in exc.errors():
         loc = list(error["loc"])
@@ -94,9 +100,16 @@ def _matches(expected: Any, actual: Any) -> bool:
 class Reads:
     """The answers from one reads file (or none)."""
 
-    def __init__(self, answers: ReadsFile | None = None, source: str | None = None) -> None:
-        self.answers = answers or ReadsFile()
+    def __init__(self, answers: dict[str, Any] | None = None, source: str | None = None) -> None:
+        self.answers = answers or EMPTY
         self.source = source
+
+    def to_json(self) -> dict[str, Any]:
+        return {"answers": self.answers, "source": self.source}
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any] | None) -> "Reads":
+        return cls(**document) if document else cls()
 
     @classmethod
     def load(cls, path: Path | None) -> "Reads":
@@ -115,8 +128,10 @@ class Reads:
             data = {}
         if not isinstance(data, dict):
             raise ConfigError([f"{path}: expected a mapping with resources:, stacks: and/or invokes:"], source=str(path))
+        from pydantic import ValidationError
+
         try:
-            answers = ReadsFile.model_validate(data)
+            answers = _validate(data)
         except ValidationError as exc:
             raise ConfigError([f"{path}: {problem}" for problem in _problems(exc, data)], source=str(path)) from None
         return cls(answers, str(path))
@@ -130,23 +145,23 @@ class Reads:
     def resource(self, type_: str, id_: str) -> dict[str, Any]:
         """The outputs of an existing resource (`Resource.get`) or a stack reference."""
         if type_ == STACK_REFERENCE:
-            outputs = self.answers.stacks.get(id_)
+            outputs = self.answers["stacks"].get(id_)
             if outputs is None:
                 raise self._missing(f"stack reference '{id_}'", f"stacks: {{{id_}: {{OUTPUT: VALUE}}}}")
             return {"name": id_, "outputs": dict(outputs), "secretOutputNames": []}
-        outputs = self.answers.resources.get(type_, {}).get(id_)
+        outputs = self.answers["resources"].get(type_, {}).get(id_)
         if outputs is None:
             raise self._missing(f"{type_} '{id_}' (Resource.get)", f"resources: {{{type_}: {{{id_}: {{OUTPUT: VALUE}}}}}}")
         return dict(outputs)
 
     def invoke(self, token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
         """The file's answer to an invoke, or None when it gives none."""
-        answer = self.answers.invokes.get(token)
+        answer = self.answers["invokes"].get(token)
         if isinstance(answer, dict):
             return dict(answer)
         for case in answer or []:
-            if _matches(case.args, args):
-                return dict(case.result)
+            if _matches(case["args"], args):
+                return dict(case["result"])
         return None
 
     def unanswered_invoke(self, token: str) -> UnansweredReadError:

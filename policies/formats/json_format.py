@@ -1,4 +1,6 @@
-"""The documented JSON report: {stack, policy_pack, resources_evaluated, policies_evaluated, violations: [...]}."""
+"""The documented JSON report: {stack, policy_pack, resources_evaluated, policies_evaluated, preview,
+violations: [...], exempted: [...], not_run: [{policy, enforcement, resource_type, resource_name, urn, reason}],
+not_applicable: [{policy, enforcement, reason}]}."""
 
 from __future__ import annotations
 

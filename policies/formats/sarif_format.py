@@ -2,6 +2,8 @@
 
 Rules carry help text and `security-severity`; every result has a physical location (the stack
 config file or the program, line 1: GitHub requires one) and the resource's URN as a logical location.
+Policies that could not run during preview are tool execution notifications tied to their rule;
+policies with nothing to evaluate are listed in the run's properties.
 """
 
 from __future__ import annotations
@@ -74,6 +76,14 @@ def render(report: Report) -> str:
             "partialFingerprints": {"mladminPolicyFinding/v1": fingerprint},
             "properties": {"enforcement": v.enforcement, "severity": v.severity, "resourceType": v.resource_type},
         })
+    notifications = [{
+        "level": "warning" if n.mandatory else "note",
+        "message": {"text": n.reason},
+        "associatedRule": {"id": n.policy, "index": index[n.policy]},
+        "locations": [{"logicalLocations": [{"name": n.resource_name, "fullyQualifiedName": n.urn or report.stack,
+                                             "kind": "resource" if n.urn else "module"}]}],
+        "properties": {"enforcement": n.enforcement, "resourceType": n.resource_type},
+    } for n in report.not_run]
     sarif = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -83,10 +93,12 @@ def render(report: Report) -> str:
                                 "rules": [rule(spec) for spec in specs]}},
             "automationDetails": {"id": f"mladmin-policy/{report.stack}/"},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).as_uri() + "/"}},
+            "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
             "results": results,
-            "properties": {"stack": report.stack, "environment": report.environment,
+            "properties": {"stack": report.stack, "environment": report.environment, "preview": report.preview,
                            "resourcesEvaluated": report.resources_evaluated,
-                           "policiesEvaluated": report.policies_evaluated},
+                           "policiesEvaluated": report.policies_evaluated,
+                           "notApplicable": [n.policy for n in report.not_applicable]},
         }],
     }
     return json.dumps(sarif, indent=2) + "\n"

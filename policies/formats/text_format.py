@@ -1,4 +1,4 @@
-"""Plain text, one line per finding, mandatory first."""
+"""Plain text, one line per finding, mandatory first; then what could not run or had nothing to judge."""
 
 from __future__ import annotations
 
@@ -15,5 +15,11 @@ def render(report: Report) -> str:
         lines.append(f"{v.enforcement.upper():9} {v.severity:8} {v.policy}: {v.resource_type} '{v.resource_name}': {v.message}")
     for e in report.exempted:
         lines.append(f"{'EXEMPT':9} {'':8} {e.policy}: '{e.resource_name}' until {e.expires} ({e.reason})")
+    for n in sorted(report.not_run, key=lambda n: (not n.mandatory, n.policy, n.urn)):
+        where = f"{n.resource_type} '{n.resource_name}'" if n.urn else "the stack"
+        lines.append(f"{'NOT RUN':9} {n.enforcement:8} {n.policy} on {where}: {n.reason}")
+    if report.not_applicable:
+        lines.append("nothing to evaluate (no resource of their types): "
+                     + ", ".join(n.policy for n in report.not_applicable))
     lines.append(report.verdict())
     return "\n".join(lines) + "\n"

@@ -30,11 +30,33 @@ def test_plan_json_follows_the_documented_schema():
     result = mladmin("plan", "dev", "--program", str(DEMO), "--json")
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
-    assert plan["schema_version"] == 1 and plan["project"] == "demo" and plan["stack"] == "dev"
+    assert plan["schema_version"] == 2 and plan["project"] == "demo" and plan["stack"] == "dev"
+    assert plan["preview"] is True and plan["unknowns"] > 0
     for resource in plan["resources"]:
         assert {"urn", "type", "name", "parent", "dependencies", "provider", "inputs", "outputs", "id",
-                "custom"} <= resource.keys()
+                "custom", "property_dependencies"} <= resource.keys()
     assert plan["summary"]["by_type"]["aws:cloudwatch/logGroup:LogGroup"] == 3
+
+
+def test_plan_json_prints_unknowns_as_pulumi_preview_does():
+    result = mladmin("plan", "dev", "--program", str(DEMO), "--json")
+    key = next(r for r in json.loads(result.stdout)["resources"] if r["name"] == "vault-key")
+    assert key["id"] is None and key["outputs"]["arn"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def test_plan_assume_created_knows_every_value():
+    result = mladmin("plan", "dev", "--program", str(DEMO), "--json", "--assume-created")
+    plan = json.loads(result.stdout)
+    key = next(r for r in plan["resources"] if r["name"] == "vault-key")
+    assert plan["preview"] is False and plan["unknowns"] == 0
+    assert key["outputs"]["arn"] == f"arn:aws:kms:eu-west-1:123456789012:key/{key['id']}"
+
+
+def test_plan_text_says_whether_it_is_a_preview():
+    preview = mladmin("plan", "dev", "--program", str(DEMO)).stdout
+    created = mladmin("plan", "dev", "--program", str(DEMO), "--assume-created").stdout
+    assert "preview:" in preview and "values are unknown until apply" in preview
+    assert "assumed created" in created and "unknown until apply" not in created
 
 
 def test_plan_prints_the_component_tree_and_counts():

@@ -46,7 +46,7 @@ PROGRAM = textwrap.dedent(
         read_bucket_arns=[storage.bucket_arns["datasets"]],
         write_bucket_arns=[storage.bucket_arns["models"], storage.bucket_arns["checkpoints"]],
         repository_arns=list(storage.repository_arns.values()), bucket_prefix=s.get("bucket_prefix", ""),
-        vpc_id=net.vpc_id if s.get("vpc_mode") else None))
+        vpc_mode=bool(s.get("vpc_mode"))))
     if s.get("team"):
         team_role(f"{s['env']}-team-nlp", role_name=f"{s['prefix']}-team-nlp",
                   boundary_arn=iam.permissions_boundary_arn,
@@ -80,7 +80,7 @@ def _plan(tmp_path_factory, scenario: str) -> Plan:
     (root / "__main__.py").write_text(PROGRAM)
     config = {"config": {"aws:region": SCENARIOS[scenario]["region"], "comptest:scenario": SCENARIOS[scenario]}}
     (root / f"Pulumi.{scenario}.yaml").write_text(yaml.safe_dump(config))
-    return plan_program(root, stack=scenario)
+    return plan_program(root, stack=scenario, preview=False)
 
 
 @pytest.fixture(scope="module")
@@ -550,14 +550,16 @@ def test_sagemaker_role_reaches_only_its_buckets_prefix_key_logs_and_images(prod
     repos = {r.outputs["arn"] for r in prod.of_type("aws:ecr/repository:Repository")}
     assert set(doc["PullPlatformImages"]["Resource"]) == repos
     assert doc["PutMetricsInOwnNamespaces"]["Condition"]["StringLike"]["cloudwatch:namespace"]
-    vpc = prod.of_type("aws:ec2/vpc:Vpc")[0].id
     vpc_doc = {s["Sid"]: s for s in statements(policy_of(prod.by_name("prod-iam-sagemaker-vpc-policy")))}
-    assert vpc_doc["ManageEnisInPlatformVpc"]["Condition"]["ArnEquals"]["ec2:Vpc"].endswith(f":vpc/{vpc}")
+    assert vpc_doc["CreateEnisOnlyInPlatformSubnets"]["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/environment": "prod"}}
+    subnet_tags = {r.inputs["tags"]["environment"] for r in prod.of_type("aws:ec2/subnet:Subnet")}
+    assert subnet_tags == {"prod"}
 
 
 def test_sagemaker_role_has_no_vpc_permissions_outside_vpc_mode(dev):
     sids = {s["Sid"] for s in statements(policy_of(dev.by_name("dev-iam-sagemaker-execution-policy")))}
-    assert "ManageEnisInPlatformVpc" not in sids and "ListPlatformBuckets" in sids
+    assert "ManageSageMakerEnis" not in sids and "ListPlatformBuckets" in sids
     assert not [p for p in dev.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("sagemaker-vpc-policy")]
 
 
@@ -703,7 +705,7 @@ def test_readme_example_plans(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text("name: readme\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(example)
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
-    plan = plan_program(tmp_path, stack="dev")
+    plan = plan_program(tmp_path, stack="dev", preview=False)
     assert {r.type for r in plan.components} == {
         "mladmin:kms:Kms", "mladmin:network:Network", "mladmin:storage:Storage", "mladmin:iam:Iam"}
 

@@ -296,6 +296,20 @@ def test_platform_sagemaker_role_works_in_its_own_prefix(accounts, stack):
     assert_allowed(acct, role, "logs:PutLogEvents", f"{group}:log-stream:primary/i-1")
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_platform_sagemaker_role_attaches_enis_only_in_subnets_of_its_environment(accounts, stack):
+    acct = accounts[stack]
+    role = sagemaker_role(acct, stack)
+    ec2 = f"arn:aws:ec2:{acct.region}:{acct.account_id}"
+    environment = {"dev": "dev", "prod": "prod"}[stack]
+    assert_allowed(acct, role, "ec2:CreateNetworkInterface", f"{ec2}:subnet/subnet-0abc",
+                   **{"aws:ResourceTag/environment": environment})
+    assert_allowed(acct, role, "ec2:CreateNetworkInterface", f"{ec2}:network-interface/*")
+    assert_denied(acct, role, "ec2:CreateNetworkInterface", f"{ec2}:subnet/subnet-0abc",
+                  **{"aws:ResourceTag/environment": "shared-services"})
+    assert_denied(acct, role, "ec2:CreateNetworkInterface", f"{ec2}:security-group/sg-0abc")
+
+
 @pytest.mark.parametrize("stack, team", CASES)
 def test_platform_sagemaker_role_reaches_no_team_prefix(accounts, stack, team):
     acct = accounts[stack]

@@ -17,7 +17,7 @@ from mladmin.engine import plan_program
 from mladmin.engine.identifiers import Identity
 from mladmin.engine.invokes import answer
 from mladmin.engine.providers import ProviderSettings
-from mladmin.engine.reads import Reads, ReadsFile, UnansweredReadError
+from mladmin.engine.reads import Reads, UnansweredReadError, _validate
 from policies.facts.regions import AVAILABILITY_ZONES, UNCONFIRMED
 
 ROOT = Path(__file__).parents[2]
@@ -177,7 +177,7 @@ def test_the_reads_file_answers_an_invoke(tmp_path):
 
 
 def test_an_invoke_case_answers_only_calls_with_its_args():
-    reads = Reads(ReadsFile.model_validate({"invokes": {"aws:ec2/getVpc:getVpc": [
+    reads = Reads(_validate({"invokes": {"aws:ec2/getVpc:getVpc": [
         {"args": {"tags": {"Name": "shared"}}, "result": {"id": "vpc-1"}}]}}), "reads.yaml")
     assert reads.invoke("aws:ec2/getVpc:getVpc", {"tags": {"Name": "shared"}, "default": None}) == {"id": "vpc-1"}
     with pytest.raises(UnansweredReadError, match="reads.yaml does not answer it"):

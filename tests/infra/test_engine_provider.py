@@ -36,8 +36,9 @@ def test_resources_without_tags_get_no_tags_all(tagged_plan):
 
 
 def test_an_explicit_provider_applies_its_own_region_and_default_tags(tagged_plan):
+    created = plan_program(TAGGED, stack="dev", preview=False).by_name("replica-key")
+    assert created.outputs["arn"].startswith("arn:aws:kms:ap-northeast-1:")
     key = tagged_plan.by_name("replica-key")
-    assert key.outputs["arn"].startswith("arn:aws:kms:ap-northeast-1:")
     assert key.inputs["tagsAll"] == {"owner": "platform", "team": "infra", "purpose": "replica"}
 
 

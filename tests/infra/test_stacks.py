@@ -202,7 +202,7 @@ def test_prod_spans_three_zones(prod_plan):
 def test_stacks_planned_in_one_process_match_stacks_planned_alone(all_plans):
     """Planning dev, staging and prod in this process must not leak state: prod alone is the same."""
     code = ("import json; from mladmin.engine import plan_stack; "
-            "print(json.dumps([r.to_json() for r in plan_stack('prod').resources], default=str))")
+            "print(json.dumps([r.to_json() for r in plan_stack('prod', preview=False).resources], default=str))")
     alone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     in_process = json.loads(json.dumps([r.to_json() for r in all_plans["prod"].resources], default=str))
     assert json.loads(alone.stdout) == in_process

@@ -105,3 +105,34 @@ def test_bad_policy_config_exits_2_naming_the_file_and_key(tmp_path):
     assert result.exit_code == 2
     assert "mladmin:policy.enforcement.s3-versioning: 'sometimes' is not an enforcement level" in result.output
     assert str(config.name) in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_shipped_stacks_pass_as_a_preview_by_default(stack):
+    result = invoke(stack, "--format", "json")
+    document = json.loads(result.output)
+    assert result.exit_code == 0 and document["preview"] is True and document["passed"] is True
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_shipped_stacks_pass_when_assumed_created(stack):
+    result = invoke(stack, "--assume-created", "--format", "json")
+    document = json.loads(result.output)
+    assert result.exit_code == 0 and document["preview"] is False and document["not_run"] == []
+
+
+def test_text_output_shows_policies_that_could_not_run_and_those_with_nothing_to_evaluate(tmp_path):
+    program = tmp_path / "unknown-doc"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: unknown-doc\nruntime: python\n")
+    (program / "__main__.py").write_text(
+        "import json\nimport pulumi_aws as aws\n"
+        "key = aws.kms.Key('key', enable_key_rotation=True)\n"
+        "aws.iam.Policy('uses-key', policy=key.arn.apply(lambda arn: json.dumps({'Version': '2012-10-17', "
+        "'Statement': [{'Effect': 'Allow', 'Action': 'kms:Decrypt', 'Resource': arn}]})))\n")
+    result = invoke("--program", str(program))
+    text = " ".join(result.output.split())  # as wrapped at the console's width
+    assert result.exit_code == 0, result.output
+    assert "not run (mandatory) iam-no-wildcard-admin on 'uses-key': can't run policy 'iam-no-wildcard-admin'" in text
+    assert "could not run during preview: iam-no-wildcard-admin, iam-passrole-scoped" in text
+    assert "nothing to evaluate" in text and "eks-secrets-encryption" in text

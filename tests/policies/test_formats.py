@@ -101,3 +101,62 @@ def test_text_report_lists_mandatory_findings_first_and_the_verdict_last(report)
 def test_an_unknown_format_is_refused():
     with pytest.raises(ValueError, match="unknown format 'html'"):
         renderer("html")
+
+
+@pytest.fixture(scope="module")
+def preview_report():
+    """A preview where one policy document is unknown: two mandatory IAM policies cannot run on it."""
+    from pulumi.runtime.rpc import UNKNOWN
+
+    key = res("aws:kms/key:Key", "key", id="", enableKeyRotation=True)
+    policy = res("aws:iam/policy:Policy", "uses-key", id="", policy=UNKNOWN, fed={"policy": [key]})
+    return evaluate(plan(key, policy, environment="prod", config_file="stacks/Pulumi.prod.yaml", preview=True))
+
+
+NOT_RUN_KEYS = {"policy", "enforcement", "resource_type", "resource_name", "urn", "reason"}
+
+
+def test_json_report_lists_policies_not_run_with_resource_and_reason(preview_report):
+    document = json.loads(renderer("json")(preview_report))
+    assert document["preview"] is True
+    entries = {n["policy"]: n for n in document["not_run"]}
+    assert set(entries) == {"iam-no-wildcard-admin", "iam-passrole-scoped"}
+    entry = entries["iam-no-wildcard-admin"]
+    assert set(entry) == NOT_RUN_KEYS
+    assert (entry["resource_name"], entry["resource_type"], entry["enforcement"]) == ("uses-key", "aws:iam/policy:Policy", "mandatory")
+    assert entry["reason"].startswith("can't run policy 'iam-no-wildcard-admin' from policy pack 'mladmin-ml-platform@v")
+
+
+def test_json_report_lists_policies_with_nothing_to_evaluate(preview_report):
+    document = json.loads(renderer("json")(preview_report))
+    nothing = {n["policy"]: n["reason"] for n in document["not_applicable"]}
+    assert "no resource of its types in the plan: aws:s3/bucket:Bucket" in nothing["s3-tls-only"]
+    assert "kms-key-rotation" not in nothing and "iam-no-wildcard-admin" not in nothing
+
+
+def test_sarif_reports_policies_not_run_as_notifications_of_their_rule(preview_report, sarif_schema):
+    document = json.loads(renderer("sarif")(preview_report))
+    jsonschema.Draft4Validator(sarif_schema).validate(document)
+    run = document["runs"][0]
+    notifications = run["invocations"][0]["toolExecutionNotifications"]
+    rules = run["tool"]["driver"]["rules"]
+    assert {rules[n["associatedRule"]["index"]]["id"] for n in notifications} == {"iam-no-wildcard-admin", "iam-passrole-scoped"}
+    assert all(n["level"] == "warning" and "during preview" in n["message"]["text"] for n in notifications)
+    assert "s3-tls-only" in run["properties"]["notApplicable"] and run["properties"]["preview"] is True
+
+
+def test_junit_skips_policies_not_run_or_with_nothing_to_evaluate_and_says_why(preview_report):
+    root = ET.fromstring(renderer("junit")(preview_report).split("\n", 1)[1])
+    skipped = {c.get("name"): c.find("skipped") for c in root.findall("./testsuite/testcase") if c.find("skipped") is not None}
+    assert skipped["iam-no-wildcard-admin"].get("message") == "could not run during preview on 1 resource(s)"
+    assert "uses-key" in skipped["iam-no-wildcard-admin"].text
+    assert skipped["s3-tls-only"].get("message").startswith("nothing to evaluate: no resource of its types")
+    assert "kms-key-rotation" not in skipped
+    assert root.find("testsuite").get("skipped") == str(len(skipped))
+
+
+def test_text_report_shows_mandatory_policies_not_run(preview_report):
+    text = renderer("text")(preview_report)
+    assert "NOT RUN   mandatory iam-no-wildcard-admin on aws:iam/policy:Policy 'uses-key': can't run policy" in text
+    assert "nothing to evaluate (no resource of their types): s3-public-access-block" in text
+    assert text.splitlines()[-1].endswith("could not run during preview: iam-no-wildcard-admin, iam-passrole-scoped")

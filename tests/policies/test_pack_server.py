@@ -100,6 +100,67 @@ def test_the_served_pack_joins_bucket_resources_in_stack_policies(analyzer):
     assert {"s3-public-access-block", "s3-sse-kms", "s3-tls-only", "s3-replication-prod"} <= flagged
 
 
+# --- unknown values, as `pulumi preview` sends them -------------------------------------------------
+
+BUCKET = "aws:s3/bucket:Bucket"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN: a value known only after apply
+TLS_ONLY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+    "Resource": ["arn:aws:s3:::data", "arn:aws:s3:::data/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+
+
+def _stack_resource(type_: str, name: str, properties: dict, fed: dict[str, list[str]] | None = None):
+    return analyzer_pb2.AnalyzerResource(
+        type=type_, name=name, urn=f"urn:pulumi:prod::demo::{type_}::{name}", properties=_struct(properties),
+        dependencies=sorted({u for urns in (fed or {}).values() for u in urns}),
+        propertyDependencies={k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in (fed or {}).items()})
+
+
+def _preview_bucket_stack(with_dependencies: bool) -> list:
+    bucket_urn = f"urn:pulumi:prod::demo::{BUCKET}::data"
+    fed = {"bucket": [bucket_urn]} if with_dependencies else None
+    return [
+        _stack_resource(BUCKET, "data", {"bucket": "data", "id": UNKNOWN, "arn": UNKNOWN, "policy": UNKNOWN}),
+        _stack_resource("aws:s3/bucketPolicy:BucketPolicy", "data-policy", {"bucket": UNKNOWN, "policy": TLS_ONLY}, fed),
+        _stack_resource("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "data-pab",
+                        {"bucket": UNKNOWN, "blockPublicAcls": True, "blockPublicPolicy": True,
+                         "ignorePublicAcls": True, "restrictPublicBuckets": True}, fed),
+    ]
+
+
+def test_the_served_pack_reports_a_policy_reading_an_unknown_value_as_pulumi_does(analyzer):
+    request = analyzer_pb2.AnalyzeRequest(
+        type="aws:iam/policy:Policy", name="uses-key", urn="urn:pulumi:prod::demo::aws:iam/policy:Policy::uses-key",
+        properties=_struct({"policy": UNKNOWN}))
+    diagnostics = {d.policyName: d for d in analyzer.Analyze(request).diagnostics}
+    cannot = diagnostics["iam-no-wildcard-admin"]
+    assert cannot.message.startswith("can't run policy 'iam-no-wildcard-admin' from policy pack")
+    assert cannot.message.endswith("during preview: string value at .policy can't be known during preview")
+    assert cannot.enforcementLevel == analyzer_pb2.ADVISORY
+
+
+def test_the_served_pack_counts_an_unknown_key_arn_as_a_key(analyzer):
+    request = analyzer_pb2.AnalyzeRequest(
+        type="aws:cloudwatch/logGroup:LogGroup", name="flow", urn="urn:pulumi:prod::demo::aws:cloudwatch/logGroup:LogGroup::flow",
+        properties=_struct({"name": "/flow", "retentionInDays": 365, "kmsKeyId": UNKNOWN}))
+    assert [d.message for d in analyzer.Analyze(request).diagnostics if d.policyName == "log-group-kms"] == []
+
+
+def test_the_served_pack_joins_by_property_dependencies_when_ids_are_unknown(analyzer):
+    request = analyzer_pb2.AnalyzeStackRequest(resources=_preview_bucket_stack(with_dependencies=True))
+    diagnostics = [d for d in analyzer.AnalyzeStack(request).diagnostics
+                   if d.policyName in ("s3-tls-only", "s3-public-access-block")]
+    assert diagnostics == []
+
+
+def test_the_served_pack_cannot_run_a_join_without_property_dependencies_and_says_so(analyzer):
+    request = analyzer_pb2.AnalyzeStackRequest(resources=_preview_bucket_stack(with_dependencies=False))
+    diagnostics = {d.policyName: d for d in analyzer.AnalyzeStack(request).diagnostics}
+    assert diagnostics["s3-tls-only"].message.endswith(
+        "during preview: string value at .bucket can't be known during preview")
+    assert diagnostics["s3-tls-only"].enforcementLevel == analyzer_pb2.ADVISORY
+
+
 def test_the_pack_refuses_a_bad_stack_policy_config_with_exit_2():
     env = {**os.environ, "PULUMI_CONFIG": json.dumps({"mladmin:policy": {"enforcement": {"s3-versioning": "never"}}})}
     done = subprocess.run([sys.executable, str(ROOT / "policies" / "__main__.py")], cwd=ROOT / "policies", env=env,

@@ -1,0 +1,188 @@
+"""The pack and its fixtures held against the installed provider SDKs (pulumi-aws, pulumi-kubernetes).
+
+A type token no SDK defines, or a property the provider does not have, never matches anything: the
+policy passes silently. These tests collect every token the pack names and every property path it
+reads (by running each policy over its fixtures and over the shipped stacks with props that record
+each lookup), and every path the fixtures write, and look each one up in the SDKs.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from policies.catalogue import AREAS, catalogue
+from policies.spec import Context, Subject
+from policies.views import StackView
+from tests.policies import sdk_schema
+from tests.policies.builders import HAND_WRITTEN_URN
+from tests.policies.fixtures import FAILING, PASSING
+from tests.policies.recording import POLICIES_DIR, Reads, record
+
+TOKEN_LITERAL = re.compile(r"""["']((?:aws|kubernetes):[A-Za-z0-9._-]+/[A-Za-z0-9._]+:[A-Za-z0-9]+)["']""")
+# Lookups that probe any resource for a way to name it (StackView's id/ARN/name joins): not claims
+# that the resource type has the property.
+PROBES = ("views.py",)
+
+
+def _cases():
+    for table in (PASSING, FAILING):
+        for policy_id, cases in table.items():
+            for case in cases:
+                yield policy_id, case
+
+
+class _StackResource:
+    """What a stack policy sees of one resource (the shape of pulumi_policy.PolicyResource)."""
+
+    def __init__(self, resource, props):
+        self.resource_type, self.urn, self.name, self.props = resource.type, resource.urn, resource.name, props
+        self.parent, self.dependencies, self.property_dependencies = None, [], {}
+        self.options = None
+
+
+def _state(resource) -> dict:
+    props = {**(resource.inputs or {}), **(resource.outputs or {})}
+    props.setdefault("id", resource.id)
+    return props
+
+
+def run_recorded(spec, resources, environment: str, sink: Reads) -> None:
+    """Run one policy's check over `resources` with recording props (inputs for resource policies,
+    inputs and outputs for stack policies, as the engine gives them)."""
+    ctx = Context(environment=environment, params=spec.params_for(environment))
+    sink.kind = spec.kind
+    if spec.kind == "resource":
+        providers = {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")}
+        for resource in resources:
+            if spec.resource_types and resource.type not in spec.resource_types:
+                continue
+            provider = providers.get((resource.provider or "").rsplit("::", 1)[0])
+            provider_props = record(dict(provider.inputs), provider.type, sink) if provider else {}
+            subject = Subject(resource.type, resource.name, resource.urn,
+                              record(dict(resource.inputs or {}), resource.type, sink), provider_props)
+            list(spec.check(subject, ctx))
+    else:
+        made = {r.urn: _StackResource(r, record(_state(r), r.type, sink)) for r in resources}
+        for r in resources:  # property dependencies, as the engine sends them (joins in preview use them)
+            made[r.urn].property_dependencies = {prop: [made[u] for u in urns if u in made]
+                                                 for prop, urns in (r.property_dependencies or {}).items()}
+        list(spec.check(StackView(list(made.values())), ctx))
+
+
+@pytest.fixture(scope="module")
+def fixture_reads() -> Reads:
+    sink = Reads()
+    specs = catalogue()
+    for policy_id, case in _cases():
+        run_recorded(specs[policy_id], case.resources, case.environment, sink)
+    return sink
+
+
+@pytest.fixture(scope="module")
+def stack_reads(all_plans) -> Reads:
+    sink = Reads()
+    for environment, plan in all_plans.items():
+        for spec in catalogue().values():
+            run_recorded(spec, plan.resources, environment, sink)
+    return sink
+
+
+def _token_problems(tokens) -> list[str]:
+    return sorted({t for t in tokens if not sdk_schema.known_token(t)})
+
+
+def test_every_type_a_policy_judges_exists_in_the_sdks():
+    named = {(spec.id, t) for spec in catalogue().values() for t in spec.resource_types}
+    assert [f"{pid}: {t}" for pid, t in sorted(named) if not sdk_schema.known_token(t)] == []
+
+
+def test_every_type_token_written_in_the_pack_exists_in_the_sdks():
+    found = {}
+    for source in sorted(POLICIES_DIR.glob("*.py")):
+        for token in TOKEN_LITERAL.findall(source.read_text(encoding="utf-8")):
+            found.setdefault(token, source.name)
+    assert [f"{found[t]}: {t}" for t in _token_problems(found)] == []
+
+
+def test_every_fixture_resource_type_exists_in_the_sdks():
+    types = {r.type for _, case in _cases() for r in case.resources}
+    assert _token_problems(types) == []
+
+
+def test_every_fixture_property_is_a_provider_input():
+    problems = set()
+    for policy_id, case in _cases():
+        for resource in case.resources:
+            if getattr(resource, "is_default_provider", False):
+                continue  # the engine's, made from aws:* config, not the fixture's
+            if not sdk_schema.known_token(resource.type):
+                continue  # reported by the type test
+            for path in sdk_schema.paths_of(resource.inputs or {}):
+                problem = sdk_schema.input_problem(resource.type, path) if path else None
+                if problem:
+                    problems.add(f"{policy_id} fixture '{resource.name}' ({resource.type}): {'.'.join(path)}: {problem}")
+            if not resource.urn.startswith(HAND_WRITTEN_URN):
+                continue  # planned: its outputs are the mock engine's, not the fixture's
+            for path in sdk_schema.paths_of(resource.outputs or {}):
+                problem = sdk_schema.state_problem(resource.type, path) if path else None
+                if problem:
+                    problems.add(f"{policy_id} fixture '{resource.name}' output {'.'.join(path)}: {problem}")
+    assert sorted(problems) == []
+
+
+def _read_problems(reads: Reads) -> list[str]:
+    problems = set()
+    for read in reads:
+        if read.where.split(":", 1)[0].rsplit("/", 1)[-1] in PROBES or not sdk_schema.known_token(read.type):
+            continue
+        # A stack policy's props carry inputs and outputs; a resource policy's only inputs.
+        check = sdk_schema.state_problem if read.kind == "stack" else sdk_schema.input_problem
+        problem = check(read.type, read.path)
+        if problem and sdk_schema.state_problem(read.type, read.path) is None:
+            problem = f"an output, not an input: resource policies see only inputs ({problem})"
+        if problem:
+            problems.add(f"{read.where} reads {'.'.join(read.path)} of {read.type}: {problem}")
+    return sorted(problems)
+
+
+def test_every_property_the_pack_reads_over_its_fixtures_exists(fixture_reads):
+    assert _read_problems(fixture_reads) == []
+
+
+def test_every_property_the_pack_reads_over_the_shipped_stacks_exists(stack_reads):
+    assert _read_problems(stack_reads) == []
+
+
+# Keys the checks read that are not provider properties: IAM policy documents parsed from JSON,
+# condition keys, and network.py's own normalised rule records.
+NOT_PROPERTIES = {"Version", "Statement", "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
+                  "Resource", "NotResource", "Condition", "aws:securetransport", "protocol", "from", "to", "cidrs"}
+
+
+def _named_keys(source: Path):
+    """(key, line) for each string literal a check looks up: x.get("k"), x["k"], dig(x, "a", "b")."""
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "get" and node.args:
+                candidates = node.args[:1]
+            elif isinstance(func, ast.Name) and func.id == "dig":
+                candidates = node.args[1:]
+            else:
+                continue
+            yield from ((a.value, node.lineno) for a in candidates if isinstance(a, ast.Constant) and isinstance(a.value, str))
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            yield node.slice.value, node.lineno
+
+
+def test_every_property_a_check_names_is_read_by_some_fixture(fixture_reads):
+    """The recorded reads are checked against the SDKs; a lookup no fixture reaches would go unchecked."""
+    segments = {segment for read in fixture_reads for segment in read.path}
+    modules = [POLICIES_DIR / f"{area}.py" for area in AREAS]
+    unread = [f"policies/{m.name}:{line} '{key}'" for m in modules for key, line in _named_keys(m)
+              if key not in segments and key not in NOT_PROPERTIES]
+    assert sorted(set(unread)) == [], "add a fixture that reaches these lookups"
