@@ -7,12 +7,13 @@ from pathlib import Path
 import typer
 
 from mladmin.cli.common import console, fail
+from mladmin.cli.helpformat import Command, Group
 
 
 def register(app: typer.Typer) -> None:
-    model_app = typer.Typer(help="Build local models for demos and tests.", no_args_is_help=True)
+    model_app = typer.Typer(cls=Group, help="Build local models for demos and tests.", no_args_is_help=True)
 
-    @model_app.command("tiny")
+    @model_app.command("tiny", cls=Command)
     def tiny(
         directory: Path = typer.Argument(..., help="Directory to write the model and tokenizer to."),
         seed: int = typer.Option(0, "--seed", help="Seed for the random weight initialisation."),

@@ -7,10 +7,11 @@ from pathlib import Path
 import typer
 
 from mladmin.cli.common import fail
+from mladmin.cli.helpformat import Command
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("serve")
+    @app.command("serve", cls=Command)
     def serve(
         model: Path = typer.Option(
             None, "--model", help="Model directory (transformers format). "

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from mladmin.cli.helpformat import Command
+
 HELP = (
     "Fine-tune a causal LM on text; resumes when the checkpoint directory holds a checkpoint.\n\n"
     "Settings come from flags, a YAML file (--config; keys are the setting names, e.g. max_steps), or, "
@@ -18,7 +20,7 @@ HELP = (
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("train", help=HELP)
+    @app.command("train", help=HELP, cls=Command)
     def train(
         model: Path = typer.Option(None, "--model", help="Model directory (transformers format)."),
         data: Path = typer.Option(None, "--data", help="UTF-8 text file, or a directory of them."),

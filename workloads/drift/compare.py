@@ -73,7 +73,8 @@ def compare(profile: ReferenceProfile, window: SampleSet, tokenizer: Tokenizer |
         missing = "the reference profile has no token statistics (built from token counts only)"
         token_freq, unknown = _verdict(None, thresholds.psi, missing), _verdict(None, thresholds.unknown_rate, missing)
     elif not window_tokens:
-        missing = ("the window has no prompt text (the server logs prompts only with prompt logging on)")
+        missing = ("token frequency and unknown tokens not measured: the window has no prompt text "
+                   "(the server logs prompt text only when started with `mladmin serve --log-prompts`)")
         token_freq, unknown = _verdict(None, thresholds.psi, missing), _verdict(None, thresholds.unknown_rate, missing)
     else:
         counts = Counter(window_tokens)
