@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from workloads import contract
+from workloads.files import apply_umask
 from workloads.train.config import ConfigError, TrainConfig, resolve_config
 
 EXIT_OK = 0
@@ -95,6 +96,7 @@ def save_final(config: TrainConfig, model, tokenizer, summary: dict[str, Any]) -
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
     (staging / "training_summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    apply_umask(staging.iterdir())  # safetensors writes the weights 0600
     for item in sorted(staging.iterdir()):
         os.replace(item, final / item.name)
     staging.rmdir()
