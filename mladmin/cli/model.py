@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
 
     @model_app.command("tiny", cls=Command)
     def tiny(
-        directory: Path = typer.Argument(..., help="Directory to write the model and tokenizer to."),
+        directory: Path = typer.Argument(..., metavar="DIR", help="Directory to write the model and tokenizer to."),
         seed: int = typer.Option(0, "--seed", help="Seed for the random weight initialisation."),
         vocab_size: int = typer.Option(512, "--vocab-size", help="BPE vocabulary size (>= 258)."),
         layers: int = typer.Option(2, "--layers", min=1, help="Transformer layers."),

@@ -4,6 +4,7 @@ noise, a rounded final loss, and help that describes every flag with its default
 from __future__ import annotations
 
 import re
+import stat
 
 import pytest
 from typer.testing import CliRunner
@@ -18,8 +19,12 @@ STEPS = 4
 
 
 @pytest.fixture(scope="module")
-def piped_run(tiny_model_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("train-log")
+def out(tmp_path_factory):
+    return tmp_path_factory.mktemp("train-log")
+
+
+@pytest.fixture(scope="module")
+def piped_run(tiny_model_dir, out):
     return mladmin("train", "--model", tiny_model_dir, "--data", SAMPLE, "--output-dir", out, "--max-steps", STEPS,
                    "--save-every", "0", "--block-size", "32", "--batch-size", "2", "--progress-seconds", "0")
 
@@ -36,6 +41,13 @@ def test_transformers_loss_type_warning_is_not_printed(piped_run):
 
 def test_the_final_loss_is_rounded(piped_run):
     assert re.search(r"finished 4 steps, loss \d+\.\d{4}; model saved to ", piped_run.stderr), piped_run.stderr
+
+
+def test_the_final_model_gets_the_umask_mode_not_0600(piped_run, out):
+    from workloads.files import default_file_mode
+
+    weights = out / "final" / "model.safetensors"
+    assert piped_run.returncode == 0 and stat.S_IMODE(weights.stat().st_mode) == default_file_mode()
 
 
 def test_progress_lines_come_at_a_steady_rate_with_the_first_and_last_step():
