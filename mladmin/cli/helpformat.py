@@ -1,5 +1,6 @@
 """Help and usage text as users read it: `STACK` in usage lines, no `<bool>` after a flag, and plain
-click help (wrapped between words, nothing cut with `…`) whenever the output is not a terminal.
+click help (wrapped between words, nothing cut with `…`) whenever the output is not a terminal at
+least RICH_HELP_MIN_WIDTH columns wide.
 
 Every command is declared with `cls=Command` and every group with `cls=Group`.
 """
@@ -10,7 +11,16 @@ from typing import Any
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
+from mladmin.cli.common import console
 from mladmin.cli.output import interactive
+
+# Below this width typer's rich panels squeeze the help column until long words (env var names)
+# are cut with `…`; click's plain help wraps between words instead.
+RICH_HELP_MIN_WIDTH = 100
+
+
+def rich_help() -> bool:
+    return interactive() and console.width >= RICH_HELP_MIN_WIDTH
 
 
 def _tidy_params(params: list[Any]) -> None:
@@ -32,7 +42,8 @@ def _usage_pieces(command: Any, ctx: Any) -> list[str]:
 
 
 class _PlainWhenPiped:
-    """Rich help panels at a terminal; click's plain help in a pipe, a log or CI."""
+    """Rich help panels at a wide enough terminal; click's plain help in a pipe, a log, CI or a
+    narrow terminal."""
 
     rich_markup_mode: Any
 
@@ -42,7 +53,7 @@ class _PlainWhenPiped:
         return option
 
     def format_help(self, ctx, formatter) -> None:
-        if interactive():
+        if rich_help():
             return super().format_help(ctx, formatter)  # type: ignore[misc]
         saved, self.rich_markup_mode = self.rich_markup_mode, None
         try:

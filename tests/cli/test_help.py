@@ -14,6 +14,7 @@ from mladmin.cli.main import app
 def terminal(monkeypatch):
     """Rich help panels, as in an interactive terminal."""
     monkeypatch.setattr(helpformat, "interactive", lambda: True)
+    monkeypatch.setattr(helpformat.console, "_width", 100)
 
 
 @pytest.mark.parametrize("command, usage", [
@@ -33,6 +34,13 @@ def test_rich_help_shows_no_bool_placeholder_for_flags(terminal, command):
     result = CliRunner(env={"COLUMNS": "100"}).invoke(app, [*command, "--help"])
     assert result.exit_code == 0 and "╭─" in result.output
     assert "<bool>" not in result.output, result.output
+
+
+def test_a_narrow_terminal_gets_plain_help_with_env_vars_whole(monkeypatch):
+    monkeypatch.setattr(helpformat, "interactive", lambda: True)
+    monkeypatch.setattr(helpformat.console, "_width", 80)
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["serve", "--help"])
+    assert "╭─" not in result.output and "SAGEMAKER_BIND_TO_PORT" in result.output and "…" not in result.output
 
 
 def test_piped_help_is_plain_click_help():

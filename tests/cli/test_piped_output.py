@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import click
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -59,22 +58,21 @@ def test_graph_prints_node_labels_whole():
     assert_whole(result.stdout, [])
 
 
-def _commands(group: click.Group, path: tuple[str, ...] = ()):
-    for name, command in group.commands.items():
-        yield (*path, name), command
-        if isinstance(command, click.Group):
-            yield from _commands(command, (*path, name))
+def _commands(group, path: tuple[str, ...] = ()):
+    yield path, group
+    for name, command in getattr(group, "commands", {}).items():
+        yield from _commands(command, (*path, name))
 
 
 ALL_COMMANDS = list(_commands(typer.main.get_command(app)))
 
 
-@pytest.mark.parametrize("path, command", [((), None), *ALL_COMMANDS], ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+@pytest.mark.parametrize("path, command", ALL_COMMANDS, ids=[" ".join(p) or "mladmin" for p, _ in ALL_COMMANDS])
 def test_help_at_80_columns_shows_every_option_and_env_var_whole(path, command):
     result = CliRunner(env={"COLUMNS": "80"}).invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output
     names = []
-    for param in (command.params if command is not None else []):
+    for param in command.params:
         names += [*param.opts, *getattr(param, "secondary_opts", [])]
         envvar = getattr(param, "envvar", None)
         names += [envvar] if isinstance(envvar, str) else list(envvar or [])
