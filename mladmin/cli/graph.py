@@ -20,7 +20,7 @@ _BY_SUFFIX = {".mmd": "mermaid", ".mermaid": "mermaid", ".md": "mermaid", ".dot"
 def register(app: typer.Typer) -> None:
     @app.command("graph", cls=Command)
     def graph_command(
-        stack: str = typer.Argument(..., help=STACK_HELP),
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
         output_file: Optional[Path] = typer.Option(
             None, "--output", "-o",
             help="Write to FILE (folders are created); the format follows the suffix "

@@ -18,7 +18,7 @@ from mladmin.cli.helpformat import Command
 def register(app: typer.Typer) -> None:
     @app.command("plan", cls=Command)
     def plan_command(
-        stack: str = typer.Argument(..., help=STACK_HELP),
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON (schema: mladmin/engine/plan.py)."),
         config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
         program: Optional[Path] = typer.Option(None, "--program", help=PROGRAM_HELP),

@@ -19,7 +19,7 @@ FORMAT_HELP = "Report format: text, json, sarif (GitHub code scanning) or junit.
 def register(app: typer.Typer) -> None:
     @app.command("policy", cls=Command)
     def policy_command(
-        stack: Optional[str] = typer.Argument(None, help="Stack to check: dev, staging, prod, or a stack of --program."),
+        stack: Optional[str] = typer.Argument(None, metavar="STACK", help="Stack to check: dev, staging, prod, or a stack of --program."),
         program: Optional[Path] = typer.Option(None, "--program", help="Check another Pulumi Python program (a directory with Pulumi.yaml)."),
         config: Optional[Path] = typer.Option(None, "--config", help="Stack config file to plan with (default: Pulumi.STACK.yaml)."),
         fmt: str = typer.Option("text", "--format", "-f", help=FORMAT_HELP),
