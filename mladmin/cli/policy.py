@@ -13,6 +13,7 @@ from mladmin.cli import output
 from mladmin.cli.common import EXIT_USAGE, console, fail, load_plan
 from mladmin.cli.helpformat import Command
 
+WIDE_TABLE = 150  # terminal columns below which a table of findings or of the catalogue is cramped
 FORMAT_HELP = "Report format: text, json, sarif (GitHub code scanning) or junit."
 
 
@@ -85,11 +86,17 @@ def _print_text(report, plan) -> None:
     colour = {"mandatory": "bold red", "advisory": "yellow"}
     output.line(f"[bold]{escape(report.stack)}[/] ({escape(report.environment)}) - {report.policy_pack}: "
                 f"{report.policies_evaluated} policies over {output.count_phrase(plan.summary())}")
-    if report.violations:
-        order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    violations = sorted(report.violations, key=lambda v: (not v.mandatory, order.get(v.severity, 9), v.policy))
+    if violations and output.interactive() and console.width < WIDE_TABLE:
+        for v in violations:  # a narrow terminal: one block per finding, wrapped between words
+            output.line(f"[{colour[v.enforcement]}]{v.enforcement}[/] {v.severity} [bold]{escape(v.policy)}[/] "
+                        f"{escape(v.resource_name)} [dim]{escape(v.resource_type)}[/]")
+            output.line(f"    {escape(v.message)}")
+    elif violations:
         rows = [[f"[{colour[v.enforcement]}]{v.enforcement}[/]", v.severity, escape(v.policy),
                  f"{escape(v.resource_name)}\n[dim]{escape(v.resource_type)}[/]", escape(v.message)]
-                for v in sorted(report.violations, key=lambda v: (not v.mandatory, order.get(v.severity, 9), v.policy))]
+                for v in violations]
         output.table(None, [output.Column(c) for c in ("enforcement", "severity", "policy", "resource", "message")], rows)
     for e in report.exempted:
         output.line(f"[dim]exempt[/] {escape(e.policy)} '{escape(e.resource_name)}' until {e.expires}: "
@@ -111,7 +118,7 @@ def _list(fmt: str, output_file: Path | None) -> None:
     if fmt != "text":
         fail(f"--list supports --format text or json, not {fmt}", EXIT_USAGE)
     title = f"{len(rows)} policies"
-    if output.interactive() and console.width < 150:  # a person's terminal: what fits, frameworks in JSON
+    if output.interactive() and console.width < WIDE_TABLE:  # a person's terminal: what fits, frameworks in JSON
         columns = ["id", "severity", "dev", "staging", "prod"] + (["area"] if console.width >= 100 else [])
         table_rows = [[row["id"], row["severity"], *(_SHORT_LEVEL[row["enforcement"][env]]
                                                      for env in ("dev", "staging", "prod"))]
