@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -102,5 +101,3 @@ def count_phrase(summary: dict) -> str:
     return (f"{resources} custom resource{'s' if resources != 1 else ''}, "
             f"{components} component{'s' if components != 1 else ''}")
 
-
-__all__ = ["Column", "count_phrase", "escape", "interactive", "line", "plain", "table", "tree", "write_file"]
