@@ -102,7 +102,7 @@ class Report:
         state = "passed" if self.passed else "FAILED"
         mode = "preview" if self.preview else "assume-created"
         text = (f"policy {state}: {self.mandatory_count} mandatory, {self.advisory_count} advisory violation(s) "
-                f"({self.policies_evaluated} policies x {self.resources_evaluated} resources, {self.environment}, "
+                f"({self.policies_evaluated} policies x {self.resources_evaluated} custom resources, {self.environment}, "
                 f"{mode})")
         not_run = self.mandatory_not_run
         if not_run:

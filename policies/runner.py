@@ -108,7 +108,7 @@ def evaluate(plan: Any, settings: PolicySettings | None = None, environment: str
     pack = f"{PACK_NAME}@v{pack_version()}"
 
     report = Report(stack=plan.stack, project=plan.project, environment=environment, policy_pack=PACK_NAME,
-                    resources_evaluated=len(resources), policies_evaluated=0,
+                    resources_evaluated=_created_count(resources), policies_evaluated=0,
                     source=getattr(plan, "config_file", None), preview=bool(getattr(plan, "preview", False)))
     for policy in policies:
         spec = specs[policy.name]
@@ -152,6 +152,13 @@ def _cannot_run(policy_id: str, pack: str, error: UnknownValueError) -> str:
 def _nothing_to_evaluate(types: tuple[str, ...]) -> str:
     shown = ", ".join(types[:3]) + (f" (+{len(types) - 3} more)" if len(types) > 3 else "")
     return f"no resource of its types in the plan: {shown}"
+
+
+def _created_count(resources: list[Any]) -> int:
+    """Custom resources the program creates, as `mladmin plan` counts them: not components, the stack,
+    reads, or the providers the engine makes from config."""
+    return sum(1 for r in resources if getattr(r, "custom", True) and r.type != STACK_TYPE
+               and not getattr(r, "read", False) and not getattr(r, "is_default_provider", False))
 
 
 def _providers(resources: list[Any], by_urn: dict[str, Any]) -> dict[str, PolicyProviderResource]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workloads import SAMPLE_TEXT
+from workloads.files import apply_umask
 
 EOS_TOKEN = "<|endoftext|>"
 PAD_TOKEN = "<|pad|>"
@@ -90,4 +91,5 @@ def build_tiny_model(
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
+    apply_umask(out_dir.iterdir())  # safetensors writes the weights 0600
     return out_dir

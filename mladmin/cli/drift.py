@@ -9,7 +9,11 @@ from pathlib import Path
 
 import typer
 
-from mladmin.cli.common import EXIT_FINDINGS, EXIT_OK, console, fail
+from rich.markup import escape
+
+from mladmin.cli import output
+from mladmin.cli.common import EXIT_FINDINGS, EXIT_OK, fail
+from mladmin.cli.helpformat import Command, Group
 
 MODEL_DIR_ENV = "MLADMIN_MODEL_DIR"
 
@@ -20,35 +24,34 @@ def _model_option(model: Path | None) -> Path | None:
     return Path(os.environ[MODEL_DIR_ENV]) if os.environ.get(MODEL_DIR_ENV) else None
 
 
-def _render(report: dict, output: Path | None) -> None:
-    from rich.table import Table
-
+def _render(report: dict, output_file: Path | None) -> None:
     window = report["window"]
-    table = Table(title=f"drift · {window['requests']} requests ({window['with_text']} with text) "
-                        f"vs {report['reference']['path']}")
-    for column in ("metric", "value", "threshold", "verdict"):
-        table.add_column(column, justify="right" if column in ("value", "threshold") else "left")
-    for name, metric in report["metrics"].items():
-        value = "—" if metric["value"] is None else f"{metric['value']:.4f}"
-        verdict = {"ok": "[green]ok[/]", "drift": "[bold red]DRIFT[/]"}.get(metric["status"], "not measured")
-        table.add_row(name, value, str(metric["threshold"]), verdict)
-    console.print(table)
-    for metric in report["metrics"].values():
-        if metric["status"] == "not_measured":
-            console.print(f"note: {metric['reason']}", highlight=False)
+    verdicts = {"ok": "[green]ok[/]", "drift": "[bold red]DRIFT[/]"}
+    rows = [[name, "-" if metric["value"] is None else f"{metric['value']:.4f}", str(metric["threshold"]),
+             verdicts.get(metric["status"], "not measured")] for name, metric in report["metrics"].items()]
+    output.table(f"drift: {window['requests']} requests ({window['with_text']} with text) "
+                 f"vs {escape(str(report['reference']['path']))}",
+                 [output.Column("metric"), output.Column("value", "right"), output.Column("threshold", "right"),
+                  output.Column("verdict")], rows)
+    reasons = [m["reason"] for m in report["metrics"].values() if m["status"] == "not_measured"]
+    for reason in dict.fromkeys(reasons):  # two metrics often share one reason: say it once
+        output.line(f"note: {escape(reason)}")
     for warning in report["warnings"]:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        output.line(f"[yellow]warning:[/] {escape(warning)}")
     if report["cloudwatch"]:
         cw = report["cloudwatch"]
-        console.print(f"published {len(cw['metrics'])} metrics to CloudWatch {cw['namespace']} "
-                      f"({cw['region']})", highlight=False)
-    console.print("[bold red]drift detected[/]" if report["drift"] else "[green]no drift[/]")
-    if output is not None:
-        console.print(f"report: {output}", highlight=False, soft_wrap=True)
+        output.line(f"published {len(cw['metrics'])} metrics to CloudWatch {escape(cw['namespace'])} "
+                    f"({escape(str(cw['region']))})")
+    output.line("[bold red]drift detected[/]" if report["drift"] else "[green]no drift[/]")
+    if output_file is not None:
+        output.line(f"report: {escape(str(output_file))}")
 
 
 def register(app: typer.Typer) -> None:
-    drift_app = typer.Typer(help="Input drift: logged requests against the training reference.")
+    drift_app = typer.Typer(
+        cls=Group, subcommand_metavar="",  # the main use takes no command: `mladmin drift --reference … --window …`
+        help="Input drift: logged requests against the training reference. "
+             "`mladmin drift profile` precomputes the reference once.")
 
     @drift_app.callback(invoke_without_command=True)
     def drift(
@@ -60,7 +63,7 @@ def register(app: typer.Typer) -> None:
         unknown_threshold: float = typer.Option(0.05, "--unknown-threshold", help="Unknown-token rate above which the window has drifted."),
         bins: int = typer.Option(10, "--bins", help="Prompt-length quantile bins (raw reference only)."),
         top_k: int = typer.Option(50, "--top-k", help="Reference tokens tracked individually (raw reference only)."),
-        output: Path = typer.Option(Path("drift_report.json"), "--output", help="Where to write the JSON report."),
+        output_file: Path = typer.Option(Path("drift_report.json"), "--output", "-o", help="Where to write the JSON report (folders are created)."),
         publish_cloudwatch: bool = typer.Option(False, "--publish-cloudwatch", help="Send the metrics to CloudWatch."),
         namespace: str = typer.Option("mladmin/Drift", "--namespace", help="CloudWatch namespace."),
         metric_name: str = typer.Option("PromptDrift", "--metric-name", help="Headline metric (the largest PSI) the alarm watches."),
@@ -83,7 +86,7 @@ def register(app: typer.Typer) -> None:
         settings = DriftSettings(
             reference=reference, window=window, model=_model_option(model),
             thresholds=Thresholds(psi=threshold, unknown_rate=unknown_threshold), bins=bins, top_k=top_k,
-            output=output, publish=publish_cloudwatch, namespace=namespace, metric_name=metric_name,
+            output=output_file, publish=publish_cloudwatch, namespace=namespace, metric_name=metric_name,
             endpoint_name=endpoint_name, model_name=model_name, region=region, endpoint_url=endpoint_url,
         )
         try:
@@ -93,13 +96,13 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(report, indent=2))
         else:
-            _render(report, output)
+            _render(report, output_file)
         raise typer.Exit(EXIT_FINDINGS if report["drift"] else EXIT_OK)
 
-    @drift_app.command("profile")
+    @drift_app.command("profile", cls=Command)
     def profile(
         reference: Path = typer.Option(..., "--reference", help="Training text (paragraphs) or JSONL."),
-        output: Path = typer.Option(..., "--output", help="Profile JSON to write."),
+        output_file: Path = typer.Option(..., "--output", "-o", help="Profile JSON to write (folders are created)."),
         model: Path = typer.Option(None, "--model", help=f"Model directory for the tokenizer (default: ${MODEL_DIR_ENV})."),
         bins: int = typer.Option(10, "--bins", help="Prompt-length quantile bins."),
         top_k: int = typer.Option(50, "--top-k", help="Reference tokens tracked individually."),
@@ -109,11 +112,11 @@ def register(app: typer.Typer) -> None:
         from workloads.drift.run import make_profile
 
         try:
-            made = make_profile(reference, _model_option(model), output, bins=bins, top_k=top_k)
+            made = make_profile(reference, _model_option(model), output_file, bins=bins, top_k=top_k)
         except DriftInputError as exc:
             fail(str(exc))
-        console.print(f"profile of {made.source['samples']} samples, {made.total_tokens} tokens, "
-                      f"{len(made.length_edges) + 1} length bins, top {len(made.top_tokens)} tokens "
-                      f"→ {output}", highlight=False, soft_wrap=True)
+        output.line(f"profile of {made.source['samples']} samples, {made.total_tokens} tokens, "
+                    f"{len(made.length_edges) + 1} length bins, top {len(made.top_tokens)} tokens "
+                    f"written to {escape(str(output_file))}")
 
     app.add_typer(drift_app, name="drift")

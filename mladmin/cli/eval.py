@@ -8,30 +8,30 @@ from pathlib import Path
 
 import typer
 
-from mladmin.cli.common import EXIT_FINDINGS, EXIT_OK, console, fail
+from rich.markup import escape
+
+from mladmin.cli import output
+from mladmin.cli.common import EXIT_FINDINGS, EXIT_OK, fail
+from mladmin.cli.helpformat import Command
 
 
 def _render(outcome) -> None:
-    from rich.table import Table
-
     report = outcome.report
-    table = Table(title=f"eval · {report['model']['path']} · {report['model']['fingerprint'][:19]}…")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for name, value in report["metrics"].items():
-        table.add_row(name, f"{value:.4f}" if isinstance(value, float) else str(value))
-    console.print(table)
+    output.table(f"eval: {escape(str(report['model']['path']))} ({report['model']['fingerprint']})",
+                 [output.Column("metric"), output.Column("value", "right")],
+                 [[escape(name), f"{value:.4f}" if isinstance(value, float) else escape(str(value))]
+                  for name, value in report["metrics"].items()])
     if report["gate"] is not None:
         for check in report["gate"]["checks"]:
             mark = "[green]pass[/]" if check["passed"] else "[bold red]FAIL[/]"
-            console.print(f"gate {mark} {check['metric']}: {check['reason']}", highlight=False)
+            output.line(f"gate {mark} {escape(check['metric'])}: {escape(check['reason'])}")
         verdict = "[green]passed[/]" if report["gate"]["passed"] else "[bold red]failed[/]"
-        console.print(f"release gate {verdict} ({report['gate']['path']})")
-    console.print(f"report: {outcome.json_path} · {outcome.markdown_path}", highlight=False, soft_wrap=True)
+        output.line(f"release gate {verdict} ({escape(str(report['gate']['path']))})")
+    output.line(f"report: {escape(str(outcome.json_path))} and {escape(str(outcome.markdown_path))}")
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("eval")
+    @app.command("eval", cls=Command)
     def eval_command(
         model: Path = typer.Option(..., "--model", help="Model directory (transformers format)."),
         data: Path = typer.Option(None, "--data", help="Text (or JSONL with \"text\") for perplexity."),
@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         holdout_fraction: float = typer.Option(0.25, "--holdout-fraction", help="Share of the labelled set held out (0: off)."),
         bias_probe: Path = typer.Option(None, "--bias-probe", help="Counterfactual bias probe (YAML)."),
         gate: Path = typer.Option(None, "--gate", help="Release gate thresholds (YAML); exit 1 when one fails."),
-        output_dir: Path = typer.Option(None, "--output-dir", help="Directory for eval_report.json/.md (default: MODEL/eval)."),
+        output_dir: Path = typer.Option(None, "--output-dir", help="Directory for eval_report.json/.md (default: MODEL/eval; folders are created)."),
         report: Path = typer.Option(None, "--report", help="Path of the JSON report (Markdown goes next to it)."),
         block_size: int = typer.Option(None, "--block-size", help="Perplexity window (default: the model context)."),
         stride: int = typer.Option(None, "--stride", help="Perplexity window stride (default: block size / 2)."),

@@ -11,6 +11,7 @@ import importlib
 import typer
 
 from mladmin import __version__
+from mladmin.cli.helpformat import Group
 
 COMMAND_MODULES = (
     "mladmin.cli.plan",
@@ -29,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=Group,
 )
 
 

@@ -8,23 +8,23 @@ from typing import Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.tree import Tree
 
-from mladmin.cli.common import (CONFIG_HELP, PROGRAM_HELP, READS_HELP, STACK_HELP, assume_created_option, console,
-                                load_plan)
-
+from mladmin.cli import output
+from mladmin.cli.common import (CONFIG_HELP, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PROGRAM_HELP, READS_HELP, STACK_HELP,
+                                assume_created_option, load_plan)
+from mladmin.cli.helpformat import Command
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("plan")
+    @app.command("plan", cls=Command)
     def plan_command(
-        stack: str = typer.Argument(..., help=STACK_HELP),
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON (schema: mladmin/engine/plan.py)."),
         config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
         program: Optional[Path] = typer.Option(None, "--program", help=PROGRAM_HELP),
         reads: Optional[Path] = typer.Option(None, "--reads", help=READS_HELP),
-        output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the JSON plan to this file."),
+        output_file: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the JSON plan to this file (folders are created)."),
         assume_created: bool = assume_created_option(),
     ) -> None:
         """Plan a stack offline: the tree of components and resources, counts per type, the policy verdict."""
@@ -33,14 +33,24 @@ def register(app: typer.Typer) -> None:
         verdict = _policy_verdict(plan)
         if verdict is not None:
             document["policy"] = verdict
-        if output is not None:
-            output.write_text(json.dumps(document, indent=2, default=str) + "\n")
+        if output_file is not None:
+            output.write_file(output_file, json.dumps(document, indent=2, default=str) + "\n")
         if as_json:
             typer.echo(json.dumps(document, indent=2, default=str))
-            return
-        _render(plan, verdict)
-        if output is not None:
-            console.print(f"plan written to {output}")
+        else:
+            _render(plan, verdict)
+            if output_file is not None:
+                output.line(f"plan written to {escape(str(output_file))}")
+        raise typer.Exit(_exit_code(verdict))
+
+
+def _exit_code(verdict: dict | None) -> int:
+    """As `mladmin policy`: 1 when mandatory policies fail, 2 when the pack could not be evaluated."""
+    if verdict is None:
+        return EXIT_OK
+    if "error" in verdict:
+        return EXIT_USAGE
+    return EXIT_OK if verdict["passed"] else EXIT_FINDINGS
 
 
 def _policy_verdict(plan) -> dict | None:
@@ -71,31 +81,26 @@ def _render(plan, verdict: dict | None) -> None:
         else:
             flags = " [yellow]protected[/]" if r.protect else ""
             nodes[r.urn] = parent_node.add(f"{escape(r.name)} [dim]{escape(r.type)}[/]{flags}")
-    console.print(tree)
+    output.tree(tree)
 
-    table = Table(title="Resources by type", show_lines=False)
-    table.add_column("type")
-    table.add_column("count", justify="right")
-    for type_, count in plan.count_by_type().items():
-        table.add_row(type_, str(count))
-    console.print(table)
+    by_type = plan.count_by_type()
+    output.table("Resources by type", [output.Column("type"), output.Column("count", "right")],
+                 [[escape(type_), str(count)] for type_, count in by_type.items()])
 
-    summary = plan.summary()
-    line = (f"[bold]{summary['custom']}[/] resources in [bold]{summary['components']}[/] components "
-            f"({len(plan.count_by_type())} types)")
-    console.print(line)
+    output.line(f"{output.count_phrase(plan.summary())} ({len(by_type)} types)")
     if plan.preview:
-        console.print(f"preview: {plan.unknown_count()} values are unknown until apply "
-                      "(--assume-created to evaluate as after `pulumi up`)")
+        output.line(f"preview: {plan.unknown_count()} values are unknown until apply "
+                    "(--assume-created to evaluate as after `pulumi up`)")
     else:
-        console.print("assumed created: every value is known, as after `pulumi up`")
+        output.line("assumed created: every value is known, as after `pulumi up`")
     if verdict is not None:
         if "error" in verdict:
-            console.print(f"policy: [red]not evaluated[/] ({verdict['error']})")
+            output.line(f"policy: [red]not evaluated[/] ({escape(verdict['error'])})")
         else:
             colour = "green" if verdict["passed"] else "red"
-            console.print(f"policy: [{colour}]{'pass' if verdict['passed'] else 'FAIL'}[/] — "
-                          f"{verdict['mandatory']} mandatory, {verdict['advisory']} advisory findings")
+            output.line(f"policy: [{colour}]{'pass' if verdict['passed'] else 'FAIL'}[/] - "
+                        f"{verdict['mandatory']} mandatory, {verdict['advisory']} advisory findings "
+                        f"(details: mladmin policy)")
             if verdict["not_run"]:
-                console.print(f"[yellow]mandatory policies that could not run during preview:[/] "
-                              f"{escape(', '.join(verdict['not_run']))}")
+                output.line(f"[yellow]mandatory policies that could not run during preview:[/] "
+                            f"{escape(', '.join(verdict['not_run']))}")

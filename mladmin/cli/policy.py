@@ -8,22 +8,24 @@ from typing import Optional
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
+from mladmin.cli import output
 from mladmin.cli.common import EXIT_USAGE, READS_HELP, assume_created_option, console, fail, load_plan
+from mladmin.cli.helpformat import Command
 
+WIDE_TABLE = 150  # terminal columns below which a table of findings or of the catalogue is cramped
 FORMAT_HELP = "Report format: text, json, sarif (GitHub code scanning) or junit."
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("policy")
+    @app.command("policy", cls=Command)
     def policy_command(
-        stack: Optional[str] = typer.Argument(None, help="Stack to check: dev, staging, prod, or a stack of --program."),
+        stack: Optional[str] = typer.Argument(None, metavar="STACK", help="Stack to check: dev, staging, prod, or a stack of --program."),
         program: Optional[Path] = typer.Option(None, "--program", help="Check another Pulumi Python program (a directory with Pulumi.yaml)."),
         config: Optional[Path] = typer.Option(None, "--config", help="Stack config file to plan with (default: Pulumi.STACK.yaml)."),
         reads: Optional[Path] = typer.Option(None, "--reads", help=READS_HELP),
         fmt: str = typer.Option("text", "--format", "-f", help=FORMAT_HELP),
-        output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+        output_file: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file (folders are created)."),
         list_policies: bool = typer.Option(False, "--list", help="Print the policy catalogue and exit."),
         pack_config: Optional[Path] = typer.Option(None, "--pack-config", help="Also write the --policy-pack-config JSON for `pulumi preview` with this stack's settings."),
         assume_created: bool = assume_created_option(),
@@ -34,7 +36,7 @@ def register(app: typer.Typer) -> None:
         if fmt not in FORMATS:
             fail(f"--format: {fmt!r} is not a format (expected one of {', '.join(FORMATS)})")
         if list_policies:
-            _list(fmt, output)
+            _list(fmt, output_file)
             return
         if stack is None and program is None:
             fail("give a STACK (dev, staging, prod), --program DIR, or --list")
@@ -53,13 +55,14 @@ def register(app: typer.Typer) -> None:
         if pack_config is not None:
             from policies.pack import pack_config as build_pack_config
 
-            _write(pack_config, json.dumps(build_pack_config(environment, settings), indent=2) + "\n")
+            output.write_file(pack_config, json.dumps(build_pack_config(environment, settings), indent=2) + "\n",
+                              flag="--pack-config")
         text = renderer(fmt)(report)
-        if output is not None:
-            _write(output, text)
-            console.print(escape(report.verdict()), highlight=False)
+        if output_file is not None:
+            output.write_file(output_file, text)
+            _print_verdict(report, plan)
         elif fmt == "text":
-            _print_text(report)
+            _print_text(report, plan)
         else:
             typer.echo(text, nl=False)
         raise typer.Exit(report.exit_code)
@@ -72,57 +75,74 @@ def _stack_from_config(config: Path | None) -> str:
     return "dev"
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"{path}: cannot write ({exc.strerror})")
+def _print_verdict(report, plan) -> None:
+    """The verdict, counting resources as `plan` and `graph` do."""
+    style = "bold green" if report.passed else "bold red"
+    state = "passed" if report.passed else "FAILED"
+    mode = "preview" if report.preview else "assume-created"
+    output.line(f"[{style}]policy {state}[/]: {report.mandatory_count} mandatory, {report.advisory_count} advisory "
+                f"violation(s) ({report.policies_evaluated} policies over "
+                f"{output.count_phrase(plan.summary())}, {escape(report.environment)}, {mode})")
+    not_run = report.mandatory_not_run
+    if not_run:
+        output.line(f"[bold yellow]{len(not_run)} mandatory polic{'y' if len(not_run) == 1 else 'ies'} could not run "
+                    f"during preview[/]: {escape(', '.join(not_run))} (--assume-created evaluates them as after "
+                    f"`pulumi up`)")
 
 
-def _print_text(report) -> None:
+def _print_text(report, plan) -> None:
     colour = {"mandatory": "bold red", "advisory": "yellow"}
-    console.print(f"[bold]{escape(report.stack)}[/] ({report.environment}) - {report.policy_pack}: "
-                  f"{report.policies_evaluated} policies x {report.resources_evaluated} resources", highlight=False)
-    if report.violations:
-        table = Table(show_lines=False)
-        for column in ("enforcement", "severity", "policy", "resource", "message"):
-            table.add_column(column)
-        order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-        for v in sorted(report.violations, key=lambda v: (not v.mandatory, order.get(v.severity, 9), v.policy)):
-            table.add_row(f"[{colour[v.enforcement]}]{v.enforcement}[/]", v.severity, escape(v.policy),
-                          f"{escape(v.resource_name)}\n[dim]{escape(v.resource_type)}[/]", escape(v.message))
-        console.print(table)
+    output.line(f"[bold]{escape(report.stack)}[/] ({escape(report.environment)}) - {report.policy_pack}: "
+                f"{report.policies_evaluated} policies over {output.count_phrase(plan.summary())}")
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    violations = sorted(report.violations, key=lambda v: (not v.mandatory, order.get(v.severity, 9), v.policy))
+    if violations and output.interactive() and console.width < WIDE_TABLE:
+        for v in violations:  # a narrow terminal: one block per finding, wrapped between words
+            output.line(f"[{colour[v.enforcement]}]{v.enforcement}[/] {v.severity} [bold]{escape(v.policy)}[/] "
+                        f"{escape(v.resource_name)} [dim]{escape(v.resource_type)}[/]")
+            output.line(f"    {escape(v.message)}")
+    elif violations:
+        rows = [[f"[{colour[v.enforcement]}]{v.enforcement}[/]", v.severity, escape(v.policy),
+                 f"{escape(v.resource_name)}\n[dim]{escape(v.resource_type)}[/]", escape(v.message)]
+                for v in violations]
+        output.table(None, [output.Column(c) for c in ("enforcement", "severity", "policy", "resource", "message")], rows)
     for e in report.exempted:
-        console.print(f"[dim]exempt[/] {escape(e.policy)} '{escape(e.resource_name)}' until {e.expires}: {escape(e.reason)}",
-                      highlight=False)
+        output.line(f"[dim]exempt[/] {escape(e.policy)} '{escape(e.resource_name)}' until {e.expires}: "
+                    f"{escape(e.reason)}")
     for n in sorted(report.not_run, key=lambda n: (not n.mandatory, n.policy, n.urn)):
         where = f"'{escape(n.resource_name)}'" if n.urn else "the stack"
         style = "bold yellow" if n.mandatory else "dim"
-        console.print(f"[{style}]not run[/] ({n.enforcement}) {escape(n.policy)} on {where}: {escape(n.reason)}",
-                      highlight=False)
+        output.line(f"[{style}]not run[/] ({n.enforcement}) {escape(n.policy)} on {where}: {escape(n.reason)}")
     if report.not_applicable:
-        console.print("[dim]nothing to evaluate (no resource of their types):[/] "
-                      + escape(", ".join(n.policy for n in report.not_applicable)), highlight=False)
-    style = "bold green" if report.passed else "bold red"
-    console.print(f"[{style}]{escape(report.verdict())}[/]", highlight=False)
+        output.line("[dim]nothing to evaluate (no resource of their types):[/] "
+                    + escape(", ".join(n.policy for n in report.not_applicable)))
+    _print_verdict(report, plan)
 
 
-def _list(fmt: str, output: Path | None) -> None:
-    from policies.catalogue import catalogue
+_SHORT_LEVEL = {"mandatory": "MAND", "advisory": "adv", "disabled": "off"}
+
+
+def _list(fmt: str, output_file: Path | None) -> None:
     from policies.docs import catalogue_rows
+    from policies.facts.environments import ENVIRONMENTS
 
     rows = catalogue_rows()
     if fmt == "json":
         text = json.dumps(rows, indent=2) + "\n"
-        _write(output, text) if output else typer.echo(text, nl=False)
+        output.write_file(output_file, text) if output_file else typer.echo(text, nl=False)
         return
     if fmt != "text":
         fail(f"--list supports --format text or json, not {fmt}", EXIT_USAGE)
-    table = Table(title=f"{len(catalogue())} policies")
-    for column in ("id", "area", "severity", "dev", "staging", "prod", "frameworks"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row["id"], row["area"], row["severity"], row["enforcement"]["dev"],
-                      row["enforcement"]["staging"], row["enforcement"]["prod"], escape("; ".join(row["frameworks"])))
-    console.print(table)
+    title = f"{len(rows)} policies"
+    if output.interactive() and console.width < WIDE_TABLE:  # a person's terminal: what fits, frameworks in JSON
+        columns = ["id", "severity", *ENVIRONMENTS] + (["area"] if console.width >= 100 else [])
+        table_rows = [[row["id"], row["severity"], *(_SHORT_LEVEL[row["enforcement"][env]] for env in ENVIRONMENTS)]
+                      + ([row["area"]] if "area" in columns else []) for row in rows]
+        output.table(title, [output.Column(c) for c in columns], table_rows)
+        output.line("[dim]MAND mandatory · adv advisory · off disabled; frameworks and remediation: "
+                    "--list --format json[/]")
+        return
+    columns = ["id", "area", "severity", *ENVIRONMENTS, "frameworks"]
+    output.table(title, [output.Column(c) for c in columns],
+                 [[row["id"], row["area"], row["severity"], *(row["enforcement"][env] for env in ENVIRONMENTS),
+                   escape("; ".join(row["frameworks"]))] for row in rows])

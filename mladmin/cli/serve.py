@@ -7,10 +7,11 @@ from pathlib import Path
 import typer
 
 from mladmin.cli.common import fail
+from mladmin.cli.helpformat import Command
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("serve")
+    @app.command("serve", cls=Command)
     def serve(
         model: Path = typer.Option(
             None, "--model", help="Model directory (transformers format). "
@@ -58,10 +59,11 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
 
         from workloads.serve.engine import ModelLoadError
-        from workloads.serve.server import build_service, serve as run_server
+        from workloads.serve.server import bind, build_service, serve as run_server
 
         try:
+            sock = bind(settings)  # a busy port: exit 2 now, before the model loads
             service = build_service(settings)
-        except ModelLoadError as exc:
+        except (SettingsError, ModelLoadError) as exc:
             fail(str(exc))
-        run_server(settings, service)
+        run_server(settings, service, sock)

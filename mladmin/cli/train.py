@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from mladmin.cli.helpformat import Command
+
 HELP = (
     "Fine-tune a causal LM on text; resumes when the checkpoint directory holds a checkpoint.\n\n"
     "Settings come from flags, a YAML file (--config; keys are the setting names, e.g. max_steps), or, "
@@ -17,27 +19,39 @@ HELP = (
 )
 
 
+def _option(setting: str, flag: str):
+    """A flag for one TrainConfig setting: its description and default come from the setting, so
+    flag help, YAML keys and hyperparameters never disagree. The flag's own default is None, so
+    only flags the user gives override the --config file."""
+    from workloads.train.config import TrainConfig
+
+    info = TrainConfig.model_fields[setting]
+    shown = "" if info.is_required() or info.default is None else f"  [default: {info.default}]"
+    return typer.Option(None, flag, help=f"{info.description}{shown}", show_default=False)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("train", help=HELP)
+    @app.command("train", help=HELP, cls=Command)
     def train(
-        model: Path = typer.Option(None, "--model", help="Model directory (transformers format)."),
-        data: Path = typer.Option(None, "--data", help="UTF-8 text file, or a directory of them."),
-        output_dir: Path = typer.Option(None, "--output-dir", help="Metrics, loss.png, checkpoints/, final/."),
-        max_steps: int = typer.Option(None, "--max-steps", help="Optimizer steps in total. [default: 100]"),
-        save_every: int = typer.Option(None, "--save-every", help="Checkpoint every K steps (0: only on SIGTERM). [default: 50]"),
-        seed: int = typer.Option(None, "--seed", help="Seed for data order and dropout. [default: 0]"),
+        model: Path = _option("model_dir", "--model"),
+        data: Path = _option("data", "--data"),
+        output_dir: Path = _option("output_dir", "--output-dir"),
+        max_steps: int = _option("max_steps", "--max-steps"),
+        save_every: int = _option("save_every", "--save-every"),
+        seed: int = _option("seed", "--seed"),
         config: Path = typer.Option(None, "--config", help="YAML file of settings (flags override it)."),
-        batch_size: int = typer.Option(None, "--batch-size", help="Blocks per micro-batch per process. [default: 8]"),
-        grad_accum: int = typer.Option(None, "--grad-accum", help="Micro-batches per optimizer step. [default: 1]"),
-        lr: float = typer.Option(None, "--lr", help="Peak learning rate. [default: 5e-4]"),
-        block_size: int = typer.Option(None, "--block-size", help="Tokens per block. [default: 128]"),
-        warmup_steps: int = typer.Option(None, "--warmup-steps", help="Linear warm-up steps. [default: 0]"),
-        keep_checkpoints: int = typer.Option(None, "--keep-checkpoints", help="Newest checkpoints kept. [default: 3]"),
-        checkpoint_dir: Path = typer.Option(None, "--checkpoint-dir", help="[default: OUTPUT_DIR/checkpoints]"),
-        lr_schedule: str = typer.Option(None, "--lr-schedule", help="linear | cosine | constant. [default: linear]"),
-        weight_decay: float = typer.Option(None, "--weight-decay", help="[default: 0]"),
-        mixed_precision: str = typer.Option(None, "--mixed-precision", help="auto | bf16 | no. [default: auto]"),
-        log_every: int = typer.Option(None, "--log-every", help="Steps between metric lines. [default: 1]"),
+        batch_size: int = _option("batch_size", "--batch-size"),
+        grad_accum: int = _option("grad_accum", "--grad-accum"),
+        lr: float = _option("lr", "--lr"),
+        block_size: int = _option("block_size", "--block-size"),
+        warmup_steps: int = _option("warmup_steps", "--warmup-steps"),
+        keep_checkpoints: int = _option("keep_checkpoints", "--keep-checkpoints"),
+        checkpoint_dir: Path = _option("checkpoint_dir", "--checkpoint-dir"),
+        lr_schedule: str = _option("lr_schedule", "--lr-schedule"),
+        weight_decay: float = _option("weight_decay", "--weight-decay"),
+        mixed_precision: str = _option("mixed_precision", "--mixed-precision"),
+        log_every: int = _option("log_every", "--log-every"),
+        progress_seconds: float = _option("progress_seconds", "--progress-seconds"),
     ) -> None:
         from rich.console import Console
 
@@ -50,6 +64,7 @@ def register(app: typer.Typer) -> None:
             "lr": lr, "block_size": block_size, "warmup_steps": warmup_steps,
             "keep_checkpoints": keep_checkpoints, "checkpoint_dir": checkpoint_dir, "lr_schedule": lr_schedule,
             "weight_decay": weight_decay, "mixed_precision": mixed_precision, "log_every": log_every,
+            "progress_seconds": progress_seconds,
         }
         try:
             code = run(cli, config)

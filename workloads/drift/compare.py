@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from workloads.drift import psi
 from workloads.drift.errors import DriftInputError
-from workloads.drift.profile import ReferenceProfile, Tokenizer, lengths_and_tokens
+from workloads.drift.profile import FINGERPRINT_PREFIX, ReferenceProfile, Tokenizer, lengths_and_tokens
 from workloads.drift.samples import SampleSet
 
 MIN_WINDOW_SAMPLES = 30  # below this a PSI is mostly noise: the report warns
@@ -43,9 +43,11 @@ def compare(profile: ReferenceProfile, window: SampleSet, tokenizer: Tokenizer |
             thresholds: Thresholds, epsilon: float = psi.DEFAULT_EPSILON) -> dict:
     thresholds.validate()
     if tokenizer is not None and profile.tokenizer is not None and tokenizer.fingerprint != profile.tokenizer:
-        raise DriftInputError(f"--model {tokenizer.path}: tokenizer {tokenizer.fingerprint[:19]}… differs "
-                              f"from the one the reference profile was built with "
-                              f"({profile.tokenizer[:19]}…)")
+        if not profile.tokenizer.startswith(FINGERPRINT_PREFIX):
+            raise DriftInputError(f"--reference: the profile was made by an older mladmin (tokenizer "
+                                  f"{profile.tokenizer}); make it again with `mladmin drift profile`")
+        raise DriftInputError(f"--model {tokenizer.path}: tokenizer {tokenizer.fingerprint} differs from the one "
+                              f"the reference profile was built with ({profile.tokenizer})")
     lengths, encoded = lengths_and_tokens(window, tokenizer, "window")
     warnings = []
     if len(lengths) < MIN_WINDOW_SAMPLES:
@@ -73,7 +75,8 @@ def compare(profile: ReferenceProfile, window: SampleSet, tokenizer: Tokenizer |
         missing = "the reference profile has no token statistics (built from token counts only)"
         token_freq, unknown = _verdict(None, thresholds.psi, missing), _verdict(None, thresholds.unknown_rate, missing)
     elif not window_tokens:
-        missing = ("the window has no prompt text (the server logs prompts only with prompt logging on)")
+        missing = ("token frequency and unknown tokens not measured: the window has no prompt text "
+                   "(the server logs prompt text only when started with `mladmin serve --log-prompts`)")
         token_freq, unknown = _verdict(None, thresholds.psi, missing), _verdict(None, thresholds.unknown_rate, missing)
     else:
         counts = Counter(window_tokens)

@@ -22,6 +22,10 @@ from workloads.drift.samples import SampleSet
 PROFILE_KIND = "mladmin.drift-profile"
 PROFILE_VERSION = 1
 TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json")
+FINGERPRINT_PREFIX = "vocab-sha256:"
+# What decides the token ids a text gets; not truncation/padding or tokenizer_config.json's fields,
+# which save_pretrained rewrites (training adds is_local, local_files_only, ...).
+_ENCODING_PARTS = ("model", "added_tokens", "normalizer", "pre_tokenizer")
 
 
 @dataclass
@@ -56,10 +60,26 @@ def load_tokenizer(model_dir: Path) -> Tokenizer:
         impl = AutoTokenizer.from_pretrained(model_dir)
     except (OSError, ValueError) as exc:
         raise DriftInputError(f"{model_dir}: cannot load the tokenizer: {exc}") from None
+    return Tokenizer(model_dir, tokenizer_fingerprint(model_dir), impl)
+
+
+def tokenizer_fingerprint(model_dir: Path) -> str:
+    """sha256 of the vocabulary and merges (and what else maps text to ids): two model directories
+    whose tokenizer.json is the same give the same fingerprint, whatever else differs."""
     digest = hashlib.sha256()
-    for name in present:
-        digest.update(name.encode() + b"\0" + (model_dir / name).read_bytes())
-    return Tokenizer(model_dir, "sha256:" + digest.hexdigest(), impl)
+    fast = model_dir / "tokenizer.json"
+    if fast.is_file():
+        try:
+            spec = json.loads(fast.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise DriftInputError(f"{fast}: not a tokenizer.json ({exc})") from None
+        parts = {key: spec.get(key) for key in _ENCODING_PARTS} if isinstance(spec, dict) else spec
+        digest.update(json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+    else:  # a slow tokenizer: its vocabulary and merges files
+        for name in ("vocab.json", "merges.txt"):
+            if (model_dir / name).is_file():
+                digest.update(name.encode() + b"\0" + (model_dir / name).read_bytes())
+    return FINGERPRINT_PREFIX + digest.hexdigest()
 
 
 @dataclass

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 
 import uvicorn
 
 from workloads.serve.engine import Engine
 from workloads.serve.service import Service
-from workloads.serve.settings import ServeSettings, model_fingerprint
+from workloads.serve.settings import ServeSettings, SettingsError, model_fingerprint
 
 log = logging.getLogger("mladmin.serve")
 
@@ -40,6 +41,25 @@ class _DrainingServer(uvicorn.Server):
         self.should_exit = True
 
 
+def bind(settings: ServeSettings) -> socket.socket:
+    """Take the listening address first, before the model loads: a busy port is one SettingsError
+    (the CLI's exit 2), not an "Application startup complete" followed by a failure."""
+    try:
+        family = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as exc:
+        raise SettingsError(f"--host: cannot resolve {settings.host!r} ({exc.strerror})") from None
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: restart over TIME_WAIT
+        sock.bind((settings.host, settings.port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise SettingsError(f"--port {settings.port}: cannot listen on {settings.host}:{settings.port}: "
+                            f"{exc.strerror or exc}") from None
+    return sock
+
+
 def build_service(settings: ServeSettings) -> Service:
     """Load the model (raises ModelLoadError) and wrap it in a Service with its batcher."""
     settings.validate()
@@ -49,11 +69,13 @@ def build_service(settings: ServeSettings) -> Service:
                    model_version=settings.model_version or model_fingerprint(settings.model_dir))
 
 
-def serve(settings: ServeSettings, service: Service | None = None) -> None:
-    """Serve until SIGTERM/SIGINT; returns after a graceful drain."""
+def serve(settings: ServeSettings, service: Service | None = None, sock: socket.socket | None = None) -> None:
+    """Serve until SIGTERM/SIGINT on `sock` (default: bind settings.host:port now); returns after a
+    graceful drain."""
     from workloads.serve.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sock = sock or bind(settings)
     service = service or build_service(settings)
     config = uvicorn.Config(
         create_app(service), host=settings.host, port=settings.port,
@@ -61,4 +83,7 @@ def serve(settings: ServeSettings, service: Service | None = None) -> None:
         access_log=False,               # the request log replaces it
         log_level="info", lifespan="on", server_header=False,
     )
-    _DrainingServer(config, service).run()
+    host, port = sock.getsockname()[:2]
+    log.info("listening on http://%s:%d (Ctrl+C or SIGTERM drains and stops)",
+             f"[{host}]" if ":" in host else host, port)
+    _DrainingServer(config, service).run(sockets=[sock])

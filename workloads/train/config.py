@@ -31,23 +31,27 @@ class TrainConfig(BaseModel):
     model_dir: Path = Field(description="A transformers causal-LM directory (weights + tokenizer).")
     data: Path = Field(description="A UTF-8 text file, or a directory whose files are all read.")
     output_dir: Path = Field(description="Metrics, loss curve, and by default checkpoints/ and final/.")
-    checkpoint_dir: Path | None = Field(None, description="Default: OUTPUT_DIR/checkpoints.")
-    final_dir: Path | None = Field(None, description="Default: OUTPUT_DIR/final.")
+    checkpoint_dir: Path | None = Field(None, description="Where checkpoints go (default: OUTPUT_DIR/checkpoints).")
+    final_dir: Path | None = Field(None, description="Where the final model goes (default: OUTPUT_DIR/final).")
     max_steps: int = Field(100, ge=1, description="Optimizer steps to train in total (across restarts).")
     save_every: int = Field(50, ge=0, description="Checkpoint every K steps; 0: only on SIGTERM.")
     keep_checkpoints: int = Field(3, ge=1, description="Newest checkpoints kept on disk.")
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, description="Seed for data order, dropout and initial random state.")
     batch_size: int = Field(8, ge=1, description="Blocks per micro-batch per process.")
     grad_accum: int = Field(1, ge=1, description="Micro-batches per optimizer step.")
     block_size: int = Field(128, ge=2, description="Tokens per training block.")
-    lr: float = Field(5e-4, gt=0)
-    weight_decay: float = Field(0.0, ge=0)
-    warmup_steps: int = Field(0, ge=0)
-    lr_schedule: Literal["linear", "cosine", "constant"] = "linear"
+    lr: float = Field(5e-4, gt=0, description="Peak learning rate (AdamW).")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay (not applied to biases and norms).")
+    warmup_steps: int = Field(0, ge=0, description="Linear warm-up steps before the schedule.")
+    lr_schedule: Literal["linear", "cosine", "constant"] = Field(
+        "linear", description="Learning-rate decay after warm-up: linear, cosine or constant.")
     max_grad_norm: float = Field(1.0, ge=0, description="Gradient clipping; 0 turns it off.")
     mixed_precision: Literal["auto", "bf16", "no"] = Field(
-        "auto", description="auto: bf16 autocast on a GPU that supports it, fp32 on CPU.")
-    log_every: int = Field(1, ge=1, description="Steps between metric lines.")
+        "auto", description="auto (bf16 autocast on a GPU that supports it, else fp32), bf16, or no.")
+    log_every: int = Field(1, ge=1, description="Steps between metric rows (metrics.jsonl, MLflow).")
+    progress_seconds: float = Field(
+        10.0, ge=0, description="Outside a terminal, seconds between progress lines on stderr (first and last "
+                                "step always; 0: every metric row). A terminal shows a progress bar.")
 
     @model_validator(mode="after")
     def _warmup_fits(self) -> TrainConfig:

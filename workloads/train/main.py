@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from workloads import contract
+from workloads.files import apply_umask
 from workloads.train.config import ConfigError, TrainConfig, resolve_config
 
 EXIT_OK = 0
@@ -57,11 +58,22 @@ def load_model_and_tokenizer(config: TrainConfig):
         model = AutoModelForCausalLM.from_pretrained(config.model_dir, dtype="float32")
     except (OSError, ValueError, KeyError) as exc:
         raise ConfigError(f"{config.model_dir}: cannot load model or tokenizer: {exc}") from None
+    use_causal_lm_loss(model)
     max_positions = getattr(model.config, "max_position_embeddings", None) or getattr(model.config, "n_positions", None)
     if max_positions and config.block_size > max_positions:
         raise ConfigError(f"block_size: {config.block_size} is longer than the model's "
                           f"{max_positions} positions ({config.model_dir})")
     return model, tokenizer
+
+
+def use_causal_lm_loss(model) -> None:
+    """Name the loss explicitly. transformers picks it from the class name, finds none for e.g.
+    GPT2LMHeadModel, and warns "`loss_type=None` ... unrecognized" on every run before using the
+    causal-LM loss anyway; setting it is what the warning asks for and changes nothing else."""
+    from transformers.loss.loss_utils import LOSS_MAPPING
+
+    if getattr(model, "loss_type", None) not in LOSS_MAPPING:
+        model.loss_type = "ForCausalLM"
 
 
 def build_optimizer(config: TrainConfig, model, total_steps: int):
@@ -95,6 +107,7 @@ def save_final(config: TrainConfig, model, tokenizer, summary: dict[str, Any]) -
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
     (staging / "training_summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    apply_umask(staging.iterdir())  # safetensors writes the weights 0600
     for item in sorted(staging.iterdir()):
         os.replace(item, final / item.name)
     staging.rmdir()
@@ -164,10 +177,16 @@ def train(config: TrainConfig, *, on_step: Callable[[int], None] | None = None) 
         metrics = reporting.MetricsLog(config.output_dir, progress.step) if d.is_main else None
         mlflow = reporting.MlflowLogger(config.model_dump(mode="json"), mlflow_run_id) if d.is_main else None
 
+        bar = reporting.progress_bar(d.is_main, config.max_steps, progress.step)
+        lines = (reporting.ProgressLines(config.max_steps, config.progress_seconds, lambda line: log(d, line))
+                 if d.is_main and bar is None else None)
+
         def write_row(row: dict) -> None:
             if metrics is not None:
                 metrics.write(row)
                 mlflow.log(row)
+            if lines is not None:
+                lines.row(row)
 
         def save_checkpoint(p: loop.Progress) -> None:
             all_rng = distributed.gather_objects(d, checkpoint.rng_state())
@@ -194,7 +213,6 @@ def train(config: TrainConfig, *, on_step: Callable[[int], None] | None = None) 
                 seed_everything(config.seed + progress.step + d.rank)
 
         # 6. Train.
-        bar = reporting.progress_bar(d.is_main, config.max_steps, progress.step)
         hooks = loop.LoopHooks(log=write_row, save=save_checkpoint, on_step=on_step, progress_bar=bar)
         with loop.StopRequest() as stop:
             finished = loop.run_steps(config, d, ddp_model, optimizer, scheduler, sampler, progress, hooks, stop)
@@ -209,7 +227,8 @@ def train(config: TrainConfig, *, on_step: Callable[[int], None] | None = None) 
                            progress.samples_consumed * config.block_size, "elapsed": progress.elapsed,
                            "world_size": d.world_size, "config": config.model_dump(mode="json")}
                 final = save_final(config, model, tokenizer, summary)
-                log(d, f"finished {progress.step} steps, loss {progress.last_loss}; model saved to {final}")
+                loss = "unknown" if progress.last_loss is None else f"{round(progress.last_loss, 6):.4f}"  # as metrics.jsonl
+                log(d, f"finished {progress.step} steps, loss {loss}; model saved to {final}")
             else:
                 log(d, f"stopped by SIGTERM at step {progress.step}; checkpoint saved, rerun to resume")
             mlflow.finish([metrics.path] + ([plot] if plot else []), "FINISHED" if finished else "KILLED")

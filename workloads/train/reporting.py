@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -116,10 +118,34 @@ class MlflowLogger:
                 self._give_up(exc)
 
 
+def on_terminal() -> bool:
+    """A person watching: stderr is a TTY and no CI system says otherwise."""
+    return sys.stderr.isatty() and os.environ.get("CI", "").lower() in ("", "0", "false")
+
+
 def progress_bar(enabled: bool, total: int, initial: int):
-    """A tqdm bar on an interactive terminal; None otherwise (logs stay clean in containers)."""
-    if not enabled or not sys.stderr.isatty():
+    """A tqdm bar on an interactive terminal; None otherwise (logs get `ProgressLines`)."""
+    if not enabled or not on_terminal():
         return None
     from tqdm.auto import tqdm
 
     return tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True)
+
+
+class ProgressLines:
+    """Progress for logs: one line per metric row, at most one every `seconds` (the first and the
+    last step always), so a CloudWatch or CI log shows the run moving at a steady rate."""
+
+    def __init__(self, total: int, seconds: float, write: Callable[[str], None],
+                 clock: Callable[[], float] = time.monotonic):
+        self.total, self.seconds, self.write, self.clock = total, seconds, write, clock
+        self.last: float | None = None
+
+    def row(self, row: dict[str, Any]) -> None:
+        now = self.clock()
+        if self.last is not None and row["step"] < self.total and now - self.last < self.seconds:
+            return
+        self.last = now
+        self.write(f"step {row['step']}/{self.total} ({100 * row['step'] // self.total}%) "
+                   f"loss {row['loss']:.4f} lr {row['lr']:.2e} {row['tokens_per_s']:,.0f} tokens/s "
+                   f"elapsed {row['elapsed']:.1f}s")
