@@ -8,7 +8,7 @@ from typing import Iterator
 
 from policies.spec import ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
 from policies.taggable import taggable_types
-from policies.views import truthy
+from policies.views import parse_document, truthy
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -121,9 +121,10 @@ class TagParams(Params):
 
 
 def effective_tags(resource: Subject) -> dict:
-    """The provider's default tags overlaid with the resource's own."""
+    """The provider's default tags overlaid with the resource's own. The SDK sends a provider's object
+    inputs as JSON strings (pulumi_aws.Provider encodes default_tags with to_json)."""
     tags: dict = {}
-    defaults = resource.provider_props.get("defaultTags") if resource.provider_props else None
+    defaults = parse_document(resource.provider_props.get("defaultTags")) if resource.provider_props else None
     if isinstance(defaults, Mapping) and isinstance(defaults.get("tags"), Mapping):
         tags.update(defaults["tags"])
     if isinstance(resource.props.get("tags"), Mapping):

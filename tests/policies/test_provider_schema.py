@@ -18,8 +18,8 @@ from policies.catalogue import AREAS, catalogue
 from policies.spec import Context, Subject
 from policies.views import StackView
 from tests.policies import sdk_schema
-from tests.policies.builders import HAND_WRITTEN_URN
-from tests.policies.fixtures import FAILING, PASSING
+from tests.policies.builders import HAND_WRITTEN_URN, Case
+from tests.policies.fixtures import FAILING, PASSING, bucket_set
 from tests.policies.recording import POLICIES_DIR, Reads, record
 
 TOKEN_LITERAL = re.compile(r"""["']((?:aws|kubernetes):[A-Za-z0-9._-]+/[A-Za-z0-9._]+:[A-Za-z0-9]+)["']""")
@@ -112,7 +112,8 @@ def test_every_fixture_resource_type_exists_in_the_sdks():
 
 def test_every_fixture_property_is_a_provider_input():
     problems = set()
-    for policy_id, case in _cases():
+    hand_written = [("bucket_set", Case(bucket_set("data", replicate=True)))]
+    for policy_id, case in [*_cases(), *hand_written]:
         for resource in case.resources:
             if not sdk_schema.known_token(resource.type):
                 continue  # reported by the type test
