@@ -182,3 +182,18 @@ def test_every_property_a_check_names_is_read_by_some_fixture(fixture_reads):
     unread = [f"policies/{m.name}:{line} '{key}'" for m in modules for key, line in _named_keys(m)
               if key not in segments and key not in NOT_PROPERTIES]
     assert sorted(set(unread)) == [], "add a fixture that reaches these lookups"
+
+
+def test_every_policy_document_input_named_in_the_resource_policy_tables_exists():
+    """resource_policies.py looks the document's input up in tables, for types no fixture may reach."""
+    from policies import resource_policies as rp
+
+    named = {**rp.SNS, **rp.SQS, **rp.ECR, **rp.SECRETS, **rp.OTHERS}
+    named.update({(rp.LAMBDA_PERMISSION, limit): limit for limit in rp.LAMBDA_LIMITS})
+    problems = []
+    for key, prop in named.items():
+        token = key[0] if isinstance(key, tuple) else key
+        problem = sdk_schema.input_problem(token, (prop,))
+        if problem:
+            problems.append(f"{token} {prop}: {problem}")
+    assert problems == []
