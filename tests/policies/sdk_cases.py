@@ -86,6 +86,18 @@ def replicated(replicate: bool) -> list:
     return planned(build)
 
 
+def legacy_bucket(**inline) -> list:
+    """A bucket configured through pulumi-aws 7's deprecated inline arguments."""
+    def build():
+        logs = bucket("logs", sse="AES256")
+        aws.s3.Bucket("legacy", bucket="legacy-bucket", tags=TAGS, **{
+            "server_side_encryption_configuration": {"rule": {"apply_server_side_encryption_by_default": {
+                "sse_algorithm": "aws:kms", "kms_master_key_id": KEY_ARN}, "bucket_key_enabled": True}},
+            "versioning": {"enabled": True}, "logging": {"target_bucket": logs.id, "target_prefix": "legacy/"},
+            **inline})
+    return planned(build)
+
+
 def _iam_role(name: str, trust: dict, **kwargs) -> aws.iam.Role:
     return aws.iam.Role(name, assume_role_policy=document(trust), tags=TAGS, **kwargs)
 
@@ -146,10 +158,10 @@ PASSING = {
     "s3-no-public-acl": [_case(planned(lambda: aws.s3.BucketAcl("data-acl", bucket="data-bucket", acl="private")))],
     "s3-bucket-policy-not-public": [_case(data_and_logs(policy_statements=(
         anyone("s3:GetObject", "arn:aws:s3:::data-bucket/*", ORG_ONLY, sid="Organisation"),)))],
-    "s3-sse-kms": [_case(data_and_logs())],
-    "s3-versioning": [_case(data_and_logs())],
+    "s3-sse-kms": [_case(data_and_logs()), _case(legacy_bucket())],
+    "s3-versioning": [_case(data_and_logs()), _case(legacy_bucket())],
     "s3-tls-only": [_case(data_and_logs())],
-    "s3-access-logging": [_case(data_and_logs())],
+    "s3-access-logging": [_case(data_and_logs()), _case(legacy_bucket())],
     "s3-replication-prod": [_case(replicated(True), environment="prod")],
     "s3-bucket-owner-enforced": [_case(data_and_logs())],
     "ebs-volume-encrypted": [_case(planned(lambda: (
@@ -212,12 +224,18 @@ FAILING = {
                          _case(planned(lambda: aws.s3.BucketAcl("site-acl", bucket="site", access_control_policy={
                              "owner": {"id": "owner-id"},
                              "grants": [{"grantee": {"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"},
-                                         "permission": "READ"}]})), "site-acl")],
+                                         "permission": "READ"}]})), "site-acl"),
+                         _case(planned(lambda: aws.s3.Bucket("site", grants=[{
+                             "type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+                             "permissions": ["READ"]}])), "site")],
     "s3-bucket-policy-not-public": [
         _case(data_and_logs(policy_statements=(anyone("s3:GetObject", "arn:aws:s3:::data-bucket/*"),)), "data-policy"),
         _case(data_and_logs(policy_statements=(anyone("s3:GetObject", "arn:aws:s3:::data-bucket/*", TLS_ONLY),)), "data-policy")],
-    "s3-sse-kms": [_case(data_and_logs(skip=("sse",)), "data"), _case(data_and_logs(sse="AES256"), "data")],
-    "s3-versioning": [_case(data_and_logs(skip=("ver",)), "data"), _case(data_and_logs(versioning="Suspended"), "data")],
+    "s3-sse-kms": [_case(data_and_logs(skip=("sse",)), "data"), _case(data_and_logs(sse="AES256"), "data"),
+                   _case(legacy_bucket(server_side_encryption_configuration={"rule": {
+                       "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}}), "legacy")],
+    "s3-versioning": [_case(data_and_logs(skip=("ver",)), "data"), _case(data_and_logs(versioning="Suspended"), "data"),
+                      _case(legacy_bucket(versioning={"enabled": False}), "legacy")],
     "s3-tls-only": [_case(data_and_logs(skip=("pol",)), "data")],
     "s3-access-logging": [_case(data_and_logs(skip=("log",)), "data")],
     "s3-replication-prod": [_case(replicated(False), "data", environment="prod")],
