@@ -9,7 +9,16 @@ import pulumi
 import pulumi_aws as aws
 
 from components import validation as check
-from components.policy_documents import Document, Statement, document, service_trust_policy, statement, to_json
+from components.policy_documents import (
+    Document,
+    Statement,
+    document,
+    known_after,
+    role_arn,
+    service_trust_policy,
+    statement,
+    to_json,
+)
 from components.tags import Tags, child_opts, tags_problems
 
 # Services with no regional endpoint (or that must stay reachable) for the region-pinning deny.
@@ -18,21 +27,49 @@ GLOBAL_SERVICE_ACTIONS = (
     "cloudfront:*", "route53:*", "waf:*", "trustedadvisor:*", "s3:ListAllMyBuckets", "s3:GetBucketLocation",
 )
 SAGEMAKER_LOG_GROUPS = "log-group:/aws/sagemaker/*"
+# What a SageMaker execution role writes for its jobs and endpoints (CloudWatch Logs).
+LOG_WRITE_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+ECR_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+
+
+def team_role_name(prefix: str, team: str) -> str:
+    """``<prefix>-team-<team>``; ``team="*"`` gives the pattern of every team role (the boundary's PassRole)."""
+    return f"{prefix}-team-{team}"
+
+
+def sagemaker_role_name(prefix: str) -> str:
+    return f"{prefix}-sagemaker-execution"
+
+
+def data_key_statement(sid: str, actions: Sequence[str], region: str, account_id: str, alias: str,
+                       *, via_services: Sequence[str] = ()) -> Statement:
+    """Use of the key behind ``alias``, named by alias (``kms:ResourceAliases``) rather than by key ARN.
+
+    The key's ARN holds a random id that only exists after ``pulumi up``; the alias name is chosen
+    here, so the document is complete in a preview and policies can check it there. Only key
+    administrators (kms:CreateAlias/UpdateAlias on both key and alias) can move an alias.
+    """
+    conditions: dict[str, dict] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}
+    if via_services:
+        conditions["StringEquals"] = {"kms:ViaService": [f"{s}.{region}.amazonaws.com" for s in via_services]}
+    return statement(sid, list(actions), [f"arn:aws:kms:{region}:{account_id}:key/*"], conditions=conditions)
 
 
 @dataclass(frozen=True)
 class IamArgs:
-    """Roles for one environment's ML platform. ARNs usually come from ``Kms`` and ``Storage``."""
+    """Roles for one environment's ML platform. ARNs and the alias usually come from ``Kms`` and ``Storage``."""
 
     prefix: str                                   # role and policy names start with it
     account_id: str
     region: str
     tags: Tags
-    data_key_arn: pulumi.Input[str]               # Kms.data_key_arn
+    data_key_alias: str                           # Kms.data_alias_name, e.g. "alias/mladmin-prod-data"
     read_bucket_arns: Sequence[pulumi.Input[str]]   # SageMaker reads these (datasets)
     write_bucket_arns: Sequence[pulumi.Input[str]]  # SageMaker reads and writes these (models, checkpoints)
     repository_arns: Sequence[pulumi.Input[str]]    # ECR repositories SageMaker pulls images from
-    bucket_prefix: str = ""                       # limit object access and listing to this key prefix ("" = whole bucket)
+    # The platform SageMaker role's key prefix in the buckets, away from the teams' teams/<name>/
+    # prefixes; "" gives it whole buckets (only where no team shares them).
+    bucket_prefix: str = "platform"
     metric_namespaces: Sequence[str] = ("/aws/sagemaker/*", "mladmin/*")  # PutMetricData only into these
     vpc_id: pulumi.Input[str] | None = None       # SageMaker in VPC mode: manage ENIs in this VPC only
     extra_regions: Sequence[str] = ()             # boundary: regions besides ``region`` teams may act in
@@ -45,13 +82,14 @@ class Iam(pulumi.ComponentResource):
         super().__init__("mladmin:iam:Iam", name, None, opts)
         self._args = args
 
+        role_name = sagemaker_role_name(args.prefix)
         self.sagemaker_role = aws.iam.Role(
             f"{name}-sagemaker-execution",
-            name=f"{args.prefix}-sagemaker-execution",
+            name=role_name,
             description="SageMaker jobs and endpoints: platform buckets, data key, own logs and images only",
             assume_role_policy=to_json(service_trust_policy("sagemaker.amazonaws.com", args.account_id)),
             max_session_duration=args.max_session_duration,
-            tags=args.tags.merged({"Name": f"{args.prefix}-sagemaker-execution"}),
+            tags=args.tags.merged({"Name": role_name}),
             opts=child_opts(self),
         )
         aws.iam.RolePolicy(
@@ -60,6 +98,15 @@ class Iam(pulumi.ComponentResource):
             policy=to_json(sagemaker_execution_policy(args)),
             opts=child_opts(self),
         )
+        if args.vpc_id is not None:
+            # Separate because the VPC id exists only after `pulumi up`: the main policy stays
+            # complete, and checkable, in a preview.
+            aws.iam.RolePolicy(
+                f"{name}-sagemaker-vpc-policy",
+                role=self.sagemaker_role.id,
+                policy=to_json(document(*vpc_mode_statements(args))),
+                opts=child_opts(self),
+            )
 
         self.permissions_boundary_name = f"{args.prefix}-team-boundary"
         self.permissions_boundary_arn_string = f"arn:aws:iam::{args.account_id}:policy/{self.permissions_boundary_name}"
@@ -67,16 +114,15 @@ class Iam(pulumi.ComponentResource):
             f"{name}-team-boundary",
             name=self.permissions_boundary_name,
             description="Permissions boundary of every team role: ML work on platform resources, nothing more",
-            policy=to_json(
-                team_boundary_policy(args, self.permissions_boundary_arn_string, self.sagemaker_role.arn)
-            ),
+            policy=to_json(team_boundary_policy(args, self.permissions_boundary_arn_string)),
             tags=args.tags.merged({"Name": self.permissions_boundary_name}),
             opts=child_opts(self),
         )
 
-        self.sagemaker_role_arn = self.sagemaker_role.arn
+        # Built from the names chosen here (known in a preview), still ordered after the resources.
+        self.sagemaker_role_arn = known_after(role_arn(args.account_id, role_name), self.sagemaker_role)
         self.sagemaker_role_name = self.sagemaker_role.name
-        self.permissions_boundary_arn = self.permissions_boundary.arn
+        self.permissions_boundary_arn = known_after(self.permissions_boundary_arn_string, self.permissions_boundary)
         self.register_outputs(
             {
                 "sagemaker_role_arn": self.sagemaker_role_arn,
@@ -113,17 +159,10 @@ def sagemaker_execution_policy(args: IamArgs) -> Document:
             )
         )
     statements += [
-        statement("UseDataKey", ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], [args.data_key_arn]),
-        statement(
-            "WriteOwnLogs",
-            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            [logs],
-        ),
-        statement(
-            "PullPlatformImages",
-            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-            list(args.repository_arns),
-        ),
+        data_key_statement("UseDataKey", ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                           args.region, args.account_id, args.data_key_alias),
+        statement("WriteOwnLogs", LOG_WRITE_ACTIONS, [logs]),
+        statement("PullPlatformImages", ECR_PULL_ACTIONS, list(args.repository_arns)),
         # ecr:GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
         statement("EcrAuthTokenHasNoResourceLevelPermissions", ["ecr:GetAuthorizationToken"], "*"),
         # PutMetricData has no resource-level permissions either; the namespace condition scopes it.
@@ -134,8 +173,6 @@ def sagemaker_execution_policy(args: IamArgs) -> Document:
             conditions={"StringLike": {"cloudwatch:namespace": list(args.metric_namespaces)}},
         ),
     ]
-    if args.vpc_id is not None:
-        statements += vpc_mode_statements(args)
     return document(*statements)
 
 
@@ -164,8 +201,12 @@ def vpc_mode_statements(args: IamArgs) -> list[Statement]:
     ]
 
 
-def team_boundary_policy(args: IamArgs, boundary_arn: str, sagemaker_role_arn: pulumi.Input[str]) -> Document:
-    """The most any team role may do, whatever policies it is later given."""
+def team_boundary_policy(args: IamArgs, boundary_arn: str) -> Document:
+    """The most any team role may do, whatever policies it is later given.
+
+    A team role is also the execution role of the team's SageMaker jobs, so the boundary covers
+    what a job needs (image pulls, log writes, metrics) as well as what its members do.
+    """
     acct, region = args.account_id, args.region
     all_buckets = [*args.read_bucket_arns, *args.write_bucket_arns]
     regions = [region, *args.extra_regions]
@@ -177,31 +218,32 @@ def team_boundary_policy(args: IamArgs, boundary_arn: str, sagemaker_role_arn: p
              "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
             _object_arns(all_buckets, ""),
         ),
-        statement(
-            "UseDataKey",
-            ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-            [args.data_key_arn],
-        ),
+        data_key_statement("UseDataKey", ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                           region, acct, args.data_key_alias),
         statement("SageMakerInThisAccountAndRegion", ["sagemaker:*"], [f"arn:aws:sagemaker:{region}:{acct}:*"]),
-        # List and search calls have no resource-level permissions.
-        statement("SageMakerListAndSearch", ["sagemaker:List*", "sagemaker:Search", "sagemaker:GetSearchSuggestions"], "*"),
+        # One statement for every action that has no resource-level permissions ("*" is the only resource).
         statement(
-            "PassOnlyTheSageMakerRoleToSageMaker",
+            "NoResourceLevelPermissions",
+            ["sagemaker:List*", "sagemaker:Search", "sagemaker:GetSearchSuggestions", "ecr:GetAuthorizationToken",
+             "cloudwatch:GetMetricData", "cloudwatch:ListMetrics"],
+            "*",
+        ),
+        # Team roles run their own jobs: each team's policy narrows this to its own role.
+        statement(
+            "PassTeamRolesToSageMaker",
             ["iam:PassRole"],
-            [sagemaker_role_arn],
+            [role_arn(acct, team_role_name(args.prefix, "*"))],
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         ),
         statement(
             "PushAndPullPlatformImages",
-            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
-             "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage",
+            [*ECR_PULL_ACTIONS, "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage",
              "ecr:DescribeImages", "ecr:ListImages", "ecr:DescribeImageScanFindings"],
             list(args.repository_arns),
         ),
-        statement("EcrAuthTokenHasNoResourceLevelPermissions", ["ecr:GetAuthorizationToken"], "*"),
         statement(
-            "ReadSageMakerLogs",
-            ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams", "logs:StartQuery"],
+            "WriteAndReadSageMakerLogs",
+            [*LOG_WRITE_ACTIONS, "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery"],
             [f"arn:aws:logs:{region}:{acct}:{SAGEMAKER_LOG_GROUPS}"],
         ),
         statement("DescribeLogGroupsInRegion", ["logs:DescribeLogGroups"], [f"arn:aws:logs:{region}:{acct}:log-group:*"]),
@@ -211,18 +253,12 @@ def team_boundary_policy(args: IamArgs, boundary_arn: str, sagemaker_role_arn: p
             "*",
             conditions={"StringLike": {"cloudwatch:namespace": list(args.metric_namespaces)}},
         ),
-        statement("ReadMetricsHasNoResourceLevelPermissions", ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"], "*"),
         statement("DescribePlatformClusters", ["eks:DescribeCluster"], [f"arn:aws:eks:{region}:{acct}:cluster/*"]),
         statement(
-            "DenyIamUsersAndAccessKeys",
+            "DenyIamUsersAndRemovingBoundaries",
             ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile",
-             "iam:AttachUserPolicy", "iam:PutUserPolicy"],
-            "*",
-            effect="Deny",
-        ),
-        statement(
-            "DenyRemovingTheBoundary",
-            ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"],
+             "iam:AttachUserPolicy", "iam:PutUserPolicy",
+             "iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"],
             "*",
             effect="Deny",
         ),
@@ -310,6 +346,7 @@ def team_role(
 def validate(args: IamArgs) -> list[str]:
     # IAM role names are at most 64 characters; "-sagemaker-execution" is the longest suffix.
     problems = check.name_prefix("prefix", args.prefix, max_length=64 - len("-sagemaker-execution"))
+    problems += data_key_alias_problems("data_key_alias", args.data_key_alias)
     problems += check.account_id("account_id", args.account_id)
     problems += check.region("region", args.region)
     for i, extra in enumerate(args.extra_regions):
@@ -324,9 +361,7 @@ def validate(args: IamArgs) -> list[str]:
                 problems.append(f"{field_name}[{i}]: {arn!r} must be a concrete ARN without wildcards")
     if not list(args.read_bucket_arns) and not list(args.write_bucket_arns):
         problems.append("read_bucket_arns/write_bucket_arns: at least one bucket is required")
-    if isinstance(args.data_key_arn, str) and ("*" in args.data_key_arn or not args.data_key_arn.startswith("arn:")):
-        problems.append(f"data_key_arn: {args.data_key_arn!r} must be a concrete KMS key ARN")
-    if "*" == args.bucket_prefix.strip("/") or "*" in args.bucket_prefix:
+    if "*" in args.bucket_prefix:
         problems.append(f"bucket_prefix: {args.bucket_prefix!r} must be a literal key prefix without wildcards")
     if not list(args.metric_namespaces):
         problems.append("metric_namespaces: at least one namespace is required")
@@ -336,3 +371,9 @@ def validate(args: IamArgs) -> list[str]:
     problems += check.int_range("max_session_duration", args.max_session_duration, 3600, 43200)
     problems += tags_problems(args.tags)
     return problems
+
+
+def data_key_alias_problems(field_name: str, alias: object) -> list[str]:
+    if not isinstance(alias, str) or not alias.startswith("alias/") or alias.startswith("alias/aws/") or "*" in alias:
+        return [f"{field_name}: {alias!r} must be the name of a customer-managed key's alias ('alias/<name>', no wildcards)"]
+    return []

@@ -14,8 +14,11 @@ from components.tags import Tags, child_opts, tags_problems
 
 # Actions a service needs to use (never administer) a key.
 _USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+# Administration without use: no Encrypt/Decrypt/GenerateDataKey, and no CreateGrant (a grant could
+# hand out Decrypt outside the services the key is limited to). kms:Put* keeps PutKeyPolicy, which
+# KMS's lockout safety check requires of the account.
 _ADMIN_ACTIONS = [
-    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+    "kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
     "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
     "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
 ]
@@ -43,14 +46,20 @@ def key_policy(
     admin_role_arns: Sequence[str],
     *service_statements: Statement,
 ) -> dict:
-    """Account root (delegating to IAM), optional named administrators, then the service grants."""
+    """Key administration delegated to IAM, optional named administrators, then the grants of use.
+
+    The account root is given administration only, never use: the key is used only as the service
+    statements allow (``via_service_statement``: principals of this account through named services;
+    service principals), so even a principal whose IAM policy allows ``kms:*`` cannot call Decrypt
+    directly. (A root statement allowing ``kms:*`` would make every such restriction moot.)
+    """
     root = f"arn:aws:iam::{account_id}:root"
     statements: list[Statement] = [
         {
-            "Sid": "AccountRootDelegatesToIam",
+            "Sid": "AccountAdministersThroughIam",
             "Effect": "Allow",
             "Principal": {"AWS": root},
-            "Action": "kms:*",
+            "Action": _ADMIN_ACTIONS,
             "Resource": "*",  # in a key policy "*" means this key only
         }
     ]
@@ -153,6 +162,9 @@ class Kms(pulumi.ComponentResource):
             *(autoscaling_statements(acct) if args.grant_autoscaling_service_role else ()),
         )
 
+        # Alias names are known before the keys exist: identity policies name the data key by alias
+        # (kms:ResourceAliases) so they are known, and checkable, in a preview.
+        self.data_alias_name = f"alias/{args.prefix}-data"
         self.data_key_arn = self.data_key.arn
         self.logs_key_arn = self.logs_key.arn
         self.cluster_key_arn = self.cluster_key.arn

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import validation as check
-from components.policy_documents import document, service_trust_policy, statement, to_json
+from components.policy_documents import document, known_after, service_trust_policy, statement, to_json
 from components.tags import Tags, child_opts, tags_problems
 
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -30,6 +30,7 @@ MAX_DERIVED_AZS = 6
 class NetworkArgs:
     """One VPC. Subnet CIDRs are derived from ``cidr_block`` unless given explicitly."""
 
+    prefix: str                                      # account-unique names: flow-log group /aws/vpc/flow-logs/<prefix>
     cidr_block: str                                  # e.g. "10.40.0.0/16" (a /16 to /28)
     availability_zones: Sequence[str]                # e.g. ("us-east-1a", "us-east-1b"); 1 to 6
     account_id: str                                  # scopes the flow-log role's trust
@@ -190,7 +191,9 @@ class Network(pulumi.ComponentResource):
 
     def _flow_logs(self) -> None:
         name, args = self._name, self._args
-        group_name = f"/aws/vpc/flow-logs/{name}"
+        # Log group names are unique per account and region: the stack's prefix, not the resource
+        # name (the same in every stack), keeps a second stack in the account from colliding.
+        group_name = f"/aws/vpc/flow-logs/{args.prefix}"
         self.flow_log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             name=group_name,
@@ -212,7 +215,10 @@ class Network(pulumi.ComponentResource):
             tags=self._tags(f"{name}-flow-logs"),
             opts=child_opts(self),
         )
-        group_arn = self.flow_log_group.arn
+        # Built from the name chosen here: known in a preview (LogGroup.arn has no ":*" suffix).
+        group_arn = known_after(
+            f"arn:aws:logs:{args.region}:{args.account_id}:log-group:{group_name}", self.flow_log_group
+        )
         aws.iam.RolePolicy(
             f"{name}-flow-logs-delivery",
             role=self.flow_log_role.id,
@@ -319,7 +325,7 @@ def subnet_cidrs(args: NetworkArgs) -> tuple[list[str], list[str]]:
 
 
 def validate(args: NetworkArgs) -> list[str]:
-    problems: list[str] = []
+    problems = check.name_prefix("prefix", args.prefix, max_length=200)
     vpc, found = check.ipv4_network("cidr_block", args.cidr_block)
     problems += found
     if vpc is not None and not 16 <= vpc.prefixlen <= 28:

@@ -43,6 +43,19 @@ def statement(
     return body
 
 
+def known_after(value: str, *resources: pulumi.Resource) -> pulumi.Output[str]:
+    """A value the program already knows (an ARN built from a name it chose) that still depends on
+    ``resources``: known in a preview, so documents built from it can be checked there, while
+    whatever uses it is still created after those resources."""
+    # A resource's URN is known in a preview, so a value derived from it is too and carries the
+    # dependency on the resource.
+    return pulumi.Output.all(*(r.urn for r in resources)).apply(lambda _: value)
+
+
+def role_arn(account_id: str, name: str, path: str = "/") -> str:
+    return f"arn:aws:iam::{account_id}:role{path}{name}"
+
+
 def document(*statements: Statement) -> Document:
     return {"Version": VERSION, "Statement": list(statements)}
 

@@ -19,7 +19,7 @@ from components.bucket import (
     secure_bucket,
 )
 from components.kms import key_policy, via_service_statement
-from components.policy_documents import document, service_trust_policy, statement, to_json
+from components.policy_documents import document, known_after, service_trust_policy, statement, to_json
 from components.tags import Tags, child_opts, tags_problems
 
 DATA_BUCKETS = ("datasets", "models", "checkpoints")
@@ -80,10 +80,15 @@ class Storage(pulumi.ComponentResource):
         self.repositories = {repo: self._repository(repo) for repo in args.ecr_repositories}
 
         self.bucket_names = {p: parts.bucket.bucket for p, parts in self.data_buckets.items()}
-        self.bucket_arns = {p: parts.bucket.arn for p, parts in self.data_buckets.items()}
+        # ARNs built from the names chosen here: known in a preview, so IAM documents built from
+        # them are too (and still ordered after the buckets and repositories).
+        self.bucket_arns = {p: known_after(parts.arn, parts.bucket) for p, parts in self.data_buckets.items()}
         self.logs_bucket_name = self.logs_bucket.bucket.bucket
         self.repository_urls = {r: repo.repository_url for r, repo in self.repositories.items()}
-        self.repository_arns = {r: repo.arn for r, repo in self.repositories.items()}
+        self.repository_arns = {
+            r: known_after(repository_arn(args.region, args.account_id, f"{args.prefix}/{r}"), repo)
+            for r, repo in self.repositories.items()
+        }
         self.register_outputs(
             {
                 "bucket_names": self.bucket_names,
@@ -259,6 +264,10 @@ class Storage(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         return repository
+
+
+def repository_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:ecr:{region}:{account_id}:repository/{name}"
 
 
 def bucket_name(prefix: str, purpose: str, account_id: str, region: str) -> str:

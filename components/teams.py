@@ -1,8 +1,9 @@
 """Per-team access: one IAM role per team, always under the platform's permissions boundary.
 
-A team's role is assumed by its members (principals of this account tagged ``team=<name>``, with
-MFA) and by SageMaker for the team's jobs. It reaches only the team's prefix ``teams/<name>/`` of
-the data buckets, SageMaker jobs and models named ``<name>-*``, and can pass only itself.
+A team's role is assumed by its members (IAM Identity Center permission-set sessions of this
+account whose ``team`` attribute names the team) and by SageMaker, as the execution role of the
+team's jobs. It reaches only the team's prefix ``teams/<name>/`` of the data buckets, SageMaker jobs
+and models named ``<name>-*`` and their logs, the platform's images, and can pass only itself.
 """
 
 from __future__ import annotations
@@ -13,13 +14,26 @@ from dataclasses import dataclass, field
 import pulumi
 
 from components import validation as check
-from components.iam import team_role
-from components.policy_documents import document, statement
+from components.iam import (
+    ECR_PULL_ACTIONS,
+    LOG_WRITE_ACTIONS,
+    SAGEMAKER_LOG_GROUPS,
+    data_key_alias_problems,
+    data_key_statement,
+    team_role,
+    team_role_name,
+)
+from components.policy_documents import document, known_after, role_arn, statement
 from components.tags import Tags, tags_problems
 
 TEAM_PREFIX = "teams"
 SAGEMAKER_TEAM_RESOURCES = ("training-job", "processing-job", "transform-job", "hyper-parameter-tuning-job",
                             "model", "endpoint-config", "endpoint", "experiment", "experiment-trial")
+# The roles IAM Identity Center creates for permission sets, with or without the Region in the path.
+IDENTITY_CENTER_ROLE_PATTERNS = (
+    "arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_*",
+    "arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_*",
+)
 
 
 @dataclass(frozen=True)
@@ -35,10 +49,17 @@ class TeamsArgs:
     region: str
     tags: Tags                                  # the platform's tags; each role gets team=<name>
     boundary_arn: pulumi.Input[str]             # Iam.permissions_boundary_arn
-    data_key_arn: pulumi.Input[str]             # Kms.data_key_arn (objects are SSE-KMS)
+    data_key_alias: str                         # Kms.data_alias_name (objects are SSE-KMS)
     bucket_arns: Mapping[str, pulumi.Input[str]]  # purpose -> bucket ARN (datasets, models, checkpoints)
+    repository_arns: Sequence[pulumi.Input[str]] = ()  # ECR repositories the team's jobs pull images from
     teams: Sequence[TeamArgs] = field(default_factory=tuple)
-    require_mfa: bool = True                    # members must have signed in with MFA
+    # Who signs in as a member: principals of this account whose ARN matches one of these patterns
+    # ("{account}" and "{team}" are filled in) and, unless member_tag is None, whose session tag
+    # member_tag names the team. The default is IAM Identity Center with a `team` attribute for access
+    # control. No MFA condition: Identity Center sessions never carry aws:MultiFactorAuthPresent
+    # (Identity Center enforces MFA at sign-in).
+    member_principal_patterns: Sequence[str] = IDENTITY_CENTER_ROLE_PATTERNS
+    member_tag: str | None = "team"             # None: each pattern must contain "{team}" instead
     max_session_duration: int = 3600            # seconds
 
 
@@ -47,28 +68,31 @@ class Teams(pulumi.ComponentResource):
         check.raise_if_problems("Teams", validate(args))
         super().__init__("mladmin:teams:Teams", name, None, opts)
         self.roles = {}
+        self.role_arns = {}
         for team in args.teams:
-            role_name = f"{args.prefix}-team-{team.name}"
-            role_arn = f"arn:aws:iam::{args.account_id}:role/{role_name}"
+            role_name = team_role_name(args.prefix, team.name)
+            arn = role_arn(args.account_id, role_name)
             self.roles[team.name] = team_role(
                 f"{name}-{team.name}",
                 role_name=role_name,
                 boundary_arn=args.boundary_arn,
                 assume_role_policy=trust_policy(args, team.name),
-                policy=access_policy(args, team.name, role_arn),
+                policy=access_policy(args, team.name, arn),
                 tags=args.tags.for_team(team.name).merged({"team-owner": team.owner}),
                 parent=self,
                 max_session_duration=args.max_session_duration,
                 description=f"Team {team.name}: its data prefix, SageMaker jobs and endpoints",
             )
-        self.role_arns = {team: role.arn for team, role in self.roles.items()}
+            self.role_arns[team.name] = known_after(arn, self.roles[team.name])
         self.register_outputs({"role_arns": self.role_arns})
 
 
 def trust_policy(args: TeamsArgs, team: str) -> dict:
-    member_conditions = {"StringEquals": {"aws:PrincipalAccount": args.account_id, "aws:PrincipalTag/team": team}}
-    if args.require_mfa:
-        member_conditions["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+    patterns = [p.format(account=args.account_id, team=team) for p in args.member_principal_patterns]
+    member_conditions: dict[str, dict] = {"ArnLike": {"aws:PrincipalArn": patterns},
+                                          "StringEquals": {"aws:PrincipalAccount": args.account_id}}
+    if args.member_tag:
+        member_conditions["StringEquals"][f"aws:PrincipalTag/{args.member_tag}"] = team
     return document(
         {"Sid": "TeamMembers", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{args.account_id}:root"},
          "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": member_conditions},
@@ -77,19 +101,21 @@ def trust_policy(args: TeamsArgs, team: str) -> dict:
     )
 
 
-def access_policy(args: TeamsArgs, team: str, role_arn: str) -> dict:
+def access_policy(args: TeamsArgs, team: str, own_role_arn: str) -> dict:
+    """What a member does and what the team's jobs (running as this role) need, on the team's things only."""
+    region, acct = args.region, args.account_id
     prefix = f"{TEAM_PREFIX}/{team}/"
     buckets = list(args.bucket_arns.values())
     objects = [pulumi.Output.concat(arn, f"/{prefix}*") for arn in buckets]
-    sagemaker = [f"arn:aws:sagemaker:{args.region}:{args.account_id}:{kind}/{team}-*"
-                 for kind in SAGEMAKER_TEAM_RESOURCES]
-    return document(
+    sagemaker = [f"arn:aws:sagemaker:{region}:{acct}:{kind}/{team}-*" for kind in SAGEMAKER_TEAM_RESOURCES]
+    logs = f"arn:aws:logs:{region}:{acct}:{SAGEMAKER_LOG_GROUPS}"
+    statements = [
         statement("ListOwnPrefix", ["s3:ListBucket"], buckets,
                   conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}}),
         statement("ReadWriteOwnPrefix", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
                                          "s3:AbortMultipartUpload"], objects),
-        statement("UseDataKeyThroughS3", ["kms:Decrypt", "kms:GenerateDataKey"], [args.data_key_arn],
-                  conditions={"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}}),
+        data_key_statement("UseDataKeyThroughS3", ["kms:Decrypt", "kms:GenerateDataKey"], region, acct,
+                           args.data_key_alias, via_services=["s3"]),
         statement("RunOwnSageMakerWork", ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob",
                                           "sagemaker:StopTrainingJob", "sagemaker:CreateProcessingJob",
                                           "sagemaker:DescribeProcessingJob", "sagemaker:CreateModel",
@@ -97,10 +123,25 @@ def access_policy(args: TeamsArgs, team: str, role_arn: str) -> dict:
                                           "sagemaker:CreateEndpoint", "sagemaker:DescribeEndpoint",
                                           "sagemaker:UpdateEndpoint", "sagemaker:InvokeEndpoint",
                                           "sagemaker:AddTags"], sagemaker,
-                  conditions={"StringEquals": {"aws:RequestedRegion": args.region}}),
-        statement("PassOnlyItselfToSageMaker", ["iam:PassRole"], [role_arn],
+                  conditions={"StringEquals": {"aws:RequestedRegion": region}}),
+        statement("PassOnlyItselfToSageMaker", ["iam:PassRole"], [own_role_arn],
                   conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
-    )
+        # The team's jobs run as this role: their log groups, and only the team's streams in them
+        # (job streams are named <job>/..., endpoint groups /aws/sagemaker/Endpoints/<endpoint>).
+        statement("CreateJobLogStreams", [a for a in LOG_WRITE_ACTIONS if a != "logs:PutLogEvents"], [logs]),
+        statement("WriteOwnJobLogs", ["logs:PutLogEvents"],
+                  [f"{logs}:log-stream:{team}-*",
+                   f"arn:aws:logs:{region}:{acct}:log-group:/aws/sagemaker/Endpoints/{team}-*"]),
+        statement("PutJobMetrics", ["cloudwatch:PutMetricData"], "*",
+                  conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
+    ]
+    if args.repository_arns:
+        statements += [
+            statement("PullPlatformImages", ECR_PULL_ACTIONS, list(args.repository_arns)),
+            # ecr:GetAuthorizationToken has no resource-level permissions.
+            statement("EcrAuthTokenHasNoResourceLevelPermissions", ["ecr:GetAuthorizationToken"], "*"),
+        ]
+    return document(*statements)
 
 
 def validate(args: TeamsArgs) -> list[str]:
@@ -108,6 +149,7 @@ def validate(args: TeamsArgs) -> list[str]:
     problems += check.account_id("account_id", args.account_id)
     problems += check.region("region", args.region)
     problems += tags_problems(args.tags)
+    problems += data_key_alias_problems("data_key_alias", args.data_key_alias)
     names = [team.name for team in args.teams]
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"teams: {duplicate!r} appears more than once")
@@ -115,4 +157,14 @@ def validate(args: TeamsArgs) -> list[str]:
         problems += check.name_prefix(f"teams[{i}].name", team.name, max_length=64 - len(args.prefix) - 6)
     if not args.bucket_arns:
         problems.append("bucket_arns: expected at least one bucket for the team prefixes")
+    if isinstance(args.member_principal_patterns, str) or not list(args.member_principal_patterns):
+        problems.append("member_principal_patterns: expected a list of at least one principal ARN pattern")
+    else:
+        for i, pattern in enumerate(args.member_principal_patterns):
+            if not isinstance(pattern, str) or not pattern.startswith("arn:aws:iam::{account}:"):
+                problems.append(f"member_principal_patterns[{i}]: {pattern!r} must start with "
+                                "'arn:aws:iam::{account}:' (members come from this account only)")
+            elif args.member_tag is None and "{team}" not in pattern:
+                problems.append(f"member_principal_patterns[{i}]: {pattern!r} must contain '{{team}}' when "
+                                "member_tag is None, or every member could assume every team's role")
     return problems

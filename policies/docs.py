@@ -110,7 +110,8 @@ def render() -> str:
                 out += [f"Parameter `{key}` — {values}", ""]
     out += ["## GPUs per instance type", "",
             "Used by `gpu-budget` and `gpu-instance-type-allowlist` (NVIDIA GPUs; Neuron devices for trn/inf; "
-            "AWS EC2 accelerated-computing pages, checked 2026-07; `ml.` types count as their EC2 type).", "",
+            "from `policies/facts/instance_types.py`, the table the stack settings read too; `ml.` types count as "
+            "their EC2 type).", "",
             "| instance type | accelerators |", "| --- | --- |"]
     out += [f"| `{t}` | {n} |" for t, n in ACCELERATORS.items()]
     out += ["", "## Accepted advisory findings on the shipped stacks", ""]

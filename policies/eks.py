@@ -6,19 +6,18 @@ from collections.abc import Mapping
 
 from typing import Any, Iterator
 
-from policies.gpu import accelerators_of
+from policies.facts.eks import EKS_REQUIRED_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS
+from policies.facts.instance_types import ACCELERATOR_TAINT_KEYS, family_of
 from policies.spec import (
     STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, cis_eks, nist, resource_policy, stack_policy,
 )
-from policies.views import GPU_TAINT_KEY, StackView, as_list, dig, first, truthy
+from policies.views import StackView, as_list, dig, first, truthy
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
 EBS_DEFAULT_ENCRYPTION = "aws:ebs/encryptionByDefault:EncryptionByDefault"
-
-CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 
 @resource_policy(
@@ -35,7 +34,7 @@ def eks_secrets_encryption(resource: Subject, ctx: Context) -> Iterator[str]:
 
 
 class LoggingParams(Params):
-    required_log_types: list[str] = list(CONTROL_PLANE_LOG_TYPES[:3])
+    required_log_types: list[str]
 
 
 @resource_policy(
@@ -45,7 +44,7 @@ class LoggingParams(Params):
     remediation="Set enabled_cluster_log_types to include api, audit and authenticator (prod: all five).",
     frameworks=[cis_eks("2.1.1"), nist("AU-2"), nist("AU-12")],
     params=LoggingParams,
-    param_defaults={"dev": {}, "staging": {}, "prod": {"required_log_types": list(CONTROL_PLANE_LOG_TYPES)}},
+    param_defaults={env: {"required_log_types": list(types)} for env, types in EKS_REQUIRED_LOG_TYPES.items()},
 )
 def eks_control_plane_logging(resource: Subject, ctx: Context) -> Iterator[str]:
     enabled = set(as_list(resource.props.get("enabledClusterLogTypes")))
@@ -55,12 +54,12 @@ def eks_control_plane_logging(resource: Subject, ctx: Context) -> Iterator[str]:
 
 
 class VersionParams(Params):
-    supported_versions: list[str] = ["1.32", "1.33", "1.34", "1.35"]
+    supported_versions: list[str] = list(SUPPORTED_KUBERNETES_VERSIONS)
 
 
 @resource_policy(
     id="eks-supported-version", area="eks", title="EKS supported Kubernetes version",
-    description="EKS clusters pin a Kubernetes version that is in standard support.",
+    description="EKS clusters pin a Kubernetes version that EKS still supports (standard or extended support).",
     severity=Severity.MEDIUM, enforcement=STANDARD, types=(EKS_CLUSTER,),
     remediation="Set version to one of the supported versions (policy parameter supportedVersions) and plan "
                 "upgrades before the end of standard support.",
@@ -113,22 +112,25 @@ def node_group_instance_types(stack: StackView, group: Any) -> list[str]:
 
 @stack_policy(
     id="eks-gpu-nodes-tainted", area="eks", title="GPU node pools tainted",
-    description="EKS node groups with GPU instances carry the nvidia.com/gpu NoSchedule taint, so only pods "
-                "that ask for GPUs land on them.",
+    description="EKS node groups with accelerators carry their device plugin's NoSchedule taint (nvidia.com/gpu, "
+                "aws.amazon.com/neuron for Trainium/Inferentia), so only pods that ask for accelerators land on them.",
     severity=Severity.MEDIUM, enforcement=STANDARD,
-    remediation="Add taints=[{key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE'}] to the node group.",
+    remediation="Add taints=[{key: 'nvidia.com/gpu' (or 'aws.amazon.com/neuron'), value: 'true', "
+                "effect: 'NO_SCHEDULE'}] to the node group.",
     frameworks=[nist("CM-6")],
 )
 def eks_gpu_nodes_tainted(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     for group in stack.of_type(NODE_GROUP):
         types = node_group_instance_types(stack, group)
-        gpu = any(accelerators_of(t) for t in types) or "GPU" in str(group.props.get("amiType", "")).upper() \
-            or "NVIDIA" in str(group.props.get("amiType", "")).upper()
-        if not gpu:
-            continue
+        kinds = {family.accelerator for family in map(family_of, types) if family is not None and family.accelerator}
+        ami = str(group.props.get("amiType", "")).upper()
+        if not kinds and ("GPU" in ami or "NVIDIA" in ami):
+            kinds = {"nvidia"}
         taints = [t for t in as_list(group.props.get("taints")) if isinstance(t, Mapping)]
-        if not any(t.get("key") == GPU_TAINT_KEY and t.get("effect") == "NO_SCHEDULE" for t in taints):
-            yield group.urn, f"GPU node group '{group.name}' ({', '.join(types)}) has no {GPU_TAINT_KEY} NoSchedule taint"
+        for kind in sorted(kinds):
+            key = ACCELERATOR_TAINT_KEYS[kind]
+            if not any(t.get("key") == key and t.get("effect") == "NO_SCHEDULE" for t in taints):
+                yield group.urn, f"GPU node group '{group.name}' ({', '.join(types)}) has no {key} NoSchedule taint"
 
 
 @stack_policy(

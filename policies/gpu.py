@@ -1,9 +1,9 @@
 """GPU governance: which accelerated instance types an environment may use, and how many GPUs
 it may hold at full scale-out.
 
-Accelerators per instance type (NVIDIA GPUs; Trainium/Inferentia Neuron devices for trn/inf),
-from the AWS EC2 accelerated-computing instance pages, checked 2026-07. SageMaker `ml.` types
-have the same hardware as the EC2 type without the prefix.
+Accelerators per instance type (NVIDIA GPUs; Trainium/Inferentia Neuron devices for trn/inf) and the
+per-environment allowlists come from policies.facts, which the stack settings read too. SageMaker
+`ml.` types have the same hardware as the EC2 type without the prefix.
 """
 
 from __future__ import annotations
@@ -12,32 +12,16 @@ from collections.abc import Mapping
 
 from typing import Any, Iterator
 
+from policies.facts.environments import GPU_BUDGET, GPU_INSTANCE_TYPES_ALLOWED
+from policies.facts.instance_types import ACCELERATED_FAMILY_PREFIXES, FAMILIES, accelerators_per_instance, ec2_type
 from policies.spec import STANDARD, STRICT, Context, Params, Severity, Subject, nist, resource_policy, stack_policy
 from policies.views import StackView, as_list, dig, first
 
+# Accelerators per accelerated instance type, from the one table in policies.facts.instance_types.
 ACCELERATORS: dict[str, int] = {
-    # NVIDIA T4
-    "g4dn.xlarge": 1, "g4dn.2xlarge": 1, "g4dn.4xlarge": 1, "g4dn.8xlarge": 1, "g4dn.16xlarge": 1,
-    "g4dn.12xlarge": 4, "g4dn.metal": 8,
-    # NVIDIA A10G
-    "g5.xlarge": 1, "g5.2xlarge": 1, "g5.4xlarge": 1, "g5.8xlarge": 1, "g5.16xlarge": 1,
-    "g5.12xlarge": 4, "g5.24xlarge": 4, "g5.48xlarge": 8,
-    # NVIDIA L4
-    "g6.xlarge": 1, "g6.2xlarge": 1, "g6.4xlarge": 1, "g6.8xlarge": 1, "g6.16xlarge": 1,
-    "g6.12xlarge": 4, "g6.24xlarge": 4, "g6.48xlarge": 8,
-    # NVIDIA L40S
-    "g6e.xlarge": 1, "g6e.2xlarge": 1, "g6e.4xlarge": 1, "g6e.8xlarge": 1, "g6e.16xlarge": 1,
-    "g6e.12xlarge": 4, "g6e.24xlarge": 4, "g6e.48xlarge": 8,
-    # NVIDIA V100 / A100 / H100 / H200 / B200
-    "p3.2xlarge": 1, "p3.8xlarge": 4, "p3.16xlarge": 8, "p3dn.24xlarge": 8,
-    "p4d.24xlarge": 8, "p4de.24xlarge": 8,
-    "p5.4xlarge": 1, "p5.48xlarge": 8, "p5e.48xlarge": 8, "p5en.48xlarge": 8,
-    "p6-b200.48xlarge": 8,
-    # AWS Trainium / Inferentia2 (Neuron devices)
-    "trn1.2xlarge": 1, "trn1.32xlarge": 16, "trn1n.32xlarge": 16, "trn2.48xlarge": 16,
-    "inf2.xlarge": 1, "inf2.8xlarge": 1, "inf2.24xlarge": 6, "inf2.48xlarge": 12,
+    f"{family.name}.{size}": count
+    for family in FAMILIES.values() if family.accelerator for size, count in family.sizes.items()
 }
-ACCELERATED_FAMILIES = ("p", "g4", "g5", "g6", "gr6", "trn", "inf", "dl")
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -49,20 +33,16 @@ TRAINING_JOB = "aws:sagemaker/trainingJob:TrainingJob"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 
 
-def _ec2_type(instance_type: str) -> str:
-    return instance_type[3:] if instance_type.startswith("ml.") else instance_type
-
-
 def is_accelerated(instance_type: str) -> bool:
-    family = _ec2_type(str(instance_type)).split(".", 1)[0]
-    return _ec2_type(str(instance_type)) in ACCELERATORS or (
+    family = ec2_type(str(instance_type)).split(".", 1)[0]
+    return ec2_type(str(instance_type)) in ACCELERATORS or (
         family[:1] == "p" and family[1:2].isdigit()
-    ) or family.startswith(ACCELERATED_FAMILIES[1:])
+    ) or family.startswith(ACCELERATED_FAMILY_PREFIXES)
 
 
 def accelerators_of(instance_type: str) -> int:
     """GPUs (or Neuron devices) of one instance; 0 for CPU types."""
-    return ACCELERATORS.get(_ec2_type(str(instance_type)), 0)
+    return accelerators_per_instance(str(instance_type))
 
 
 def instance_types_of(resource_type: str, props: Any) -> list[str]:
@@ -80,15 +60,6 @@ def instance_types_of(resource_type: str, props: Any) -> list[str]:
     return []
 
 
-DEV_TYPES = ["g5.xlarge", "g5.2xlarge", "g6.xlarge", "g6.2xlarge", "g6e.xlarge", "inf2.xlarge",
-             "ml.g5.xlarge", "ml.g5.2xlarge", "ml.g6.xlarge", "ml.g6.2xlarge", "ml.inf2.xlarge"]
-STAGING_TYPES = DEV_TYPES + ["g5.12xlarge", "g6.12xlarge", "g6e.12xlarge", "inf2.8xlarge",
-                             "ml.g5.12xlarge", "ml.g6.12xlarge", "ml.g6e.12xlarge"]
-PROD_TYPES = STAGING_TYPES + ["g5.48xlarge", "g6e.48xlarge", "p4d.24xlarge", "p4de.24xlarge", "p5.48xlarge",
-                              "trn1.32xlarge", "inf2.48xlarge",
-                              "ml.g5.48xlarge", "ml.p4d.24xlarge", "ml.p5.48xlarge", "ml.inf2.48xlarge"]
-
-
 class AllowlistParams(Params):
     allowed_instance_types: list[str]
 
@@ -103,8 +74,7 @@ class AllowlistParams(Params):
                 "under mladmin:policy.parameters with the capacity team's approval.",
     frameworks=[nist("CM-7"), nist("SA-9")],
     params=AllowlistParams,
-    param_defaults={"dev": {"allowed_instance_types": DEV_TYPES}, "staging": {"allowed_instance_types": STAGING_TYPES},
-                    "prod": {"allowed_instance_types": PROD_TYPES}},
+    param_defaults={env: {"allowed_instance_types": list(types)} for env, types in GPU_INSTANCE_TYPES_ALLOWED.items()},
 )
 def gpu_instance_type_allowlist(resource: Subject, ctx: Context) -> Iterator[str]:
     allowed = set(ctx.params.allowed_instance_types)
@@ -165,7 +135,7 @@ def gpu_demand(stack: StackView) -> list[tuple[Any, str, int]]:
                 "maxGpus for this stack under mladmin:policy.parameters with the capacity team's approval.",
     frameworks=[nist("SA-2"), nist("CM-7")],
     params=BudgetParams,
-    param_defaults={"dev": {"max_gpus": 8}, "staging": {"max_gpus": 32}, "prod": {"max_gpus": 256}},
+    param_defaults={env: {"max_gpus": budget} for env, budget in GPU_BUDGET.items()},
 )
 def gpu_budget(stack: StackView, ctx: Context) -> Iterator[tuple[str | None, str]]:
     uncounted = sorted({t for r in stack.of_type(NODE_GROUP, LAUNCH_TEMPLATE, INSTANCE, ENDPOINT_CONFIG, NOTEBOOK,

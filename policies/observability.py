@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from typing import Iterator
 
+from policies.facts.environments import LOG_RETENTION_MIN_DAYS
 from policies.spec import ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
 from policies.taggable import taggable_types
 from policies.views import parse_document, truthy
@@ -24,11 +25,12 @@ class RetentionParams(Params):
     id="log-group-retention", area="observability", title="Log group retention",
     description="CloudWatch log groups set a retention period, at least the environment's minimum.",
     severity=Severity.LOW, enforcement=STANDARD, types=(LOG_GROUP,),
-    remediation="Set retention_in_days (dev ≥ 1, staging ≥ 14, prod ≥ 90 by default; parameter minRetentionDays).",
+    remediation="Set retention_in_days (by default at least "
+                + ", ".join(f"{env} {days}" for env, days in LOG_RETENTION_MIN_DAYS.items())
+                + " days; parameter minRetentionDays).",
     frameworks=[nist("AU-11")],
     params=RetentionParams,
-    param_defaults={"dev": {"min_retention_days": 1}, "staging": {"min_retention_days": 14},
-                    "prod": {"min_retention_days": 90}},
+    param_defaults={env: {"min_retention_days": days} for env, days in LOG_RETENTION_MIN_DAYS.items()},
 )
 def log_group_retention(resource: Subject, ctx: Context) -> Iterator[str]:
     days = resource.props.get("retentionInDays")
@@ -121,8 +123,11 @@ class TagParams(Params):
 
 
 def effective_tags(resource: Subject) -> dict:
-    """The provider's default tags overlaid with the resource's own. The SDK sends a provider's object
-    inputs as JSON strings (pulumi_aws.Provider encodes default_tags with to_json)."""
+    """The provider's default tags overlaid with the resource's own: `tagsAll` as pulumi-aws's Check
+    computes it, else worked out here. The SDK sends a provider's object inputs as JSON strings
+    (pulumi_aws.Provider encodes default_tags with to_json)."""
+    if isinstance(resource.props.get("tagsAll"), Mapping):
+        return dict(resource.props["tagsAll"])
     tags: dict = {}
     defaults = parse_document(resource.provider_props.get("defaultTags")) if resource.provider_props else None
     if isinstance(defaults, Mapping) and isinstance(defaults.get("tags"), Mapping):

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from typing import Iterator
 
+from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, ec2_type
 from policies.spec import PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, nist, resource_policy
 from policies.views import as_list, first, truthy
 
@@ -16,15 +17,9 @@ TRAINING_JOB = "aws:sagemaker/trainingJob:TrainingJob"
 HPO_JOB = "aws:sagemaker/hyperParameterTuningJob:HyperParameterTuningJob"
 DATA_QUALITY_JOB = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
 
-# Families with local NVMe instance storage: SageMaker rejects a volume KMS key for them and relies on
-# the instance store's hardware encryption (AWS SageMaker docs, "Protect data at rest").
-INSTANCE_STORE_FAMILIES = {"g4dn", "g5", "g6", "g6e", "gr6", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en",
-                           "trn1", "trn1n", "m5d", "c5d", "r5d", "m6id", "c6id", "r6id"}
-
 
 def _has_instance_store(instance_type: str) -> bool:
-    ec2_type = instance_type[3:] if instance_type.startswith("ml.") else instance_type
-    return ec2_type.split(".", 1)[0] in INSTANCE_STORE_FAMILIES
+    return ec2_type(instance_type).split(".", 1)[0] in INSTANCE_STORE_FAMILIES
 
 
 @resource_policy(

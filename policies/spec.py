@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+from policies.facts.environments import ENVIRONMENTS
 
 
 class Severity(str, Enum):

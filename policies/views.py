@@ -10,7 +10,9 @@ import json
 from collections import defaultdict
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-GPU_TAINT_KEY = "nvidia.com/gpu"
+from policies.facts.instance_types import ACCELERATOR_TAINT_KEYS
+
+GPU_TAINT_KEY = ACCELERATOR_TAINT_KEYS["nvidia"]
 
 
 def truthy(value: Any) -> bool:

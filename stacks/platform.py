@@ -53,6 +53,7 @@ def build_platform(settings: Settings) -> Platform:
 
     net = settings.network
     network = Network("network", NetworkArgs(
+        prefix=prefix,
         cidr_block=net.vpc_cidr,
         availability_zones=list(net.availability_zones),
         account_id=account_id,
@@ -89,7 +90,7 @@ def build_platform(settings: Settings) -> Platform:
         account_id=account_id,
         region=region,
         tags=tags,
-        data_key_arn=kms.data_key_arn,
+        data_key_alias=kms.data_alias_name,
         read_bucket_arns=[storage.bucket_arns["datasets"]],
         write_bucket_arns=[storage.bucket_arns["models"], storage.bucket_arns["checkpoints"]],
         repository_arns=list(storage.repository_arns.values()),
@@ -103,8 +104,9 @@ def build_platform(settings: Settings) -> Platform:
         region=region,
         tags=tags,
         boundary_arn=iam.permissions_boundary_arn,
-        data_key_arn=kms.data_key_arn,
+        data_key_alias=kms.data_alias_name,
         bucket_arns=dict(storage.bucket_arns),
+        repository_arns=list(storage.repository_arns.values()),
         teams=[TeamArgs(name=team.name, owner=team.owner) for team in settings.teams],
     ))
     return Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from mladmin.cli.common import CONFIG_HELP, PROGRAM_HELP, STACK_HELP, console, fail, load_plan
+from mladmin.cli.common import CONFIG_HELP, PROGRAM_HELP, READS_HELP, STACK_HELP, console, fail, load_plan
 
 _BY_SUFFIX = {".mmd": "mermaid", ".mermaid": "mermaid", ".md": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
 
@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
         detail: str = typer.Option("resources", "--detail", help="resources (every resource) or components (one node each)."),
         config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
         program: Optional[Path] = typer.Option(None, "--program", help=PROGRAM_HELP),
+        reads: Optional[Path] = typer.Option(None, "--reads", help=READS_HELP),
     ) -> None:
         """Draw the stack's architecture: components as groups, dependencies as edges."""
         from mladmin import graph
@@ -36,7 +37,7 @@ def register(app: typer.Typer) -> None:
             fail("SVG needs Graphviz's 'dot' (apt-get install graphviz); use --format dot or mermaid")
         if chosen == "svg" and output is None:
             fail("--format svg needs -o FILE")
-        plan = load_plan(stack, config, program)
+        plan = load_plan(stack, config, program, reads)
         if chosen == "mermaid":
             text = graph.to_mermaid(plan, detail)
             if output is not None and output.suffix.lower() == ".md":

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from mladmin.cli.common import CONFIG_HELP, PROGRAM_HELP, STACK_HELP, console, load_plan
+from mladmin.cli.common import CONFIG_HELP, PROGRAM_HELP, READS_HELP, STACK_HELP, console, load_plan
 
 
 
@@ -22,10 +22,11 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON (schema: mladmin/engine/plan.py)."),
         config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
         program: Optional[Path] = typer.Option(None, "--program", help=PROGRAM_HELP),
+        reads: Optional[Path] = typer.Option(None, "--reads", help=READS_HELP),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the JSON plan to this file."),
     ) -> None:
         """Plan a stack offline: the tree of components and resources, counts per type, the policy verdict."""
-        plan = load_plan(stack, config, program)
+        plan = load_plan(stack, config, program, reads)
         document = plan.to_json()
         verdict = _policy_verdict(plan)
         if verdict is not None:

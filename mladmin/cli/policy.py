@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mladmin.cli.common import EXIT_USAGE, console, fail, load_plan
+from mladmin.cli.common import EXIT_USAGE, READS_HELP, console, fail, load_plan
 
 FORMAT_HELP = "Report format: text, json, sarif (GitHub code scanning) or junit."
 
@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
         stack: Optional[str] = typer.Argument(None, help="Stack to check: dev, staging, prod, or a stack of --program."),
         program: Optional[Path] = typer.Option(None, "--program", help="Check another Pulumi Python program (a directory with Pulumi.yaml)."),
         config: Optional[Path] = typer.Option(None, "--config", help="Stack config file to plan with (default: Pulumi.STACK.yaml)."),
+        reads: Optional[Path] = typer.Option(None, "--reads", help=READS_HELP),
         fmt: str = typer.Option("text", "--format", "-f", help=FORMAT_HELP),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
         list_policies: bool = typer.Option(False, "--list", help="Print the policy catalogue and exit."),
@@ -38,7 +39,7 @@ def register(app: typer.Typer) -> None:
             fail("give a STACK (dev, staging, prod), --program DIR, or --list")
         if stack is None:
             stack = _stack_from_config(config)
-        plan = load_plan(stack, config, program)
+        plan = load_plan(stack, config, program, reads)
 
         from policies.config import PolicyConfigError
         from policies.runner import evaluate, settings_of

@@ -105,9 +105,7 @@ def resource_outputs(type_: str, logical: str, urn: str, inputs: dict[str, Any],
     """The (id, extra outputs) a real create would return for this resource."""
     acct, region, part = where.account, where.region, where.partition
     field, name = physical_name(type_, logical, inputs, urn)
-    out: dict[str, Any] = {field: name}
-    if "tags" in inputs and isinstance(inputs["tags"], dict):
-        out["tagsAll"] = dict(inputs["tags"])
+    out: dict[str, Any] = {field: name}  # tagsAll comes with the checked inputs (providers.py)
 
     if type_ in _EC2_PREFIXES:
         rid = f"{_EC2_PREFIXES[type_]}-0{digest(urn, 16)}"

@@ -1,15 +1,22 @@
-"""Offline answers to the data-source functions (invokes) programs commonly call.
+"""Offline answers to the data-source functions (invokes) programs call.
 
-`aws.iam.get_policy_document` is rendered exactly as the provider would, so policy JSON in a plan
-is the JSON AWS would receive.
+In order: the reads file's answer (`--reads FILE`, invokes: by token), then the engine's own
+(identity, region and partition; `aws.iam.get_policy_document` rendered exactly as the provider
+would, so policy JSON in a plan is the JSON AWS would receive; the public facts in
+data_sources.py). Anything else fails with one line naming the invoke: a made-up answer would
+reach the program as if AWS had said it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
+from .data_sources import HANDLERS as AWS_FACT_HANDLERS, dns_suffix, partition_of
 from .identifiers import Identity, digest
+from .providers import ProviderSettings
+from .reads import Reads, UnansweredReadError
 
 
 def _one_or_many(values: list[Any]) -> Any:
@@ -62,59 +69,60 @@ def render_policy_document(args: dict[str, Any]) -> str:
     return json.dumps(document, indent=2)
 
 
-def answer(token: str, args: dict[str, Any], where: Identity) -> dict[str, Any]:
+def answer(token: str, args: dict[str, Any], where: Identity, reads: Reads | None = None,
+           provider: ProviderSettings | None = None) -> dict[str, Any]:
+    reads = reads or Reads()
+    given = reads.invoke(token, args)
+    if given is not None:
+        return given
     handler = _HANDLERS.get(token)
-    if handler is not None:
-        return handler(args, where)
-    # Unknown data source: echo the arguments with a deterministic id, as the mocks always have.
-    return dict(args) | {"id": digest(token + json.dumps(args, sort_keys=True, default=str), 16)}
+    if handler is None:
+        raise reads.unanswered_invoke(token)
+    return handler(args, where, provider or ProviderSettings())
 
 
-def _caller_identity(_: dict[str, Any], where: Identity) -> dict[str, Any]:
+def _caller_identity(_: dict[str, Any], where: Identity, __: ProviderSettings) -> dict[str, Any]:
     return {"accountId": where.account, "arn": f"arn:{where.partition}:iam::{where.account}:user/mladmin",
             "userId": "AIDA" + digest(where.account, 17).upper(), "id": where.account}
 
 
-def _region(args: dict[str, Any], where: Identity) -> dict[str, Any]:
+def _region(args: dict[str, Any], where: Identity, _: ProviderSettings) -> dict[str, Any]:
     region = args.get("region") or args.get("name") or where.region
-    return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com",
+    return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.{dns_suffix(region)}",
             "description": region}
 
 
-def _partition(_: dict[str, Any], where: Identity) -> dict[str, Any]:
-    return {"partition": where.partition, "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws",
-            "id": where.partition}
+def _partition(_: dict[str, Any], where: Identity, __: ProviderSettings) -> dict[str, Any]:
+    partition = partition_of(where.region)
+    suffix = dns_suffix(where.region)
+    return {"partition": partition, "dnsSuffix": suffix, "reverseDnsPrefix": ".".join(reversed(suffix.split("."))),
+            "id": partition}
 
 
-def _availability_zones(args: dict[str, Any], where: Identity) -> dict[str, Any]:
-    region = args.get("region") or where.region
-    letters = "abcdef"
-    return {"names": [f"{region}{c}" for c in letters], "zoneIds": [f"use1-az{i + 1}" for i in range(len(letters))],
-            "groupNames": [region], "id": region, "state": args.get("state")}
-
-
-def _policy_document(args: dict[str, Any], _: Identity) -> dict[str, Any]:
+def _policy_document(args: dict[str, Any], _: Identity, __: ProviderSettings) -> dict[str, Any]:
     rendered = render_policy_document(args)
     return {"json": rendered, "minifiedJson": json.dumps(json.loads(rendered), separators=(",", ":")),
             "id": digest(rendered, 10)}
 
 
-def _ssm_parameter(args: dict[str, Any], _: Identity) -> dict[str, Any]:
-    name = args.get("name", "")
-    value = f"ami-0{digest(name, 16)}" if "ami" in name else f"value-of-{name}"
-    return {"name": name, "value": value, "insecureValue": value, "type": "String", "id": name}
+def _ssm_parameter(args: dict[str, Any], where: Identity, _: ProviderSettings) -> dict[str, Any]:
+    """AWS's public image-id parameters (/aws/service/.../image_id and the like) hold an AMI id."""
+    name = str(args.get("name", ""))
+    if not (name.startswith("/aws/service/") and re.search(r"image_id$|/ami-|ami-[a-z]|amazon-linux", name)):
+        raise UnansweredReadError(f"aws:ssm/getParameter:getParameter {name!r} cannot be answered offline (only AWS's "
+                                  "public image-id parameters can): answer it with --reads FILE "
+                                  "(invokes: {aws:ssm/getParameter:getParameter: [{args: {name: ...}, result: {value: ...}}]})")
+    value = f"ami-0{digest(where.region + name, 16)}"
+    return {"name": name, "value": value, "insecureValue": value, "type": "String", "id": name, "version": 1.0,
+            "arn": f"arn:{partition_of(where.region)}:ssm:{where.region}::parameter{name}",
+            "withDecryption": args.get("withDecryption")}
 
 
-def _eks_cluster_auth(args: dict[str, Any], _: Identity) -> dict[str, Any]:
-    return {"name": args.get("name"), "token": "k8s-aws-v1.offline", "id": args.get("name")}
-
-
-_HANDLERS: dict[str, Callable[[dict[str, Any], Identity], dict[str, Any]]] = {
+_HANDLERS: dict[str, Callable[[dict[str, Any], Identity, ProviderSettings], dict[str, Any]]] = {
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,
     "aws:index/getPartition:getPartition": _partition,
-    "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
-    "aws:eks/getClusterAuth:getClusterAuth": _eks_cluster_auth,
+    **AWS_FACT_HANDLERS,
 }

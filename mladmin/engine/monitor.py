@@ -7,9 +7,7 @@ dependencies, provider and options, which is what a plan, a graph and a policy n
 
 from __future__ import annotations
 
-import functools
 import threading
-from importlib import metadata
 from typing import Any
 
 from pulumi.runtime import rpc
@@ -18,29 +16,26 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from . import invokes
-from .identifiers import Identity, resource_outputs, uuid_from
+from .identifiers import Identity, resource_outputs
 from .plan import STACK_TYPE, PlanResource
+from .providers import PROVIDER_PREFIX, Providers
+from .reads import Reads
 
 
 class PlanMocks(Mocks):
     """Answers invokes and calls; resource creation is handled by the monitor below."""
 
-    def __init__(self, identity: Identity) -> None:
+    def __init__(self, identity: Identity, providers: Providers, reads: Reads | None = None) -> None:
         self.identity = identity
+        self.providers = providers
+        self.reads = reads or Reads()
 
     def call(self, args: MockCallArgs) -> dict:
-        return invokes.answer(args.token, args.args, self.identity)
+        where = self.providers.where(args.provider, args.args)
+        return invokes.answer(args.token, args.args, where, self.reads, self.providers.settings_for(args.provider))
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:  # pragma: no cover - unused
         raise NotImplementedError("the recording monitor creates resources itself")
-
-
-@functools.cache
-def _provider_version(package: str) -> str:
-    try:
-        return metadata.version(f"pulumi-{package}").replace(".", "_")
-    except metadata.PackageNotFoundError:
-        return "0_0_0"
 
 
 class RecordingMonitor(MockMonitor):
@@ -49,9 +44,10 @@ class RecordingMonitor(MockMonitor):
         self.project = project
         self.stack = stack
         self.identity = mocks.identity
+        self.providers = mocks.providers
+        self.reads = mocks.reads
         self.records: dict[str, PlanResource] = {}
         self.stack_outputs: dict[str, Any] = {}
-        self._provider_regions: dict[str, str] = {}
         self._lock = threading.Lock()
         self._loops: set = set()
 
@@ -70,7 +66,26 @@ class RecordingMonitor(MockMonitor):
 
     def Invoke(self, request):  # noqa: N802 - gRPC method name
         self._ensure_loop()
+        if not request.provider and not request.tok.startswith("pulumi:"):
+            self._default_provider(request.tok)  # the engine sets the package's provider up for invokes too
         return super().Invoke(request)
+
+    def ReadResource(self, request):  # noqa: N802 - gRPC method name
+        """`Resource.get` and `StackReference`: answered from the reads file, recorded as read, not created."""
+        self._ensure_loop()  # deserializing and serializing need this worker thread's own loop
+        urn = self.make_urn(request.parent, request.type, request.name)
+        state = self.reads.resource(request.type, request.id)
+        package = request.type.split(":")[0]
+        provider = request.provider or (self._default_provider(request.type) if package != "pulumi" else None)
+        properties = {k: v for k, v in rpc.deserialize_properties(request.properties).items() if v is not None}
+        self._record(PlanResource(
+            urn=urn, type=request.type, name=request.name, parent=request.parent or None,
+            dependencies=sorted(set(request.dependencies)), provider=provider, inputs=properties, outputs=state,
+            id=request.id, custom=True, read=True))
+        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        with self._lock:
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, state)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=obj_proto)
 
     # URNs as the engine writes them: the full chain of parent types, without the root stack's.
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -81,15 +96,11 @@ class RecordingMonitor(MockMonitor):
         return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 
     def _default_provider(self, type_: str) -> str:
-        package = type_.split(":")[0]
-        return (f"urn:pulumi:{self.stack}::{self.project}::pulumi:providers:{package}::"
-                f"default_{_provider_version(package)}::{uuid_from(package + self.stack)}")
-
-    def _region_for(self, provider_ref: str, inputs: dict[str, Any]) -> str:
-        if isinstance(inputs.get("region"), str):
-            return inputs["region"]
-        provider_urn = provider_ref.rsplit("::", 1)[0] if provider_ref else ""
-        return self._provider_regions.get(provider_urn, self.identity.region)
+        """The package's default provider, recorded in the plan on first use as the engine does."""
+        reference, first_use = self.providers.default_reference(type_.split(":")[0])
+        if first_use is not None:
+            self._record(first_use)
+        return reference
 
     def _record(self, resource: PlanResource) -> None:
         with self._lock:
@@ -105,17 +116,19 @@ class RecordingMonitor(MockMonitor):
         self._ensure_loop()
         inputs = rpc.deserialize_properties(request.object)
         custom = bool(request.custom)
-        where = Identity(self.identity.account, self._region_for(request.provider, inputs), self.identity.partition)
+        is_provider = request.type.startswith(PROVIDER_PREFIX)
+        provider = request.provider or (self._default_provider(request.type) if custom and not is_provider else None)
+        if custom:
+            inputs = self.providers.checked_inputs(request.type, provider, inputs)
+        where = self.providers.where(provider, inputs)
         if custom:
             id_, extra = resource_outputs(request.type, request.name, urn, inputs, where)
             state = dict(inputs) | extra
         else:
             id_, state = "", {}
-        if request.type.startswith("pulumi:providers:"):
-            self._provider_regions[urn] = inputs.get("region") or self.identity.region
+        if is_provider:
+            self.providers.register_explicit(urn, inputs)
 
-        provider = request.provider or (self._default_provider(request.type) if custom and not
-                                        request.type.startswith("pulumi:providers:") else None)
         self._record(PlanResource(
             urn=urn, type=request.type, name=request.name, parent=request.parent or None,
             dependencies=sorted(set(request.dependencies)), provider=provider, inputs=inputs, outputs=state,

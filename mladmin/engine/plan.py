@@ -7,21 +7,29 @@ JSON schema (``mladmin plan STACK --json``), version 1:
       "project": "mladmin",
       "stack": "prod",
       "config_file": "stacks/Pulumi.prod.yaml",
-      "summary": {"resources": 312, "custom": 290, "components": 22, "by_type": {"aws:s3/bucket:Bucket": 8, ...}},
+      "summary": {"resources": 312, "custom": 290, "components": 22, "read": 0,
+                  "by_type": {"aws:s3/bucket:Bucket": 8, ...}},
       "resources": [
         {"urn": "urn:pulumi:prod::mladmin::mladmin:storage:Storage$aws:s3/bucket:Bucket::prod-datasets",
          "type": "aws:s3/bucket:Bucket", "name": "prod-datasets",
          "parent": "urn:pulumi:prod::mladmin::mladmin:storage:Storage::prod-storage",
          "dependencies": ["urn:..."], "provider": "urn:...::default_7_51_1::<id>" | null,
          "custom": true, "id": "prod-datasets-123456789012-us-east-1",
-         "protect": false, "retain_on_delete": false,
+         "protect": false, "retain_on_delete": false, "read": false,
          "inputs": {...}, "outputs": {...}}
       ]
     }
 
-``parent`` is null only for the stack resource itself; ``dependencies`` lists the URNs this
-resource depends on (explicit ``depends_on`` plus every resource whose outputs feed its inputs).
-Inputs are as the engine receives them: camelCase keys, numbers as floats.
+``parent`` is null only for the stack resource itself and the default providers (the engine's
+``pulumi:providers:<package>::default_<version>``, made from ``<package>:*`` config; they are not
+counted in ``summary``); ``dependencies`` lists the URNs this resource depends on (explicit
+``depends_on`` plus every resource whose outputs feed its inputs).
+Inputs are as the provider's Check returns them, which is what a policy sees: the program's
+inputs (camelCase keys, numbers as floats) plus, on taggable AWS resources, ``tagsAll`` (the
+provider's default tags overlaid with the resource's own).
+``read`` marks what the program reads rather than creates (``Resource.get``, ``StackReference``,
+answered by ``--reads FILE``): its ``inputs`` are the read's arguments, its ``outputs`` the answer,
+and ``summary.custom``/``by_type`` count only what is created (``summary.read`` counts reads).
 """
 
 from __future__ import annotations
@@ -48,10 +56,16 @@ class PlanResource:
     custom: bool
     protect: bool = False
     retain_on_delete: bool = False
+    read: bool = False  # read from the world (Resource.get, StackReference), not created
 
     @property
     def is_component(self) -> bool:
         return not self.custom and self.type != STACK_TYPE
+
+    @property
+    def is_default_provider(self) -> bool:
+        """A provider the engine made from `<package>:*` config, not one the program declared."""
+        return self.type.startswith("pulumi:providers:") and self.parent is None and self.name.startswith("default")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,14 +100,20 @@ class Plan:
 
     @property
     def custom_resources(self) -> list[PlanResource]:
-        return [r for r in self.resources if r.custom]
+        """The resources the program declares (default providers are the engine's, not the program's)."""
+        return [r for r in self.resources if r.custom and not r.read and not r.is_default_provider]
+
+    @property
+    def read_resources(self) -> list[PlanResource]:
+        """Existing resources and stack references the program reads (answered by --reads)."""
+        return [r for r in self.resources if r.read]
 
     @property
     def components(self) -> list[PlanResource]:
         return [r for r in self.resources if r.is_component]
 
     def count_by_type(self) -> dict[str, int]:
-        counts = Counter(r.type for r in self.resources if r.custom)
+        counts = Counter(r.type for r in self.custom_resources)
         return dict(sorted(counts.items()))
 
     def summary(self) -> dict[str, Any]:
@@ -101,6 +121,7 @@ class Plan:
             "resources": len(self.resources),
             "custom": len(self.custom_resources),
             "components": len(self.components),
+            "read": len(self.read_resources),
             "by_type": self.count_by_type(),
         }
 

@@ -39,8 +39,10 @@ def stacks_project() -> Project:
     return Project(name="mladmin", root=root, main=stacks_dir, config_dir=stacks_dir)
 
 
-def plan_stack(stack: str, config_file: Path | None = None) -> Plan:
-    """Plan one of the shipped environments (or the shipped program with another config file)."""
+def plan_stack(stack: str, config_file: Path | None = None, *, reads_file: Path | None = None) -> Plan:
+    """Plan one of the shipped environments (or the shipped program with another config file).
+
+    `reads_file` answers what the program reads from the world (mladmin/engine/reads.py)."""
     project = stacks_project()
     path = Path(config_file) if config_file else project.stack_file(stack)
     if config_file is None and not path.is_file():
@@ -51,10 +53,11 @@ def plan_stack(stack: str, config_file: Path | None = None) -> Plan:
         load_settings_file(path, stack=stack)
     except SettingsError as exc:
         raise ConfigError(exc.problems, source=_display(path)) from None
-    return _plan(project, stack, path, purge_modules=False)
+    return _plan(project, stack, path, purge_modules=False, reads_file=reads_file)
 
 
-def plan_program(program_dir: Path, stack: str = "dev", config_file: Path | None = None) -> Plan:
+def plan_program(program_dir: Path, stack: str = "dev", config_file: Path | None = None, *,
+                 reads_file: Path | None = None) -> Plan:
     """Plan any Pulumi Python program: a directory with Pulumi.yaml plus a stack config file."""
     project = load_project(Path(program_dir))
     path = Path(config_file) if config_file else project.stack_file(stack)
@@ -63,7 +66,7 @@ def plan_program(program_dir: Path, stack: str = "dev", config_file: Path | None
         if known or stack != "dev":
             raise UnknownStackError(stack, known, _display(project.config_dir))
         path = None  # a program without stack files runs with empty config
-    return _plan(project, stack, path, purge_modules=True)
+    return _plan(project, stack, path, purge_modules=True, reads_file=reads_file)
 
 
 def _display(path: Path) -> str:
@@ -73,7 +76,11 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _plan(project: Project, stack: str, config_path: Path | None, purge_modules: bool) -> Plan:
+def _plan(project: Project, stack: str, config_path: Path | None, purge_modules: bool,
+          reads_file: Path | None = None) -> Plan:
+    from .reads import Reads
+
+    reads = Reads.load(reads_file)
     if config_path is not None:
         config, secrets = read_stack_config(config_path, project.name)
     else:
@@ -86,7 +93,7 @@ def _plan(project: Project, stack: str, config_path: Path | None, purge_modules:
 
     source = _display(config_path) if config_path else None
     with _RUN_LOCK, _gc_paused(), _config_source(source):
-        outcome = _in_fresh_thread(lambda: _run_under_mocks(project, stack, config, secrets, identity, program),
+        outcome = _in_fresh_thread(lambda: _run_under_mocks(project, stack, config, secrets, identity, program, reads),
                                    chdir=project.root, purge_under=project.main if purge_modules else None)
     resources, outputs = outcome
     return Plan(project=project.name, stack=stack, config=config, resources=resources,
@@ -126,7 +133,7 @@ def _run_program_file(project: Project) -> None:
 
 
 def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secrets: list[str],
-                     identity: Identity, program: Callable[[], None]) -> tuple[list, dict]:
+                     identity: Identity, program: Callable[[], None], reads=None) -> tuple[list, dict]:
     import pulumi
     from pulumi.runtime.mocks import set_mocks
     from pulumi.runtime.settings import get_root_resource
@@ -134,9 +141,11 @@ def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secre
     from pulumi.runtime.sync_await import _sync_await
 
     from .monitor import PlanMocks, RecordingMonitor
+    from .providers import Providers
 
+    _forget_previous_run()
     pulumi.runtime.set_all_config(as_runtime_config(config), secrets)
-    mocks = PlanMocks(identity)
+    mocks = PlanMocks(identity, Providers(config, identity, project=project.name, stack=stack), reads)
     monitor = RecordingMonitor(mocks, project=project.name, stack=stack)
     set_mocks(mocks, project=project.name, stack=stack, preview=False, monitor=monitor)
     try:
@@ -150,6 +159,15 @@ def _run_under_mocks(project: Project, stack: str, config: dict[str, Any], secre
         loop = asyncio.get_event_loop()
         loop.run_until_complete(loop.shutdown_default_executor())
         monitor.close_loops()
+
+
+def _forget_previous_run() -> None:
+    """Pulumi's mock settings keep one process-wide set of pending outputs (MockSettings does not reset
+    it, a fresh thread sees the default); a run that failed leaves its tasks there, bound to its own
+    loop, and the next run would await them ("Event loop is closed", "attached to a different loop")."""
+    from pulumi.runtime.settings import SETTINGS
+
+    SETTINGS.outputs = set()
 
 
 def _in_fresh_thread(work: Callable[[], Any], chdir: Path, purge_under: Path | None) -> Any:

@@ -1,33 +1,24 @@
-"""AWS facts the settings are validated against (checked 2026-07; extend as AWS launches)."""
+"""AWS facts the settings are validated against (checked 2026-07; extend as AWS launches).
+
+Facts the policy pack judges by too (Kubernetes versions, EKS log types, instance types, per-environment
+minima) live in ``policies.facts``.
+"""
 
 from __future__ import annotations
 
 import re
 
 from components import validation
+from policies.facts.regions import AVAILABILITY_ZONES, LETTERS_VARY_BY_ACCOUNT, UNCONFIRMED
 
-# Commercial, GovCloud and China partitions.
-REGIONS: tuple[str, ...] = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2",
-    "ca-central-1", "ca-west-1", "mx-central-1", "sa-east-1",
-    "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3",
-    "eu-south-1", "eu-south-2", "eu-north-1",
-    "il-central-1", "me-south-1", "me-central-1", "af-south-1",
-    "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2",
-    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
-    "ap-southeast-5", "ap-southeast-7",
-    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-    "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
-)
+# Commercial, GovCloud and China partitions: the regions of the zone table (policies.facts.regions).
+REGIONS: tuple[str, ...] = tuple(AVAILABILITY_ZONES)
 
-# Zone letters where they are the same for every account. Other regions: any letter.
+# Zone letters where they are the same for every account (the zone table lives in policies.facts.regions,
+# which the offline engine also answers get_availability_zones from). Other regions: any letter.
 ZONE_LETTERS: dict[str, str] = {
-    "us-east-1": "abcdef",
-    "us-east-2": "abc",
-    "us-west-2": "abcd",
-    "eu-west-1": "abc",
-    "eu-central-1": "abc",
-    "ap-northeast-1": "acd",
+    region: "".join(sorted(zones)) for region, zones in AVAILABILITY_ZONES.items()
+    if region not in LETTERS_VARY_BY_ACCOUNT | UNCONFIRMED
 }
 
 # The only values CloudWatch Logs accepts for a log group's retention (one list, kept with the components).
@@ -46,11 +37,8 @@ DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
     "ecr.api", "ecr.dkr", "sts", "logs", "sagemaker.api", "sagemaker.runtime",
 )
 
-# EKS Kubernetes versions in standard or extended support.
-KUBERNETES_VERSIONS: tuple[str, ...] = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35")
+# The version a cluster gets when the stack pins none (one of policies.facts.eks.SUPPORTED_KUBERNETES_VERSIONS).
 DEFAULT_KUBERNETES_VERSION = "1.33"
-
-EKS_LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 _AZ_RE = re.compile(r"^(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d)(?P<letter>[a-z])$")
 
@@ -71,5 +59,5 @@ def zone_problem(zone: str, region: str) -> str | None:
 
 def default_zones(region: str, count: int) -> list[str]:
     """The first ``count`` zones of ``region``."""
-    letters = ZONE_LETTERS.get(region, "abcdef")
+    letters = "".join(sorted(AVAILABILITY_ZONES.get(region, {}))) or "abcdef"
     return [region + letter for letter in letters[:count]]

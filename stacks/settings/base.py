@@ -12,10 +12,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 from pydantic.alias_generators import to_camel
 
+from policies.facts.environments import ENVIRONMENTS
+
 from .aws_facts import LOG_RETENTION_DAYS, REGIONS
 
-Environment = Literal["dev", "staging", "prod"]
-ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
+Environment = Literal[ENVIRONMENTS]  # type: ignore[valid-type]
 
 
 class SettingsModel(BaseModel):

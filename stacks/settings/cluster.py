@@ -7,7 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from .aws_facts import DEFAULT_KUBERNETES_VERSION, EKS_LOG_TYPES, KUBERNETES_VERSIONS
+from policies.facts.eks import EKS_LOG_TYPES, EKS_REQUIRED_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS
+from policies.facts.instance_types import ACCELERATOR_TAINT_KEYS
+
+from .aws_facts import DEFAULT_KUBERNETES_VERSION
 from .base import Cidr, Name, SettingsModel, duplicates, scope_of, show
 from .errors import Problems
 from .instance_types import InstanceSpec, UnknownInstanceType, lookup
@@ -15,9 +18,7 @@ from .rules import PROD_MIN_SYSTEM_NODES
 
 CapacityType = Literal["ON_DEMAND", "SPOT"]
 TaintEffect = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
-EksLogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
-
-ACCELERATOR_TAINT_KEYS = {"nvidia": "nvidia.com/gpu", "neuron": "aws.amazon.com/neuron"}
+EksLogType = Literal[EKS_LOG_TYPES]  # type: ignore[valid-type]
 
 _LABEL_NAME = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)"
 _LABEL_KEY = re.compile(rf"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?{_LABEL_NAME}$")
@@ -201,7 +202,7 @@ class ClusterSettings(SettingsModel):
 
     kubernetes_version: str = Field(
         DEFAULT_KUBERNETES_VERSION,
-        description=f"EKS Kubernetes version, quoted: one of {', '.join(KUBERNETES_VERSIONS)}. "
+        description=f"EKS Kubernetes version, quoted: one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}. "
         f"Default {DEFAULT_KUBERNETES_VERSION}.",
     )
     endpoint_public_access: bool = Field(
@@ -215,9 +216,9 @@ class ClusterSettings(SettingsModel):
         True, description="EKS deletion protection. Default true; prod requires it."
     )
     enabled_log_types: list[EksLogType] = Field(
-        default_factory=lambda: ["api", "audit", "authenticator"],
+        default_factory=lambda: list(EKS_REQUIRED_LOG_TYPES["dev"]),
         description=f"Control plane logs sent to CloudWatch ({', '.join(EKS_LOG_TYPES)}). "
-        "Default [api, audit, authenticator].",
+        "Default [api, audit, authenticator]; prod requires all five.",
     )
     system_nodes: SystemNodesSettings = Field(
         default_factory=SystemNodesSettings,
@@ -240,9 +241,9 @@ class ClusterSettings(SettingsModel):
     @field_validator("kubernetes_version")
     @classmethod
     def _version_supported(cls, value: str) -> str:
-        if value not in KUBERNETES_VERSIONS:
+        if value not in SUPPORTED_KUBERNETES_VERSIONS:
             raise ValueError(
-                f"{show(value)} is not a supported EKS version (expected one of {', '.join(KUBERNETES_VERSIONS)})"
+                f"{show(value)} is not a supported EKS version (expected one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)})"
             )
         return value
 
@@ -272,6 +273,14 @@ class ClusterSettings(SettingsModel):
             problems.add(("nodeGroups", index - 1, "name"), f"{show(name)} is already used by another node group")
         for index, log_type in duplicates(self.enabled_log_types):
             problems.add(("enabledLogTypes", index), f"{show(log_type)} is listed twice")
+        required = EKS_REQUIRED_LOG_TYPES.get(scope.environment or "", ())
+        missing = [log_type for log_type in required if log_type not in self.enabled_log_types]
+        if missing:
+            problems.add(
+                "enabledLogTypes",
+                f"{show(self.enabled_log_types)} lacks {', '.join(missing)} (expected at least "
+                f"{', '.join(required)} in {scope.environment}, as policy eks-control-plane-logging requires)",
+            )
         if scope.is_prod:
             self._check_prod(problems)
         problems.raise_if_any()

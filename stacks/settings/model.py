@@ -6,10 +6,13 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from policies.facts.environments import GPU_BUDGET, GPU_INSTANCE_TYPES_ALLOWED
+
 from .base import ENVIRONMENTS, Environment, Region, Scope, SettingsModel, TagValue, duplicates, show
 from .aws_facts import REGIONS
 from .cluster import ClusterSettings
 from .errors import Problems
+from .instance_types import UnknownInstanceType, lookup, lookup_sagemaker
 from .monitoring import BudgetSettings, MonitoringSettings
 from .network import NetworkSettings
 from .sagemaker import SageMakerSettings
@@ -17,6 +20,9 @@ from .storage import StorageSettings
 from .teams import TeamSettings
 
 PLATFORM_TEAM = "platform"
+# The policy whose per-environment allowlist (policies.facts) the settings apply too, and its parameter.
+GPU_ALLOWLIST_POLICY, GPU_ALLOWLIST_PARAMETER = "gpu-instance-type-allowlist", "allowedInstanceTypes"
+GPU_BUDGET_POLICY, GPU_BUDGET_PARAMETER = "gpu-budget", "maxGpus"
 
 
 class Settings(SettingsModel):
@@ -72,6 +78,8 @@ class Settings(SettingsModel):
                 f"team budgets add up to {team_budgets:g} USD, more than budgets.monthlyLimitUsd "
                 f"{self.budgets.monthly_limit_usd:g} (expected the sum of monthlyBudgetUsd <= the limit)",
             )
+        self._check_gpu_allowlist(problems)
+        self._check_gpu_budget(problems)
         if self.is_prod and not self.budget_recipients:
             problems.add(
                 ("budgets", "notifyEmails"),
@@ -79,6 +87,60 @@ class Settings(SettingsModel):
             )
         problems.raise_if_any()
         return self
+
+    def _check_gpu_allowlist(self, problems: Problems) -> None:
+        """Accelerated types only from the environment's allowlist, as the policy pack will require."""
+        allowed = self.gpu_instance_types_allowed
+        if "allowed_instance_types" not in self.sagemaker.model_fields_set:  # the default fits the environment
+            self.sagemaker.allowed_instance_types = [
+                name for name in self.sagemaker.allowed_instance_types
+                if name in allowed or not _accelerated(name, lookup_sagemaker)
+            ]
+        expected = (f"expected a type that {GPU_ALLOWLIST_POLICY} allows in {self.environment}: "
+                    f"{', '.join(sorted(allowed))}; or widen it under "
+                    f"mladmin:policy.parameters.{GPU_ALLOWLIST_POLICY}.{GPU_ALLOWLIST_PARAMETER}")
+        for group_index, group in enumerate(self.cluster.node_groups):
+            for type_index, name in enumerate(group.instance_types):
+                if _accelerated(name, lookup) and name not in allowed:
+                    problems.add(("cluster", "nodeGroups", group_index, "instanceTypes", type_index),
+                                 f"{show(name)} is not allowed in {self.environment} ({expected})")
+        for endpoint_index, endpoint in enumerate(self.sagemaker.endpoints):
+            if _accelerated(endpoint.instance_type, lookup_sagemaker) and endpoint.instance_type not in allowed:
+                problems.add(("sagemaker", "endpoints", endpoint_index, "instanceType"),
+                             f"{show(endpoint.instance_type)} is not allowed in {self.environment} ({expected})")
+        for type_index, name in enumerate(self.sagemaker.allowed_instance_types):
+            if _accelerated(name, lookup_sagemaker) and name not in allowed:
+                problems.add(("sagemaker", "allowedInstanceTypes", type_index),
+                             f"{show(name)} is not allowed in {self.environment} ({expected})")
+
+    def _check_gpu_budget(self, problems: Problems) -> None:
+        """Accelerators at full scale-out within the environment's budget, as the policy pack will require."""
+        budget = self._policy_parameter(GPU_BUDGET_POLICY, GPU_BUDGET_PARAMETER)
+        budget = budget if isinstance(budget, int) and not isinstance(budget, bool) else GPU_BUDGET[self.environment]
+        pools = sum(group.max_size * max(spec.accelerators for spec in group.specs) for group in self.cluster.node_groups)
+        endpoints = sum((endpoint.max_instance_count or endpoint.initial_instance_count)
+                        * lookup_sagemaker(endpoint.instance_type).accelerators for endpoint in self.sagemaker.endpoints)
+        if pools + endpoints > budget:
+            problems.add(
+                "cluster",
+                f"node groups at maxSize ({pools}) and endpoints at maxInstanceCount ({endpoints}) hold "
+                f"{pools + endpoints} accelerators, more than the {self.environment} budget of {budget} (expected "
+                f"smaller pools or endpoints, or a larger mladmin:policy.parameters.{GPU_BUDGET_POLICY}.{GPU_BUDGET_PARAMETER})",
+            )
+
+    def _policy_parameter(self, policy_id: str, parameter: str) -> Any:
+        """A parameter the stack sets for one policy under mladmin:policy.parameters, or None."""
+        parameters = self.policy.get("parameters") if isinstance(self.policy, dict) else None
+        values = parameters.get(policy_id) if isinstance(parameters, dict) else None
+        return values.get(parameter) if isinstance(values, dict) else None
+
+    @property
+    def gpu_instance_types_allowed(self) -> frozenset[str]:
+        """The accelerated types this stack may use: its policy parameter, else the environment's default."""
+        types = self._policy_parameter(GPU_ALLOWLIST_POLICY, GPU_ALLOWLIST_PARAMETER)
+        if isinstance(types, list):
+            return frozenset(str(name) for name in types)
+        return frozenset(GPU_INSTANCE_TYPES_ALLOWED[self.environment])
 
     @property
     def is_prod(self) -> bool:
@@ -102,6 +164,13 @@ class Settings(SettingsModel):
     def budget_recipients(self) -> list[str]:
         """Who gets budget alerts: budgets.notifyEmails, else monitoring.alarmEmails."""
         return list(self.budgets.notify_emails or self.monitoring.alarm_emails)
+
+
+def _accelerated(name: str, find: Any) -> bool:
+    try:
+        return find(name).accelerator is not None
+    except UnknownInstanceType:  # reported where the type is declared
+        return False
 
 
 def _with_scope(data: Any, context: Any) -> Any:

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from .base import Email, LogRetentionDays, SettingsModel, duplicates, scope_of, show
 from .errors import Problems
-from .rules import PROD_MIN_LOG_RETENTION_DAYS
+from .rules import LOG_RETENTION_MINIMA_TEXT as _MINIMA, log_retention_problem
 
 _SNS_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 
@@ -32,7 +32,7 @@ class MonitoringSettings(SettingsModel):
     log_retention_days: LogRetentionDays = Field(
         30,
         description="Retention of the platform's log groups (EKS control plane, SageMaker, workloads), a "
-        "CloudWatch Logs period. Default 30; prod requires >= 365.",
+        f"CloudWatch Logs period. Default 30; at least {_MINIMA} days.",
     )
     alarm_emails: list[Email] = Field(
         default_factory=list, description="Addresses subscribed to the alarm topic. Default none."
@@ -48,12 +48,10 @@ class MonitoringSettings(SettingsModel):
         problems = Problems()
         for index, email in duplicates(self.alarm_emails):
             problems.add(("alarmEmails", index), f"{show(email)} is listed twice")
+        retention = log_retention_problem(self.log_retention_days, scope.environment)
+        if retention:
+            problems.add("logRetentionDays", retention)
         if scope.is_prod:
-            if self.log_retention_days < PROD_MIN_LOG_RETENTION_DAYS:
-                problems.add(
-                    "logRetentionDays",
-                    f"{self.log_retention_days} is below the prod minimum of {PROD_MIN_LOG_RETENTION_DAYS} days",
-                )
             if not self.alarm_emails and self.sns_topic_arn is None:
                 problems.add(
                     "alarmEmails",

@@ -11,7 +11,7 @@ from pydantic import Field, ValidationInfo, model_validator
 from .aws_facts import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES, default_zones, zone_problem
 from .base import BucketName, Cidr, LogRetentionDays, SettingsModel, duplicates, hint, scope_of, show
 from .errors import Problems
-from .rules import PROD_MIN_AZS, PROD_MIN_LOG_RETENTION_DAYS
+from .rules import LOG_RETENTION_MINIMA_TEXT as _MINIMA, PROD_MIN_AZS, log_retention_problem
 
 NatGateways = Literal["single", "onePerAz", "none"]
 
@@ -41,7 +41,7 @@ class NetworkSettings(SettingsModel):
         "none: no internet egress (private endpoints only). Default onePerAz.",
     )
     flow_log_retention_days: LogRetentionDays = Field(
-        90, description="Retention of the VPC flow log group, a CloudWatch Logs period. Default 90."
+        90, description=f"Retention of the VPC flow log group, a CloudWatch Logs period. Default 90; at least {_MINIMA} days."
     )
     interface_endpoints: list[str] = Field(
         default_factory=lambda: list(DEFAULT_INTERFACE_ENDPOINTS),
@@ -78,11 +78,9 @@ class NetworkSettings(SettingsModel):
                 )
             if self.nat_gateways != "onePerAz":
                 problems.add("natGateways", f"{show(self.nat_gateways)} is not allowed in prod (expected 'onePerAz')")
-            if self.flow_log_retention_days < PROD_MIN_LOG_RETENTION_DAYS:
-                problems.add(
-                    "flowLogRetentionDays",
-                    f"{self.flow_log_retention_days} is below the prod minimum of {PROD_MIN_LOG_RETENTION_DAYS} days",
-                )
+        retention = log_retention_problem(self.flow_log_retention_days, scope.environment)
+        if retention:
+            problems.add("flowLogRetentionDays", retention)
         problems.raise_if_any()
         return self
 

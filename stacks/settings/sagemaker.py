@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
+from policies.facts.environments import SAGEMAKER_DEFAULT_INSTANCE_TYPES
+
 from .base import Name, SettingsModel, duplicates, scope_of, show
 from .errors import Problems
 from .instance_types import UnknownInstanceType, lookup_sagemaker
@@ -43,7 +45,7 @@ SageMakerInstanceType = Annotated[str, AfterValidator(_sagemaker_type)]
 VariantName = Annotated[str, AfterValidator(_variant)]
 ModelName = Annotated[str, AfterValidator(_model)]
 
-DEFAULT_ALLOWED_INSTANCE_TYPES = ["ml.m5.xlarge", "ml.g5.xlarge", "ml.g5.2xlarge", "ml.g5.12xlarge"]
+DEFAULT_ALLOWED_INSTANCE_TYPES = list(SAGEMAKER_DEFAULT_INSTANCE_TYPES)
 
 
 class SageMakerDomainSettings(SettingsModel):
@@ -102,7 +104,8 @@ class SageMakerSettings(SettingsModel):
         default_factory=lambda: list(DEFAULT_ALLOWED_INSTANCE_TYPES),
         min_length=1,
         description="ml. instance types endpoints and team jobs may use (also enforced in IAM). "
-        f"Default {', '.join(DEFAULT_ALLOWED_INSTANCE_TYPES)}.",
+        f"Default {', '.join(DEFAULT_ALLOWED_INSTANCE_TYPES)}, less the GPU types the environment does not allow "
+        "(policy gpu-instance-type-allowlist).",
     )
     data_capture_percent: int = Field(
         20, ge=0, le=100, description="Share of endpoint requests captured to S3 for drift analysis; 0 disables. Default 20."

@@ -6,7 +6,7 @@ from pydantic import Field, ValidationInfo, model_validator
 
 from .base import Region, SettingsModel, scope_of, show
 from .errors import Problems
-from .rules import PROD_MIN_LOG_RETENTION_DAYS
+from .rules import LOG_RETENTION_MINIMA_TEXT as _MINIMA, log_retention_problem
 
 
 class StorageSettings(SettingsModel):
@@ -37,7 +37,7 @@ class StorageSettings(SettingsModel):
         "Standard. Default 0 (at once).",
     )
     access_log_retention_days: int = Field(
-        90, ge=1, description="Days the S3 server access logs are kept. Default 90; prod requires >= 365."
+        90, ge=1, description=f"Days the S3 server access logs are kept. Default 90; at least {_MINIMA} days."
     )
     abort_incomplete_upload_days: int = Field(
         7, ge=1, description="Days before incomplete multipart uploads are aborted. Default 7."
@@ -64,10 +64,8 @@ class StorageSettings(SettingsModel):
                     "replicationRegion",
                     "missing (prod requires cross-region replication: expected a region other than aws:region, e.g. us-west-2)",
                 )
-            if self.access_log_retention_days < PROD_MIN_LOG_RETENTION_DAYS:
-                problems.add(
-                    "accessLogRetentionDays",
-                    f"{self.access_log_retention_days} is below the prod minimum of {PROD_MIN_LOG_RETENTION_DAYS} days",
-                )
+        retention = log_retention_problem(self.access_log_retention_days, scope.environment)
+        if retention:
+            problems.add("accessLogRetentionDays", retention)
         problems.raise_if_any()
         return self

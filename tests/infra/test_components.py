@@ -35,14 +35,14 @@ PROGRAM = textwrap.dedent(
     kms = Kms(f"{s['env']}-kms", KmsArgs(prefix=s["prefix"], account_id=acct, region=region, tags=tags,
                                          protect=s["protect"]))
     net = Network(f"{s['env']}-network", NetworkArgs(
-        cidr_block="10.40.0.0/16", availability_zones=[f"{region}{z}" for z in s["zones"]],
+        prefix=s["prefix"], cidr_block="10.40.0.0/16", availability_zones=[f"{region}{z}" for z in s["zones"]],
         account_id=acct, region=region, logs_key_arn=kms.logs_key_arn, tags=tags,
         nat_gateways=s["nat"], cluster_name=s.get("cluster"), flow_log_retention_days=s["retention"]))
     storage = Storage(f"{s['env']}-storage", StorageArgs(
         prefix=s["prefix"], account_id=acct, region=region, data_key_arn=kms.data_key_arn, tags=tags,
         replication_region=s.get("replica"), protect=s["protect"], force_destroy=not s["protect"]))
     iam = Iam(f"{s['env']}-iam", IamArgs(
-        prefix=s["prefix"], account_id=acct, region=region, tags=tags, data_key_arn=kms.data_key_arn,
+        prefix=s["prefix"], account_id=acct, region=region, tags=tags, data_key_alias=kms.data_alias_name,
         read_bucket_arns=[storage.bucket_arns["datasets"]],
         write_bucket_arns=[storage.bucket_arns["models"], storage.bucket_arns["checkpoints"]],
         repository_arns=list(storage.repository_arns.values()), bucket_prefix=s.get("bucket_prefix", ""),
@@ -544,18 +544,21 @@ def test_sagemaker_role_reaches_only_its_buckets_prefix_key_logs_and_images(prod
     assert doc["ListPlatformBuckets"]["Condition"] == {"StringLike": {"s3:prefix": ["sagemaker", "sagemaker/*"]}}
     assert set(doc["ReadObjects"]["Resource"]) == {f"{b}/sagemaker/*" for b in buckets}
     assert not any("datasets" in r for r in doc["WriteModelsAndCheckpoints"]["Resource"])
-    assert doc["UseDataKey"]["Resource"] == [prod.by_name("prod-kms-data").outputs["arn"]]
+    assert doc["UseDataKey"]["Resource"] == [f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*"]
+    assert doc["UseDataKey"]["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/mladmin-prod-data"}}
     assert doc["WriteOwnLogs"]["Resource"] == [f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/sagemaker/*"]
     repos = {r.outputs["arn"] for r in prod.of_type("aws:ecr/repository:Repository")}
     assert set(doc["PullPlatformImages"]["Resource"]) == repos
     assert doc["PutMetricsInOwnNamespaces"]["Condition"]["StringLike"]["cloudwatch:namespace"]
     vpc = prod.of_type("aws:ec2/vpc:Vpc")[0].id
-    assert doc["ManageEnisInPlatformVpc"]["Condition"]["ArnEquals"]["ec2:Vpc"].endswith(f":vpc/{vpc}")
+    vpc_doc = {s["Sid"]: s for s in statements(policy_of(prod.by_name("prod-iam-sagemaker-vpc-policy")))}
+    assert vpc_doc["ManageEnisInPlatformVpc"]["Condition"]["ArnEquals"]["ec2:Vpc"].endswith(f":vpc/{vpc}")
 
 
 def test_sagemaker_role_has_no_vpc_permissions_outside_vpc_mode(dev):
     sids = {s["Sid"] for s in statements(policy_of(dev.by_name("dev-iam-sagemaker-execution-policy")))}
     assert "ManageEnisInPlatformVpc" not in sids and "ListPlatformBuckets" in sids
+    assert not [p for p in dev.of_type("aws:iam/rolePolicy:RolePolicy") if p.name.endswith("sagemaker-vpc-policy")]
 
 
 def test_sagemaker_role_is_trusted_by_sagemaker_for_this_account(prod):
@@ -568,9 +571,9 @@ def test_boundary_denies_iam_users_boundary_removal_and_other_regions(prod):
     boundary = prod.by_name("prod-iam-team-boundary")
     assert boundary.inputs["name"] == "mladmin-prod-team-boundary"
     doc = {s["Sid"]: s for s in statements(policy_of(boundary))}
-    assert doc["DenyIamUsersAndAccessKeys"]["Effect"] == "Deny"
-    assert {"iam:CreateUser", "iam:CreateAccessKey"} <= set(doc["DenyIamUsersAndAccessKeys"]["Action"])
-    assert "iam:DeleteRolePermissionsBoundary" in doc["DenyRemovingTheBoundary"]["Action"]
+    denied = doc["DenyIamUsersAndRemovingBoundaries"]
+    assert denied["Effect"] == "Deny"
+    assert {"iam:CreateUser", "iam:CreateAccessKey", "iam:DeleteRolePermissionsBoundary"} <= set(denied["Action"])
     own_arn = f"arn:aws:iam::{ACCOUNT}:policy/mladmin-prod-team-boundary"
     assert doc["DenyRolesWithoutThisBoundary"]["Condition"] == {
         "StringNotEquals": {"iam:PermissionsBoundary": own_arn}}
@@ -621,7 +624,7 @@ def test_kms_reports_every_bad_argument_at_once():
 
 def test_network_reports_every_bad_argument_at_once():
     args = NetworkArgs(
-        cidr_block="10.0.0.0/16", availability_zones=["us-east-1a", "us-east-1b", "eu-west-1a"],
+        prefix="Bad Prefix", cidr_block="10.0.0.0/16", availability_zones=["us-east-1a", "us-east-1b", "eu-west-1a"],
         account_id=ACCOUNT, region="us-east-1", logs_key_arn="arn:aws:kms:us-east-1:1:key/x",
         tags=Tags(owner="", environment="prod", team="platform", cost_center="cc"),
         nat_gateways="perAz", flow_log_retention_days=10,
@@ -631,7 +634,8 @@ def test_network_reports_every_bad_argument_at_once():
     with pytest.raises(ValueError) as exc:
         Network("n", args)
     text = str(exc.value)
-    for expected in ("availability_zones[2]: 'eu-west-1a' is not a zone of region 'us-east-1'",
+    for expected in ("prefix: 'Bad Prefix' must be lower-case",
+                     "availability_zones[2]: 'eu-west-1a' is not a zone of region 'us-east-1'",
                      "nat_gateways: 'perAz' must be one of", "flow_log_retention_days: 10",
                      "tags.owner", "private_subnet_cidrs[2]: 192.168.0.0/24 is outside the VPC",
                      "overlaps private_subnet_cidrs[0]",
@@ -653,19 +657,19 @@ def test_storage_reports_every_bad_argument_at_once():
 
 def test_iam_reports_every_bad_argument_at_once():
     args = IamArgs(
-        prefix="p", account_id="x", region="us-east-1", tags=tags(), data_key_arn="*",
+        prefix="p", account_id="x", region="us-east-1", tags=tags(), data_key_alias="*",
         read_bucket_arns=["arn:aws:s3:::*"], write_bucket_arns=[], repository_arns="arn:aws:ecr:::repository/x",
         metric_namespaces=["*"],
     )
     with pytest.raises(ValueError) as exc:
         Iam("i", args)
     fields = {p.split(":")[0] for p in _problems(exc)}
-    assert fields == {"account_id", "read_bucket_arns[0]", "repository_arns", "data_key_arn", "metric_namespaces[0]"}
+    assert fields == {"account_id", "read_bucket_arns[0]", "repository_arns", "data_key_alias", "metric_namespaces[0]"}
 
 
 @pytest.mark.parametrize("cidr", ["10.0.0.0/24", "10.0.0.0/28"])
 def test_network_refuses_a_vpc_too_small_to_derive_subnets(cidr):
-    args = NetworkArgs(cidr_block=cidr, availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
+    args = NetworkArgs(prefix="p", cidr_block=cidr, availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
                        account_id=ACCOUNT, region="us-east-1", logs_key_arn="arn:aws:kms:us-east-1:1:key/x", tags=tags())
     with pytest.raises(ValueError, match="too small to derive subnets"):
         Network("n", args)

@@ -1,0 +1,61 @@
+"""Amazon EKS: the Kubernetes versions a cluster may run, and the control-plane log types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class KubernetesRelease:
+    """One Kubernetes minor version on EKS: standard support for 14 months, then extended for 12."""
+
+    version: str
+    eks_release: date
+    end_of_standard: date
+    end_of_extended: date
+
+
+# The EKS Kubernetes release calendar. Source: Amazon EKS User Guide, "Understand the Kubernetes
+# version lifecycle on EKS" (release calendar table), checked 2026-12, except where a row says otherwise.
+KUBERNETES_RELEASES: tuple[KubernetesRelease, ...] = (
+    KubernetesRelease("1.30", date(2024, 5, 23), date(2025, 7, 23), date(2026, 7, 23)),
+    KubernetesRelease("1.31", date(2024, 9, 26), date(2025, 11, 26), date(2026, 11, 26)),
+    KubernetesRelease("1.32", date(2025, 1, 23), date(2026, 3, 23), date(2027, 3, 23)),
+    KubernetesRelease("1.33", date(2025, 5, 29), date(2026, 7, 29), date(2027, 7, 29)),
+    KubernetesRelease("1.34", date(2025, 10, 2), date(2026, 12, 2), date(2027, 12, 2)),
+    # 1.35: endoflife.date/amazon-eks (mirrors the EKS calendar), checked 2026-12.
+    KubernetesRelease("1.35", date(2026, 1, 28), date(2027, 3, 27), date(2028, 3, 27)),
+    # 1.36: listed in the EKS "Kubernetes versions standard support" release notes (checked 2026-12);
+    # release date from a 2026-08 EKS upgrade write-up, support ends by the 14 + 12 month rule.
+    KubernetesRelease("1.36", date(2026, 6, 2), date(2027, 8, 2), date(2028, 8, 2)),
+)
+
+# The day the calendar above was last checked: versions are judged as of this date, so a plan
+# gives the same verdict tomorrow. Move it (and add rows) when the calendar is re-checked.
+CALENDAR_CHECKED = date(2026, 12, 2)
+
+# Versions EKS offers for clusters on that day: in standard or extended support. EKS creates and
+# runs clusters on both (extended costs more per cluster hour); past extended support it upgrades
+# the control plane by itself, so a pinned version there would be a plan that AWS overrides.
+SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = tuple(
+    release.version for release in KUBERNETES_RELEASES
+    if release.eks_release <= CALENDAR_CHECKED < release.end_of_extended
+)
+# Of those, the ones still in standard support (no extended-support charge).
+STANDARD_SUPPORT_KUBERNETES_VERSIONS: tuple[str, ...] = tuple(
+    release.version for release in KUBERNETES_RELEASES
+    if release.eks_release <= CALENDAR_CHECKED < release.end_of_standard
+)
+
+# Control-plane log types (EKS API `logging.clusterLogging[].types`; EKS User Guide, "Send
+# control plane logs to CloudWatch Logs", checked 2026-12).
+EKS_LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+# The log types each environment must enable (our rule): who called the API, what it did, and who
+# signed in; prod keeps all five for incident analysis.
+EKS_REQUIRED_LOG_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"dev": EKS_LOG_TYPES[:3], "staging": EKS_LOG_TYPES[:3], "prod": EKS_LOG_TYPES}
+)

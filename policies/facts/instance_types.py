@@ -1,0 +1,127 @@
+"""EC2 instance families: sizes, architecture and accelerators per instance, local instance store.
+
+SageMaker ``ml.<type>`` instances have the hardware of the EC2 ``<type>``. A type that is not here
+is unknown to the settings (rejected at plan time) and uncounted by the GPU budget (reported).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal, Mapping
+
+Accelerator = Literal["nvidia", "neuron"]
+Arch = Literal["x86_64", "arm64"]
+
+SAGEMAKER_PREFIX = "ml."
+
+
+@dataclass(frozen=True)
+class InstanceFamily:
+    name: str
+    arch: Arch
+    sizes: Mapping[str, int]  # size -> accelerator devices per instance (0 for CPU families)
+    accelerator: Accelerator | None = None
+    device: str | None = None  # e.g. "NVIDIA A10G"
+    device_memory_gib: int = 0
+
+
+def _cpu(name: str, sizes: str, arch: Arch = "x86_64") -> InstanceFamily:
+    return InstanceFamily(name, arch, MappingProxyType({size: 0 for size in sizes.split()}))
+
+
+def _acc(
+    name: str, sizes: dict[str, int], accelerator: Accelerator, device: str, memory_gib: int, arch: Arch = "x86_64",
+) -> InstanceFamily:
+    return InstanceFamily(name, arch, MappingProxyType(sizes), accelerator, device, memory_gib)
+
+
+_STD = "large xlarge 2xlarge 4xlarge 8xlarge 12xlarge 16xlarge 24xlarge"
+_BURST = "nano micro small medium large xlarge 2xlarge"
+_G = {"xlarge": 1, "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "12xlarge": 4, "16xlarge": 1, "24xlarge": 4, "48xlarge": 8}
+
+# Source: the EC2 instance type pages ("Amazon EC2 instance types": general purpose, compute and memory
+# optimized, accelerated computing, with the GPU/accelerator count per size), checked 2026-07; the
+# accelerated rows re-checked 2026-12.
+FAMILIES: Mapping[str, InstanceFamily] = MappingProxyType({family.name: family for family in (
+    # General purpose, compute and memory optimised (system pools, CPU workloads).
+    _cpu("t2", _BURST), _cpu("t3", _BURST), _cpu("t3a", _BURST), _cpu("t4g", _BURST, "arm64"),
+    _cpu("m5", _STD + " metal"), _cpu("m5a", _STD), _cpu("m5n", _STD + " metal"), _cpu("m5d", _STD + " metal"),
+    _cpu("m6i", _STD + " 32xlarge metal"), _cpu("m6a", _STD + " 32xlarge 48xlarge metal"),
+    _cpu("m6id", _STD + " 32xlarge metal"),
+    _cpu("m6g", "medium " + _STD.replace(" 24xlarge", "") + " metal", "arm64"),
+    _cpu("m7i", _STD + " 48xlarge metal-24xl metal-48xl"),
+    _cpu("m7i-flex", "large xlarge 2xlarge 4xlarge 8xlarge 12xlarge 16xlarge"),
+    _cpu("m7a", "medium " + _STD + " 32xlarge 48xlarge metal-48xl"),
+    _cpu("m7g", "medium " + _STD.replace(" 24xlarge", "") + " metal", "arm64"),
+    _cpu("m8g", "medium " + _STD + " 48xlarge metal-24xl metal-48xl", "arm64"),
+    _cpu("c5", "large xlarge 2xlarge 4xlarge 9xlarge 12xlarge 18xlarge 24xlarge metal"),
+    _cpu("c5n", "large xlarge 2xlarge 4xlarge 9xlarge 18xlarge metal"),
+    _cpu("c6i", _STD + " 32xlarge metal"), _cpu("c6a", _STD + " 32xlarge 48xlarge metal"),
+    _cpu("c6g", "medium " + _STD.replace(" 24xlarge", "") + " metal", "arm64"),
+    _cpu("c7i", _STD + " 48xlarge metal-24xl metal-48xl"), _cpu("c7a", "medium " + _STD + " 32xlarge 48xlarge metal-48xl"),
+    _cpu("c7g", "medium " + _STD.replace(" 24xlarge", "") + " metal", "arm64"),
+    _cpu("r5", _STD + " metal"), _cpu("r6i", _STD + " 32xlarge metal"), _cpu("r6a", _STD + " 32xlarge 48xlarge metal"),
+    _cpu("r7i", _STD + " 48xlarge metal-24xl metal-48xl"),
+    _cpu("r7g", "medium " + _STD.replace(" 24xlarge", "") + " metal", "arm64"),
+    _cpu("x2idn", "16xlarge 24xlarge 32xlarge metal"),
+    # NVIDIA GPUs.
+    _acc("g4dn", {"xlarge": 1, "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "12xlarge": 4, "16xlarge": 1, "metal": 8},
+         "nvidia", "NVIDIA T4", 16),
+    _acc("g5", dict(_G), "nvidia", "NVIDIA A10G", 24),
+    _acc("g5g", {"xlarge": 1, "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "16xlarge": 2, "metal": 2},
+         "nvidia", "NVIDIA T4G", 16, "arm64"),
+    _acc("g6", dict(_G), "nvidia", "NVIDIA L4", 24),
+    _acc("gr6", {"4xlarge": 1, "8xlarge": 1}, "nvidia", "NVIDIA L4", 24),
+    _acc("g6e", dict(_G), "nvidia", "NVIDIA L40S", 48),
+    _acc("p3", {"2xlarge": 1, "8xlarge": 4, "16xlarge": 8}, "nvidia", "NVIDIA V100", 16),
+    _acc("p3dn", {"24xlarge": 8}, "nvidia", "NVIDIA V100", 32),
+    _acc("p4d", {"24xlarge": 8}, "nvidia", "NVIDIA A100", 40),
+    _acc("p4de", {"24xlarge": 8}, "nvidia", "NVIDIA A100", 80),
+    _acc("p5", {"4xlarge": 1, "48xlarge": 8}, "nvidia", "NVIDIA H100", 80),
+    _acc("p5e", {"48xlarge": 8}, "nvidia", "NVIDIA H200", 141),
+    _acc("p5en", {"48xlarge": 8}, "nvidia", "NVIDIA H200", 141),
+    _acc("p6-b200", {"48xlarge": 8}, "nvidia", "NVIDIA B200", 179),
+    # AWS Neuron accelerators (Trainium for training, Inferentia for inference), Neuron devices per size.
+    _acc("trn1", {"2xlarge": 1, "32xlarge": 16}, "neuron", "AWS Trainium", 32),
+    _acc("trn1n", {"32xlarge": 16}, "neuron", "AWS Trainium", 32),
+    _acc("trn2", {"48xlarge": 16}, "neuron", "AWS Trainium2", 96),
+    _acc("inf2", {"xlarge": 1, "8xlarge": 1, "24xlarge": 6, "48xlarge": 12}, "neuron", "AWS Inferentia2", 32),
+)})
+
+# Family-name prefixes of accelerated instances, to recognise a type that FAMILIES does not list yet
+# (p<digit>…, g4…, g5…, gr6, trn…, inf…, dl…): the GPU policies report those as uncounted.
+ACCELERATED_FAMILY_PREFIXES: tuple[str, ...] = ("g4", "g5", "g6", "gr6", "trn", "inf", "dl")
+
+# Families with local NVMe instance storage: SageMaker rejects a volume KMS key for them and relies on
+# the instance store's hardware encryption (SageMaker Developer Guide, "Protect data at rest using
+# encryption" / instance storage volumes, checked 2026-07).
+INSTANCE_STORE_FAMILIES: frozenset[str] = frozenset({
+    "g4dn", "g5", "g6", "g6e", "gr6", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en",
+    "trn1", "trn1n", "m5d", "c5d", "r5d", "m6id", "c6id", "r6id",
+})
+
+# The node taint (and Kubernetes extended resource) of each accelerator kind's device plugin:
+# NVIDIA device plugin and the AWS Neuron device plugin (EKS User Guide, "Use AWS Inferentia/Trainium
+# instances", checked 2026-12).
+ACCELERATOR_TAINT_KEYS: Mapping[str, str] = MappingProxyType(
+    {"nvidia": "nvidia.com/gpu", "neuron": "aws.amazon.com/neuron"}
+)
+
+
+def ec2_type(instance_type: str) -> str:
+    """The EC2 type behind a SageMaker ``ml.`` type (other names unchanged)."""
+    return instance_type[len(SAGEMAKER_PREFIX):] if instance_type.startswith(SAGEMAKER_PREFIX) else instance_type
+
+
+def family_of(instance_type: str) -> InstanceFamily | None:
+    """The listed family of an EC2 or ``ml.`` type whose size is listed too, else None."""
+    family_name, _, size = ec2_type(instance_type).partition(".")
+    family = FAMILIES.get(family_name)
+    return family if family is not None and size in family.sizes else None
+
+
+def accelerators_per_instance(instance_type: str) -> int:
+    """GPUs (or Neuron devices) of one instance of a listed type; 0 for CPU and unlisted types."""
+    family = family_of(instance_type)
+    return family.sizes[ec2_type(instance_type).partition(".")[2]] if family is not None else 0

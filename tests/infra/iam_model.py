@@ -1,0 +1,107 @@
+"""An account's IAM as a plan declares it: principals, their policies and the resource policies.
+
+Builds ``policies.iam_evaluation`` inputs from a plan's ``aws:iam`` roles, inline and attached
+policies, permissions boundaries, S3 bucket policies and KMS key policies (with their aliases), and
+answers "can this principal do this?" with the context AWS would send for the call.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from policies.iam_evaluation import Decision, Principal, Service, evaluate
+
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+POLICY = "aws:iam/policy:Policy"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+KEY = "aws:kms/key:Key"
+ALIAS = "aws:kms/alias:Alias"
+
+
+def _doc(value: Any) -> dict:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass
+class Account:
+    account_id: str
+    region: str
+    roles: dict[str, dict] = field(default_factory=dict)          # role name -> {arn, trust, boundary, tags}
+    role_policies: dict[str, list[dict]] = field(default_factory=dict)
+    managed: dict[str, dict] = field(default_factory=dict)        # policy ARN -> document
+    bucket_policies: dict[str, dict] = field(default_factory=dict)  # bucket name -> document
+    key_policies: dict[str, dict] = field(default_factory=dict)   # key ARN -> document
+    key_aliases: dict[str, list[str]] = field(default_factory=dict)  # key ARN -> alias names
+
+    @classmethod
+    def from_plan(cls, plan) -> "Account":
+        first_role = plan.of_type(ROLE)[0].outputs["arn"]
+        account = cls(account_id=first_role.split(":")[4], region=plan.config["aws:region"])
+        for role in plan.of_type(ROLE):
+            name = role.outputs["name"]
+            account.roles[name] = {
+                "arn": role.outputs["arn"], "trust": _doc(role.inputs["assumeRolePolicy"]),
+                "boundary": role.inputs.get("permissionsBoundary"), "tags": role.inputs.get("tags") or {},
+            }
+            account.role_policies.setdefault(name, [])
+        for policy in plan.of_type(POLICY):
+            account.managed[policy.outputs["arn"]] = _doc(policy.inputs["policy"])
+        for inline in plan.of_type(ROLE_POLICY):
+            account.role_policies[inline.inputs["role"]].append(_doc(inline.inputs["policy"]))
+        for attachment in plan.of_type(ATTACHMENT):
+            account.role_policies[attachment.inputs["role"]].append(account.managed[attachment.inputs["policyArn"]])
+        for bucket_policy in plan.of_type(BUCKET_POLICY):
+            account.bucket_policies[bucket_policy.inputs["bucket"]] = _doc(bucket_policy.inputs["policy"])
+        key_ids = {}
+        for key in plan.of_type(KEY):
+            account.key_policies[key.outputs["arn"]] = _doc(key.inputs["policy"])
+            key_ids[key.outputs["keyId"]] = key.outputs["arn"]
+        for alias in plan.of_type(ALIAS):
+            target = key_ids.get(alias.inputs["targetKeyId"], alias.inputs["targetKeyId"])
+            account.key_aliases.setdefault(target, []).append(alias.inputs["name"])
+        return account
+
+    # --- principals ---
+
+    def role(self, name: str, *, session: str = "session") -> Principal:
+        role = self.roles[name]
+        boundary = self.managed[role["boundary"]] if role["boundary"] else None
+        return Principal(role["arn"], identity_policies=self.role_policies[name], permissions_boundary=boundary,
+                         tags=role["tags"], session_name=session)
+
+    def role_arn(self, name: str) -> str:
+        return f"arn:aws:iam::{self.account_id}:role/{name}"
+
+    def key_arn(self, alias: str) -> str:
+        (arn,) = [key for key, aliases in self.key_aliases.items() if alias in aliases]
+        return arn
+
+    # --- requests, with the context AWS sends ---
+
+    def can(self, caller: Principal | Service, action: str, resource: str, **context: Any) -> Decision:
+        ctx = {"aws:SecureTransport": True, "aws:RequestedRegion": self.region, **context}
+        service = action.split(":", 1)[0].lower()
+        if service == "s3":
+            bucket = resource.split(":::", 1)[1].split("/", 1)[0]
+            return evaluate(caller, action, resource, context=ctx, resource_policy=self.bucket_policies.get(bucket),
+                            resource_account=self.account_id)
+        if service == "kms":
+            ctx.setdefault("kms:CallerAccount", self.account_id)
+            ctx.setdefault("kms:ResourceAliases", self.key_aliases.get(resource, []))
+            return evaluate(caller, action, resource, context=ctx, resource_policy=self.key_policies[resource],
+                            resource_account=self.account_id, resource_policy_required=True)
+        if service == "sts" and action.lower().startswith("sts:assumerole"):
+            role_name = resource.rsplit("/", 1)[-1]
+            return evaluate(caller, action, resource, context=ctx, resource_policy=self.roles[role_name]["trust"],
+                            resource_account=self.account_id, resource_policy_required=True)
+        return evaluate(caller, action, resource, context=ctx)
+
+    def via_s3(self, bucket: str) -> dict[str, Any]:
+        """The context of a KMS call S3 makes for an SSE-KMS object in ``bucket`` (bucket keys on)."""
+        return {"kms:ViaService": f"s3.{self.region}.amazonaws.com",
+                "kms:EncryptionContext:aws:s3:arn": f"arn:aws:s3:::{bucket}"}

@@ -1,0 +1,318 @@
+"""What each role of the shipped stacks can actually do: identity policies, permissions boundary,
+trust policy, bucket policies and key policies evaluated together (``policies.iam_evaluation``).
+
+The matrix, per team T of a stack (O: another team; in a one-team stack a team that could be added):
+
+| principal | allowed | denied |
+| --- | --- | --- |
+| team role T | CreateTrainingJob T-*, PassRole of itself to SageMaker; Get/Put/List ``teams/T/`` in every data bucket; data key through S3; ECR pull; SageMaker logs and metrics | ``teams/O/`` and the bucket root; PassRole of O's role, of the platform role, or to another service; O's jobs; deleting or disabling any key; the data key outside S3 |
+| SageMaker service | assume T's role and the platform role for this account | for another account |
+| Identity Center session tagged team=T | assume T's role (no MFA key needed) | assume O's role |
+| anyone outside the account, or not an Identity Center role | — | assume any team role |
+| team role T were it given ``*`` on ``*`` (the boundary's ceiling) | — | IAM users, its own policies, roles without the boundary, the platform role, other services and regions, the access-log bucket, key deletion |
+| platform SageMaker role | its ``platform/`` prefix, data key through S3, ECR pull, logs | every ``teams/`` prefix, key deletion, the data key outside S3 |
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from policies.iam_evaluation import Principal, Service
+from tests.infra.iam_model import Account
+
+STACKS = ("dev", "prod")
+DATA_BUCKETS = ("datasets", "models", "checkpoints")
+BOUNDARY_LIMIT = 6144               # IAM's limit for a managed policy, whitespace excluded
+BOUNDARY_BUDGET = BOUNDARY_LIMIT * 3 // 4  # headroom for the statements later components add
+
+
+@pytest.fixture(scope="module")
+def accounts(dev_plan, prod_plan) -> dict[str, Account]:
+    return {"dev": Account.from_plan(dev_plan), "prod": Account.from_plan(prod_plan)}
+
+
+# Every team of the shipped stacks (checked against the stack files below).
+CASES = [("dev", "research"), ("prod", "research"), ("prod", "applied"), ("prod", "evaluation")]
+
+
+def test_the_matrix_covers_every_team_of_the_shipped_stacks(dev_plan, prod_plan):
+    for stack, plan in (("dev", dev_plan), ("prod", prod_plan)):
+        teams = plan.config["mladmin:teams"]
+        teams = json.loads(teams) if isinstance(teams, str) else teams
+        assert sorted(t["name"] for t in teams) == sorted(t for s, t in CASES if s == stack)
+
+
+def prefix(stack: str) -> str:
+    return f"mladmin-{stack}"
+
+
+def other_team(stack: str, team: str) -> str:
+    teams = [t for s, t in CASES if s == stack and t != team]
+    return teams[0] if teams else "intruders"
+
+
+def bucket(acct: Account, stack: str, purpose: str) -> str:
+    return f"{prefix(stack)}-{purpose}-{acct.account_id}-{acct.region}"
+
+
+def job(acct: Account, team: str, kind: str = "training-job") -> str:
+    return f"arn:aws:sagemaker:{acct.region}:{acct.account_id}:{kind}/{team}-llama-sft-1"
+
+
+def repos(acct: Account, stack: str) -> list[str]:
+    return [f"arn:aws:ecr:{acct.region}:{acct.account_id}:repository/{prefix(stack)}/{r}" for r in ("training", "serving")]
+
+
+def team_role(acct: Account, stack: str, team: str) -> Principal:
+    return acct.role(f"{prefix(stack)}-team-{team}")
+
+
+def sagemaker_role(acct: Account, stack: str) -> Principal:
+    return acct.role(f"{prefix(stack)}-sagemaker-execution")
+
+
+def assert_allowed(acct, caller, action, resource, **context):
+    decision = acct.can(caller, action, resource, **context)
+    assert decision.allowed, f"{caller.arn if isinstance(caller, Principal) else caller.name} {action} {resource}: {decision.reason}"
+
+
+def assert_denied(acct, caller, action, resource, **context):
+    decision = acct.can(caller, action, resource, **context)
+    assert not decision.allowed, f"{action} {resource} unexpectedly allowed: {decision.reason}"
+
+
+# --- a team runs its SageMaker work with its own role -------------------------------------------
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_team_role_launches_a_training_job_that_runs_as_itself(accounts, stack, team):
+    acct = accounts[stack]
+    role = team_role(acct, stack, team)
+    assert_allowed(acct, role, "sagemaker:CreateTrainingJob", job(acct, team))
+    assert_allowed(acct, role, "iam:PassRole", role.arn, **{"iam:PassedToService": "sagemaker.amazonaws.com"})
+    assert_allowed(acct, role, "sagemaker:DescribeTrainingJob", job(acct, team))
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_sagemaker_assumes_the_team_role_only_for_this_account(accounts, stack, team):
+    acct = accounts[stack]
+    arn = acct.role_arn(f"{prefix(stack)}-team-{team}")
+    sagemaker = Service("sagemaker.amazonaws.com")
+    assert_allowed(acct, sagemaker, "sts:AssumeRole", arn, **{"aws:SourceAccount": acct.account_id})
+    assert_denied(acct, sagemaker, "sts:AssumeRole", arn, **{"aws:SourceAccount": "999999999999"})
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_team_role_reads_lists_and_writes_its_prefix_in_every_data_bucket(accounts, stack, team):
+    acct = accounts[stack]
+    role = team_role(acct, stack, team)
+    for purpose in DATA_BUCKETS:
+        name = bucket(acct, stack, purpose)
+        obj = f"arn:aws:s3:::{name}/teams/{team}/run-1/part-0000.parquet"
+        for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"):
+            assert_allowed(acct, role, action, obj)
+        assert_allowed(acct, role, "s3:ListBucket", f"arn:aws:s3:::{name}", **{"s3:prefix": f"teams/{team}/"})
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_team_role_uses_the_data_key_through_s3(accounts, stack, team):
+    acct = accounts[stack]
+    role, key = team_role(acct, stack, team), acct.key_arn(f"alias/{prefix(stack)}-data")
+    via_s3 = acct.via_s3(bucket(acct, stack, "datasets"))
+    assert_allowed(acct, role, "kms:GenerateDataKey", key, **via_s3)
+    assert_allowed(acct, role, "kms:Decrypt", key, **via_s3)
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_team_role_pulls_the_training_and_serving_images(accounts, stack, team):
+    acct = accounts[stack]
+    role = team_role(acct, stack, team)
+    assert_allowed(acct, role, "ecr:GetAuthorizationToken", "*")
+    for repo in repos(acct, stack):
+        for action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"):
+            assert_allowed(acct, role, action, repo)
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_team_role_writes_its_job_logs_and_metrics(accounts, stack, team):
+    acct = accounts[stack]
+    role = team_role(acct, stack, team)
+    group = f"arn:aws:logs:{acct.region}:{acct.account_id}:log-group:/aws/sagemaker/TrainingJobs"
+    assert_allowed(acct, role, "logs:CreateLogGroup", group)
+    for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"):
+        assert_allowed(acct, role, action, f"{group}:log-stream:{team}-llama-sft-1/algo-1-1700000000")
+    assert_allowed(acct, role, "cloudwatch:PutMetricData", "*", **{"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"})
+
+
+# --- and nothing of anyone else's ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_team_role_cannot_touch_another_teams_prefix_or_list_the_whole_bucket(accounts, stack, team):
+    acct = accounts[stack]
+    role, other = team_role(acct, stack, team), other_team(stack, team)
+    for purpose in DATA_BUCKETS:
+        name = bucket(acct, stack, purpose)
+        for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+            assert_denied(acct, role, action, f"arn:aws:s3:::{name}/teams/{other}/run-1/part-0000.parquet")
+            assert_denied(acct, role, action, f"arn:aws:s3:::{name}/platform/model.tar.gz")
+        assert_denied(acct, role, "s3:ListBucket", f"arn:aws:s3:::{name}", **{"s3:prefix": f"teams/{other}/"})
+        assert_denied(acct, role, "s3:ListBucket", f"arn:aws:s3:::{name}")
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_team_role_passes_no_other_role_and_to_no_other_service(accounts, stack, team):
+    acct = accounts[stack]
+    role = team_role(acct, stack, team)
+    to_sagemaker = {"iam:PassedToService": "sagemaker.amazonaws.com"}
+    assert_denied(acct, role, "iam:PassRole", acct.role_arn(f"{prefix(stack)}-team-{other_team(stack, team)}"), **to_sagemaker)
+    assert_denied(acct, role, "iam:PassRole", acct.role_arn(f"{prefix(stack)}-sagemaker-execution"), **to_sagemaker)
+    assert_denied(acct, role, "iam:PassRole", role.arn, **{"iam:PassedToService": "ec2.amazonaws.com"})
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_team_role_cannot_read_or_stop_another_teams_jobs(accounts, stack, team):
+    acct = accounts[stack]
+    role, other = team_role(acct, stack, team), other_team(stack, team)
+    for action in ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:CreateTrainingJob"):
+        assert_denied(acct, role, action, job(acct, other))
+    assert_denied(acct, role, "sagemaker:InvokeEndpoint", job(acct, other, "endpoint"))
+    group = f"arn:aws:logs:{acct.region}:{acct.account_id}:log-group:/aws/sagemaker/TrainingJobs"
+    assert_denied(acct, role, "logs:PutLogEvents", f"{group}:log-stream:{other}-llama-sft-1/algo-1-1700000000")
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_team_role_cannot_delete_disable_or_repolicy_any_key(accounts, stack, team):
+    acct = accounts[stack]
+    role = team_role(acct, stack, team)
+    for key in acct.key_policies:
+        for action in ("kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CreateGrant"):
+            assert_denied(acct, role, action, key)
+
+
+# --- the data key is used only through the data services ----------------------------------------
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_data_key_decrypts_only_through_its_services(accounts, stack):
+    acct = accounts[stack]
+    key = acct.key_arn(f"alias/{prefix(stack)}-data")
+    admin = Principal(acct.role_arn("platform-admin"), identity_policies=[
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}])
+    callers = [admin, sagemaker_role(acct, stack)] + [team_role(acct, stack, t) for s, t in CASES if s == stack]
+    for caller in callers:
+        assert_denied(acct, caller, "kms:Decrypt", key)  # a direct call, not through a service
+    assert_allowed(acct, admin, "kms:Decrypt", key, **acct.via_s3(bucket(acct, stack, "models")))
+    assert_allowed(acct, admin, "kms:ScheduleKeyDeletion", key)  # administration stays with IAM admins
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_logs_key_serves_cloudwatch_logs_for_this_accounts_log_groups_only(accounts, stack):
+    acct = accounts[stack]
+    key = acct.key_arn(f"alias/{prefix(stack)}-logs")
+    logs = Service(f"logs.{acct.region}.amazonaws.com")
+    context = "kms:EncryptionContext:aws:logs:arn"
+    own = f"arn:aws:logs:{acct.region}:{acct.account_id}:log-group:/aws/vpc/flow-logs/x"
+    assert_allowed(acct, logs, "kms:GenerateDataKey", key, **{context: own})
+    assert_denied(acct, logs, "kms:GenerateDataKey", key, **{context: own.replace(acct.account_id, "999999999999")})
+
+
+# --- people sign in through IAM Identity Center -------------------------------------------------
+
+
+def identity_center_session(acct: Account, team: str, *, account: str | None = None, regional_path: bool = True) -> Principal:
+    """A permission-set session as Identity Center creates it: no MFA key, the team as a session tag.
+
+    Permission-set roles live under aws-reserved/sso.amazonaws.com/, with the Region in the path
+    for instances created since the path changed.
+    """
+    account = account or acct.account_id
+    path = f"aws-reserved/sso.amazonaws.com/{acct.region}/" if regional_path else "aws-reserved/sso.amazonaws.com/"
+    permission_set = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "arn:aws:iam::*:role/*"}]}
+    return Principal(f"arn:aws:iam::{account}:role/{path}AWSReservedSSO_MLEngineer_0a1b2c3d4e5f6a7b",
+                     identity_policies=[permission_set], tags={"team": team}, session_name="alice@example.com")
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+@pytest.mark.parametrize("regional_path", [True, False], ids=["regional-path", "global-path"])
+def test_an_identity_center_session_of_the_team_assumes_the_team_role_without_an_mfa_key(accounts, stack, team,
+                                                                                         regional_path):
+    acct = accounts[stack]
+    arn = acct.role_arn(f"{prefix(stack)}-team-{team}")
+    assert_allowed(acct, identity_center_session(acct, team, regional_path=regional_path), "sts:AssumeRole", arn)
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_nobody_else_assumes_a_team_role(accounts, stack, team):
+    acct = accounts[stack]
+    arn = acct.role_arn(f"{prefix(stack)}-team-{team}")
+    other = other_team(stack, team)
+    assert_denied(acct, identity_center_session(acct, other), "sts:AssumeRole", arn)
+    assert_denied(acct, identity_center_session(acct, team, account="999999999999"), "sts:AssumeRole", arn,
+                  **{"aws:MultiFactorAuthPresent": True})
+    tagged_role = Principal(acct.role_arn("ci-deployer"), tags={"team": team}, identity_policies=[
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}])
+    assert_denied(acct, tagged_role, "sts:AssumeRole", arn, **{"aws:MultiFactorAuthPresent": True})
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_the_boundary_holds_even_if_a_team_role_were_given_administrator_access(accounts, stack, team):
+    acct = accounts[stack]
+    role = team_role(acct, stack, team)
+    admin = Principal(role.arn, permissions_boundary=role.permissions_boundary, tags=role.tags, identity_policies=[
+        *role.identity_policies,
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}])
+    assert_denied(acct, admin, "iam:CreateUser", f"arn:aws:iam::{acct.account_id}:user/backdoor")
+    assert_denied(acct, admin, "iam:PutRolePolicy", role.arn)
+    assert_denied(acct, admin, "iam:CreateRole", acct.role_arn("unbounded"),
+                  **{"iam:PermissionsBoundary": f"arn:aws:iam::{acct.account_id}:policy/other"})
+    assert_denied(acct, admin, "iam:PassRole", acct.role_arn(f"{prefix(stack)}-sagemaker-execution"),
+                  **{"iam:PassedToService": "sagemaker.amazonaws.com"})
+    assert_denied(acct, admin, "ec2:RunInstances", f"arn:aws:ec2:{acct.region}:{acct.account_id}:instance/*")
+    assert_denied(acct, admin, "s3:GetObject",
+                  f"arn:aws:s3:::{bucket(acct, stack, 'access-logs')}/s3-access/datasets/log")
+    for key in acct.key_policies:
+        assert_denied(acct, admin, "kms:ScheduleKeyDeletion", key)
+    assert_denied(acct, admin, "sagemaker:CreateTrainingJob", job(acct, team), **{"aws:RequestedRegion": "eu-west-1"})
+
+
+# --- the platform's own SageMaker role ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_platform_sagemaker_role_works_in_its_own_prefix(accounts, stack):
+    acct = accounts[stack]
+    role = sagemaker_role(acct, stack)
+    assert_allowed(acct, role, "s3:GetObject", f"arn:aws:s3:::{bucket(acct, stack, 'datasets')}/platform/eval/set.jsonl")
+    for purpose in ("models", "checkpoints"):
+        assert_allowed(acct, role, "s3:PutObject", f"arn:aws:s3:::{bucket(acct, stack, purpose)}/platform/chat/model.tar.gz")
+    key = acct.key_arn(f"alias/{prefix(stack)}-data")
+    assert_allowed(acct, role, "kms:Decrypt", key, **acct.via_s3(bucket(acct, stack, "models")))
+    assert_allowed(acct, role, "ecr:BatchGetImage", repos(acct, stack)[1])
+    group = f"arn:aws:logs:{acct.region}:{acct.account_id}:log-group:/aws/sagemaker/Endpoints/chat"
+    assert_allowed(acct, role, "logs:PutLogEvents", f"{group}:log-stream:primary/i-1")
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_platform_sagemaker_role_reaches_no_team_prefix(accounts, stack, team):
+    acct = accounts[stack]
+    role = sagemaker_role(acct, stack)
+    for purpose in DATA_BUCKETS:
+        name = bucket(acct, stack, purpose)
+        assert_denied(acct, role, "s3:GetObject", f"arn:aws:s3:::{name}/teams/{team}/secret.parquet")
+        assert_denied(acct, role, "s3:ListBucket", f"arn:aws:s3:::{name}", **{"s3:prefix": f"teams/{team}/"})
+    for key in acct.key_policies:
+        assert_denied(acct, role, "kms:ScheduleKeyDeletion", key)
+
+
+# --- the boundary stays far from IAM's size limit -----------------------------------------------
+
+
+@pytest.mark.parametrize("stack", ("dev", "staging", "prod"))
+def test_team_boundary_stays_well_under_the_managed_policy_size_limit(all_plans, stack):
+    (boundary,) = [p for p in all_plans[stack].of_type("aws:iam/policy:Policy") if p.name.endswith("team-boundary")]
+    size = len(json.dumps(json.loads(boundary.inputs["policy"]), separators=(",", ":")))
+    assert size <= BOUNDARY_BUDGET, f"{stack} boundary is {size} characters; budget {BOUNDARY_BUDGET} of {BOUNDARY_LIMIT}"
