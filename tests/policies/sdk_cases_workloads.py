@@ -4,13 +4,17 @@ identities and tags."""
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from tests.policies.builders import Case, planned
+from tests.policies.builders import HAND_WRITTEN_URN, Case, planned, res
 from tests.policies.sdk_cases import ACCOUNT, TAGS, document
 
+BUCKET = "aws:s3/bucket:Bucket"
+PROVIDER_URN = f"{HAND_WRITTEN_URN}pulumi:providers:aws::tagged"
 IMAGE = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/serve:1.4.2"
 GPU = "nvidia.com/gpu"
 
@@ -103,7 +107,10 @@ PASSING = {
                                     + role("platform-role", tags={**TAGS, "team": "ml-platform"}))],
     "iam-no-users": [Case(role("r"))],
     "iam-no-access-keys": [Case(role("r"))],
-    "required-tags": [Case(tagged_bucket(TAGS)), Case(tagged_bucket({"Name": "data"}, provider_tags=TAGS))],
+    "required-tags": [Case(tagged_bucket(TAGS)), Case(tagged_bucket({"Name": "data"}, provider_tags=TAGS)),
+                      # An engine that does not compute tagsAll: the policy works the tags out itself.
+                      Case([res(BUCKET, "data", tags={"Name": "data"}, provider=f"{PROVIDER_URN}::p1"),
+                            res("pulumi:providers:aws", "tagged", defaultTags=json.dumps({"tags": TAGS}))])],
     "environment-tag-matches": [Case(tagged_bucket(TAGS))],
     "policy-exemption-expired": [Case(tagged_bucket(TAGS), policy_config={"exemptions": [{
         "policy": "s3-versioning", "resource": "data", "reason": "scratch data, rebuilt nightly", "expires": "2099-12-31"}]})],
