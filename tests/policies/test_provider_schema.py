@@ -197,3 +197,24 @@ def test_every_policy_document_input_named_in_the_resource_policy_tables_exists(
         if problem:
             problems.append(f"{token} {prop}: {problem}")
     assert problems == []
+
+
+POLICY_INPUT = re.compile(r"^\s+(policy|access_policy|access_policies|policy_document|resource_policy): pulumi\.Input\[",
+                          re.MULTILINE)
+
+
+def test_every_pulumi_aws_type_that_takes_a_policy_document_is_judged_or_excused():
+    """A new resource policy type in pulumi-aws must be judged by some policy or listed, with a reason,
+    in resource_policies.NOT_JUDGED."""
+    from policies.resource_policies import NOT_JUDGED
+
+    judged = {t for spec in catalogue().values() for t in spec.resource_types}
+    root = Path(sdk_schema._package_root("pulumi_aws"))
+    unjudged = []
+    for token, (_, module, _) in sorted(sdk_schema.token_index().items()):
+        if not token.startswith("aws:") or token in judged or token in NOT_JUDGED:
+            continue
+        source = root.joinpath(*module.split(".")[1:]).with_suffix(".py").read_text(encoding="utf-8")
+        if POLICY_INPUT.search(source.split("\nclass _", 1)[0]):  # the Args class comes first
+            unjudged.append(token)
+    assert unjudged == []
