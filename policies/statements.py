@@ -64,9 +64,10 @@ def _values_restrict(key: str, values: Any) -> bool:
     return bool(listed) and all(_value_restricts(key, v) for v in listed)
 
 
-def limiting_conditions(statement: Mapping[str, Any]) -> list[str]:
-    """The `operator key` pairs of a statement that limit its principal (empty: none do)."""
-    found: list[str] = []
+def restricting_conditions(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(operator, lower-case key) for each condition that pins its key to values that are not wildcards,
+    with an operator that restricts: the keys a request must match, whatever they mean."""
+    found: list[tuple[str, str]] = []
     condition = statement.get("Condition")
     if not isinstance(condition, Mapping):
         return found
@@ -74,9 +75,14 @@ def limiting_conditions(statement: Mapping[str, Any]) -> list[str]:
         if not isinstance(block, Mapping) or not _operator_restricts(str(operator)):
             continue
         for key, values in block.items():
-            if str(key).lower() in PRINCIPAL_KEYS and _values_restrict(str(key).lower(), values):
-                found.append(f"{operator} {key}")
+            if _values_restrict(str(key).lower(), values):
+                found.append((str(operator), str(key).lower()))
     return found
+
+
+def limiting_conditions(statement: Mapping[str, Any]) -> list[str]:
+    """The `operator key` pairs of a statement that limit its principal (empty: none do)."""
+    return [f"{operator} {key}" for operator, key in restricting_conditions(statement) if key in PRINCIPAL_KEYS]
 
 
 def allows_anyone(statement: Mapping[str, Any]) -> bool:

@@ -258,7 +258,9 @@ FAILING = {
         Case(planned(lambda: _iam_role("open", {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})), "open"),
         Case(planned(lambda: _iam_role("tls", {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
                                                 "Condition": TLS_ONLY})), "tls"),
-        Case(planned(lambda: _iam_role("irsa", web_identity(aud="sts.amazonaws.com"))), "irsa")],
+        Case(planned(lambda: _iam_role("irsa", web_identity(aud="sts.amazonaws.com"))), "irsa"),
+        Case(planned(lambda: _iam_role("ci", {**web_identity(aud="sts.amazonaws.com"), "Condition": {
+            "StringEquals": {f"{OIDC}:aud": "sts.amazonaws.com"}, "StringLike": {f"{OIDC}:sub": "*"}}})), "ci")],
     "sagemaker-inter-container-encryption": [Case(training_job(), "finetune"), Case(data_quality_job(), "drift")],
     "eks-node-no-remote-access": [Case(node_group(remote_access={"ec2_ssh_key": "ops"}), "system"),
                                   Case(node_group(remote_access={"source_security_group_ids": ["sg-0abc"]}), "system")],
