@@ -117,7 +117,9 @@ PASSING = {
 }
 
 FAILING = {
-    "k8s-no-privileged": [Case(deployment("exporter", containers=[container(privileged=True)]), "exporter")],
+    "k8s-no-privileged": [Case(deployment("exporter", containers=[container(privileged=True)]), "exporter"),
+                          Case(planned(lambda: k8s.core.v1.PodTemplate("tpl", metadata={"name": "tpl"}, template={
+                              "spec": pod_spec([container(privileged=True)])})), "tpl")],
     "k8s-no-host-namespaces": [Case(deployment("exporter", host_network=True), "exporter"),
                                Case(pod(containers=[container()], host_pid=True), "p")],
     "k8s-no-host-path": [Case(deployment("exporter", volumes=[{"name": "dev", "host_path": {"path": "/dev"}}]), "exporter")],
@@ -135,7 +137,12 @@ FAILING = {
         Case(service("gateway"), "gateway", environment="prod"),
         Case(planned(lambda: k8s.networking.v1.Ingress("web", metadata={
             "name": "web", "annotations": {"alb.ingress.kubernetes.io/scheme": "internet-facing"}})), "web", environment="prod")],
-    "gpu-instance-type-allowlist": [Case(gpu_node_group("train", "p5.48xlarge", 1), "train")],
+    "gpu-instance-type-allowlist": [
+        Case(gpu_node_group("train", "p5.48xlarge", 1), "train"),
+        Case(planned(lambda: aws.ec2.Instance("gpu-box", ami="ami-0abc", instance_type="p4d.24xlarge")), "gpu-box"),
+        Case(planned(lambda: aws.ec2.LaunchTemplate("train-lt", instance_type="p5.48xlarge")), "train-lt"),
+        Case(planned(lambda: aws.sagemaker.NotebookInstance("nb", role_arn=f"arn:aws:iam::{ACCOUNT}:role/sagemaker",
+                                                            instance_type="ml.p4d.24xlarge")), "nb")],
     "gpu-budget": [Case(gpu_node_group("gpu", "g5.12xlarge", 3), None),
                    Case(scaled_endpoint(3), None),
                    Case(gpu_node_group("future", "p7.96xlarge", 1), None)],
