@@ -252,6 +252,10 @@ FAILING = {
             "kms:Decrypt", condition={"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}})))), "data")],
     "iam-no-admin-managed-policies": [
         Case(planned(lambda: aws.iam.RolePolicyAttachment("admin", role="ops", policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")), "admin"),
+        Case(planned(lambda: aws.iam.PolicyAttachment("admins", roles=["ops"],
+                                                      policy_arn="arn:aws:iam::aws:policy/IAMFullAccess")), "admins"),
+        Case(planned(lambda: aws.iam.Role("power", assume_role_policy=document(SERVICE_TRUST),
+                                          managed_policy_arns=["arn:aws:iam::aws:policy/PowerUserAccess"])), "power"),
         Case(planned(lambda: aws.iam.RolePolicyAttachmentsExclusive("ops-exclusive", role_name="ops",
                                                                      policy_arns=["arn:aws:iam::aws:policy/PowerUserAccess"])), "ops-exclusive")],
     "iam-trust-policy-pinned": [
