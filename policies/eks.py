@@ -107,7 +107,7 @@ def _launch_template_of(stack: StackView, group: Any) -> Any | None:
 
 
 def node_group_instance_types(stack: StackView, group: Any) -> list[str]:
-    types = [str(t) for t in as_list(group.props.get("instanceTypes"))]
+    types = [str(t) for t in as_list(given(group, "instanceTypes"))]  # computed by EKS when not given
     template = _launch_template_of(stack, group)
     if template is not None and template.props.get("instanceType"):
         types.append(str(template.props["instanceType"]))

@@ -18,6 +18,9 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 KMS_KEY = "aws:kms/key:Key"
 KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+# Key types that carry their own key policy (external key material, multi-Region replicas).
+OTHER_KMS_KEYS = ("aws:kms/externalKey:ExternalKey", "aws:kms/replicaKey:ReplicaKey",
+                  "aws:kms/replicaExternalKey:ReplicaExternalKey")
 
 
 @resource_policy(
@@ -113,7 +116,7 @@ def kms_key_rotation(resource: Subject, ctx: Context) -> Iterator[str]:
     id="kms-key-policy-no-wildcard-principal", area="encryption", title="KMS key policy principals",
     description="KMS key policies never allow the '*' principal unless a condition limits the caller "
                 "(kms:CallerAccount, aws:PrincipalOrgID, ...); kms:ViaService alone does not.",
-    severity=Severity.CRITICAL, enforcement=STRICT, types=(KMS_KEY, KMS_KEY_POLICY),
+    severity=Severity.CRITICAL, enforcement=STRICT, types=(KMS_KEY, KMS_KEY_POLICY) + OTHER_KMS_KEYS,
     remediation="Grant the account root (arn:aws:iam::<account>:root) and named roles or service principals; "
                 "if '*' is needed, restrict it with kms:CallerAccount and kms:ViaService conditions.",
     frameworks=[nist("AC-3"), nist("AC-6"), nist("SC-12")],

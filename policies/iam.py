@@ -8,7 +8,7 @@ import fnmatch
 from typing import Iterator
 
 from policies.spec import STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
-from policies.statements import is_public
+from policies.statements import is_public, restricting_conditions
 from policies.views import as_list, condition_keys, is_allow, known_items, peek, present, statements
 
 POLICY = "aws:iam/policy:Policy"
@@ -91,8 +91,9 @@ def iam_no_admin_managed_policies(resource: Subject, ctx: Context) -> Iterator[s
 
 @resource_policy(
     id="iam-trust-policy-pinned", area="iam", title="Trust policies pinned",
-    description="Role trust policies name their principals: no '*' principal, and web-identity (OIDC) trust "
-                "carries conditions on both the token's sub and aud.",
+    description="Role trust policies name their principals: no '*' principal unless a condition limits the "
+                "caller, and web-identity (OIDC) trust pins both the token's sub and aud (StringEquals/StringLike "
+                "to values that are not wildcards).",
     severity=Severity.CRITICAL, enforcement=STRICT, types=(ROLE,),
     remediation="Trust a service principal or named role; for OIDC (IRSA, CI) add StringEquals conditions on "
                 "<provider>:sub (the service account or repository) and <provider>:aud.",
@@ -107,7 +108,7 @@ def iam_trust_policy_pinned(resource: Subject, ctx: Context) -> Iterator[str]:
             yield f"statement {sid} lets any principal assume the role (no condition limits the principal)"
         actions = [str(a) for a in as_list(statement.get("Action"))]
         if any(a in ("sts:AssumeRoleWithWebIdentity", "sts:*") for a in actions):
-            keys = condition_keys(statement)
+            keys = [key for _, key in restricting_conditions(statement)]
             missing = [k for k in ("sub", "aud") if not any(key.endswith(f":{k}") for key in keys)]
             if missing:
                 yield f"statement {sid}: web-identity trust without a condition on {' and '.join(missing)}"

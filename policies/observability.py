@@ -9,7 +9,7 @@ from typing import Iterator
 from policies.facts.environments import LOG_RETENTION_MIN_DAYS
 from policies.spec import ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
 from policies.taggable import taggable_types
-from policies.views import present, truthy
+from policies.views import parse_document, present, truthy
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -123,11 +123,13 @@ class TagParams(Params):
 
 
 def effective_tags(resource: Subject) -> dict:
-    """The provider's default tags overlaid with the resource's own."""
-    if isinstance(resource.props.get("tagsAll"), Mapping):  # as pulumi-aws's Check computes it
+    """The provider's default tags overlaid with the resource's own: `tagsAll` as pulumi-aws's Check
+    computes it, else worked out here. The SDK sends a provider's object inputs as JSON strings
+    (pulumi_aws.Provider encodes default_tags with to_json)."""
+    if isinstance(resource.props.get("tagsAll"), Mapping):
         return dict(resource.props["tagsAll"])
     tags: dict = {}
-    defaults = resource.provider_props.get("defaultTags") if resource.provider_props else None
+    defaults = parse_document(resource.provider_props.get("defaultTags")) if resource.provider_props else None
     if isinstance(defaults, Mapping) and isinstance(defaults.get("tags"), Mapping):
         tags.update(defaults["tags"])
     if isinstance(resource.props.get("tags"), Mapping):

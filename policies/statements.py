@@ -5,7 +5,8 @@ any principal through NotPrincipal) and no condition limits who the caller can b
 on the caller's identity, organisation, account or network count (PRINCIPAL_KEYS), and only with an
 operator that restricts: negated operators (StringNotEquals), `...IfExists` (a request without the
 key passes), `Null` and `ForAllValues:` (true for an empty set) do not, nor does a value that is
-itself a wildcard ("*", 0.0.0.0/0). `aws:SecureTransport`, `aws:CurrentTime` and the like say
+itself a wildcard ("*", 0.0.0.0/0, an account id with a wildcard, an ARN whose account is a wildcard).
+`aws:SecureTransport`, `aws:CurrentTime` and the like say
 nothing about who calls, so `Principal: "*"` with only those is public.
 """
 
@@ -27,7 +28,13 @@ PRINCIPAL_KEYS = frozenset(key.lower() for key in (
 RESTRICTING_OPERATORS = frozenset(op.lower() for op in (
     "StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "IpAddress",
 ))
-WILDCARD_VALUES = frozenset({"*", "?", "0.0.0.0/0", "::/0", "arn:aws:*", "arn:*"})
+# Keys whose value is an identifier: a wildcard anywhere in it matches callers we do not know.
+IDENTIFIER_KEYS = frozenset(key.lower() for key in (
+    "aws:PrincipalOrgID", "aws:PrincipalAccount", "aws:SourceAccount", "aws:SourceOwner", "aws:SourceOrgID",
+    "aws:SourceVpc", "aws:SourceVpce", "kms:CallerAccount", "s3:DataAccessPointAccount",
+))
+ARN_KEYS = frozenset(key.lower() for key in ("aws:PrincipalArn", "aws:SourceArn", "s3:DataAccessPointArn"))
+WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 
 
 def _operator_restricts(operator: str) -> bool:
@@ -41,14 +48,26 @@ def _operator_restricts(operator: str) -> bool:
     return op in RESTRICTING_OPERATORS
 
 
-def _values_restrict(values: Any) -> bool:
+def _value_restricts(key: str, value: str) -> bool:
+    if not value or set(value) <= {"*", "?"} or value in WORLD_CIDRS:
+        return False
+    if key in IDENTIFIER_KEYS:
+        return "*" not in value and "?" not in value
+    if key in ARN_KEYS:  # arn:partition:service:region:account:resource - the account must be pinned
+        parts = value.split(":", 5)
+        return len(parts) == 6 and "*" not in parts[4] and "?" not in parts[4] and "*" not in parts[2]
+    return True
+
+
+def _values_restrict(key: str, values: Any) -> bool:
     listed = [str(v).strip() for v in as_list(values)]
-    return bool(listed) and not any(v in WILDCARD_VALUES or set(v) <= {"*", "?"} for v in listed)
+    return bool(listed) and all(_value_restricts(key, v) for v in listed)
 
 
-def limiting_conditions(statement: Mapping[str, Any]) -> list[str]:
-    """The `operator key` pairs of a statement that limit its principal (empty: none do)."""
-    found: list[str] = []
+def restricting_conditions(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(operator, lower-case key) for each condition that pins its key to values that are not wildcards,
+    with an operator that restricts: the keys a request must match, whatever they mean."""
+    found: list[tuple[str, str]] = []
     condition = statement.get("Condition")
     if not isinstance(condition, Mapping):
         return found
@@ -56,9 +75,14 @@ def limiting_conditions(statement: Mapping[str, Any]) -> list[str]:
         if not isinstance(block, Mapping) or not _operator_restricts(str(operator)):
             continue
         for key, values in block.items():
-            if str(key).lower() in PRINCIPAL_KEYS and _values_restrict(values):
-                found.append(f"{operator} {key}")
+            if _values_restrict(str(key).lower(), values):
+                found.append((str(operator), str(key).lower()))
     return found
+
+
+def limiting_conditions(statement: Mapping[str, Any]) -> list[str]:
+    """The `operator key` pairs of a statement that limit its principal (empty: none do)."""
+    return [f"{operator} {key}" for operator, key in restricting_conditions(statement) if key in PRINCIPAL_KEYS]
 
 
 def allows_anyone(statement: Mapping[str, Any]) -> bool:

@@ -32,7 +32,6 @@ ACCOUNT_ROOT = {"Sid": "Account", "Effect": "Allow", "Principal": {"AWS": f"arn:
                 "Action": "*", "Resource": "*"}
 
 
-_case = Case
 
 
 # --- S3: a bucket and the companion resources a compliant bucket has --------------------------
@@ -84,6 +83,18 @@ def replicated(replicate: bool) -> list:
         logs = bucket("logs", sse="AES256")
         replica = bucket("data-replica", log_to=logs)
         bucket("data", log_to=logs, replicate_to=replica if replicate else None)
+    return planned(build)
+
+
+def legacy_bucket(**inline) -> list:
+    """A bucket configured through pulumi-aws 7's deprecated inline arguments."""
+    def build():
+        logs = bucket("logs", sse="AES256")
+        aws.s3.Bucket("legacy", bucket="legacy-bucket", tags=TAGS, **{
+            "server_side_encryption_configuration": {"rule": {"apply_server_side_encryption_by_default": {
+                "sse_algorithm": "aws:kms", "kms_master_key_id": KEY_ARN}, "bucket_key_enabled": True}},
+            "versioning": {"enabled": True}, "logging": {"target_bucket": logs.id, "target_prefix": "legacy/"},
+            **inline})
     return planned(build)
 
 
@@ -143,140 +154,152 @@ def lambda_permission(**options) -> list:
 
 
 PASSING = {
-    "s3-public-access-block": [_case(data_and_logs())],
-    "s3-no-public-acl": [_case(planned(lambda: aws.s3.BucketAcl("data-acl", bucket="data-bucket", acl="private")))],
-    "s3-bucket-policy-not-public": [_case(data_and_logs(policy_statements=(
+    "s3-public-access-block": [Case(data_and_logs())],
+    "s3-no-public-acl": [Case(planned(lambda: aws.s3.BucketAcl("data-acl", bucket="data-bucket", acl="private")))],
+    "s3-bucket-policy-not-public": [Case(data_and_logs(policy_statements=(
         anyone("s3:GetObject", "arn:aws:s3:::data-bucket/*", ORG_ONLY, sid="Organisation"),)))],
-    "s3-sse-kms": [_case(data_and_logs())],
-    "s3-versioning": [_case(data_and_logs())],
-    "s3-tls-only": [_case(data_and_logs())],
-    "s3-access-logging": [_case(data_and_logs())],
-    "s3-replication-prod": [_case(replicated(True), environment="prod")],
-    "s3-bucket-owner-enforced": [_case(data_and_logs())],
-    "ebs-volume-encrypted": [_case(planned(lambda: (
+    "s3-sse-kms": [Case(data_and_logs()), Case(legacy_bucket())],
+    "s3-versioning": [Case(data_and_logs()), Case(legacy_bucket())],
+    "s3-tls-only": [Case(data_and_logs())],
+    "s3-access-logging": [Case(data_and_logs()), Case(legacy_bucket())],
+    "s3-replication-prod": [Case(replicated(True), environment="prod")],
+    "s3-bucket-owner-enforced": [Case(data_and_logs())],
+    "ebs-volume-encrypted": [Case(planned(lambda: (
         aws.ebs.Volume("scratch", availability_zone="us-east-1a", size=100, encrypted=True, kms_key_id=KEY_ARN, tags=TAGS),
         aws.ec2.Instance("bastion", ami="ami-0abc", instance_type="t3.micro", root_block_device={"encrypted": True},
                          ebs_block_devices=[{"device_name": "/dev/sdf", "encrypted": True, "volume_size": 10}]))))],
-    "kms-key-rotation": [_case(planned(lambda: (
+    "kms-key-rotation": [Case(planned(lambda: (
         aws.kms.Key("data", enable_key_rotation=True),
         aws.kms.Key("signing", customer_master_key_spec="RSA_2048", key_usage="SIGN_VERIFY"))))],
-    "kms-key-policy-no-wildcard-principal": [_case(planned(lambda: aws.kms.Key("data", enable_key_rotation=True, policy=document(
+    "kms-key-policy-no-wildcard-principal": [Case(planned(lambda: aws.kms.Key("data", enable_key_rotation=True, policy=document(
         ACCOUNT_ROOT,
         anyone("kms:Decrypt", condition={"StringEquals": {"kms:CallerAccount": ACCOUNT,
                                                           "kms:ViaService": "s3.us-east-1.amazonaws.com"}})))))],
-    "iam-no-admin-managed-policies": [_case(planned(lambda: aws.iam.RolePolicyAttachment(
+    "iam-no-admin-managed-policies": [Case(planned(lambda: aws.iam.RolePolicyAttachment(
         "ro", role="analyst", policy_arn="arn:aws:iam::aws:policy/ReadOnlyAccess")))],
-    "iam-trust-policy-pinned": [_case(planned(lambda: (
+    "iam-trust-policy-pinned": [Case(planned(lambda: (
         _iam_role("irsa", web_identity(sub="system:serviceaccount:ml:train", aud="sts.amazonaws.com")),
         _iam_role("svc", SERVICE_TRUST),
         _iam_role("org", {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
                           "Condition": ORG_ONLY}))))],
     "sagemaker-inter-container-encryption": [
-        _case(training_job(enable_inter_container_traffic_encryption=True)),
-        _case(data_quality_job(network_config={"enable_inter_container_traffic_encryption": True}))],
-    "eks-node-no-remote-access": [_case(node_group())],
-    "sns-topic-policy-not-public": [_case(planned(lambda: (
+        Case(training_job(enable_inter_container_traffic_encryption=True)),
+        Case(data_quality_job(network_config={"enable_inter_container_traffic_encryption": True}))],
+    "eks-node-no-remote-access": [Case(node_group())],
+    "sns-topic-policy-not-public": [Case(planned(lambda: (
         aws.sns.Topic("alerts", kms_master_key_id="alias/logs", tags=TAGS, policy=document(
             {"Sid": "CloudWatch", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
              "Action": "sns:Publish", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}})),
         aws.sns.TopicPolicy("alerts-org", arn=f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts",
                             policy=document(anyone("sns:Subscribe", condition=ORG_ONLY))))))],
-    "sqs-queue-policy-not-public": [_case(planned(lambda: aws.sqs.QueuePolicy(
+    "sqs-queue-policy-not-public": [Case(planned(lambda: aws.sqs.QueuePolicy(
         "jobs", queue_url=f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/jobs", policy=document(
             {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
              "Resource": "*", "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts"}}}))))],
-    "ecr-repository-policy-not-public": [_case(planned(lambda: aws.ecr.RepositoryPolicy(
+    "ecr-repository-policy-not-public": [Case(planned(lambda: aws.ecr.RepositoryPolicy(
         "serve", repository="serve", policy=document(anyone("ecr:BatchGetImage", condition=ORG_ONLY)))))],
-    "secret-policy-not-public": [_case(planned(lambda: aws.secretsmanager.SecretPolicy(
+    "secret-policy-not-public": [Case(planned(lambda: aws.secretsmanager.SecretPolicy(
         "hf-token", secret_arn=f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:hf-token", block_public_policy=True,
         policy=document({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/train"},
                          "Action": "secretsmanager:GetSecretValue", "Resource": "*"}))))],
-    "lambda-not-public": [_case(lambda_permission(action="lambda:InvokeFunction", principal="s3.amazonaws.com",
+    "lambda-not-public": [Case(lambda_permission(action="lambda:InvokeFunction", principal="s3.amazonaws.com",
                                                   source_arn="arn:aws:s3:::data-bucket", source_account=ACCOUNT)),
-                          _case(planned(lambda: aws.lambda_.FunctionUrl("drift-url", function_name="drift",
+                          Case(planned(lambda: aws.lambda_.FunctionUrl("drift-url", function_name="drift",
                                                                         authorization_type="AWS_IAM")))],
-    "resource-policy-not-public": [_case(planned(lambda: (
+    "resource-policy-not-public": [Case(planned(lambda: (
         aws.efs.FileSystemPolicy("shared", file_system_id="fs-0abc", policy=document(
             anyone("elasticfilesystem:ClientMount", condition={"StringEquals": {"aws:SourceVpce": "vpce-0abc"}}))),
         aws.opensearch.DomainPolicy("search", domain_name="search", access_policies=document(
             {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/search"}, "Action": "es:ESHttp*",
              "Resource": "*"})))))],
-    "cloudtrail-multi-region": [_case(trail(**GOOD_TRAIL))],
-    "cloudtrail-log-validation": [_case(trail(**GOOD_TRAIL))],
-    "cloudtrail-kms": [_case(trail(**GOOD_TRAIL))],
+    "cloudtrail-multi-region": [Case(trail(**GOOD_TRAIL))],
+    "cloudtrail-log-validation": [Case(trail(**GOOD_TRAIL))],
+    "cloudtrail-kms": [Case(trail(**GOOD_TRAIL))],
 }
 
 FAILING = {
-    "s3-public-access-block": [_case(data_and_logs(skip=("pab",)), "data"),
-                               _case(data_and_logs(restrict_public_buckets=False), "data")],
-    "s3-no-public-acl": [_case(planned(lambda: aws.s3.Bucket("site", acl="public-read")), "site"),
-                         _case(planned(lambda: aws.s3.BucketAcl("site-acl", bucket="site", access_control_policy={
+    "s3-public-access-block": [Case(data_and_logs(skip=("pab",)), "data"),
+                               Case(data_and_logs(restrict_public_buckets=False), "data")],
+    "s3-no-public-acl": [Case(planned(lambda: aws.s3.Bucket("site", acl="public-read")), "site"),
+                         Case(planned(lambda: aws.s3.BucketAcl("site-acl", bucket="site", access_control_policy={
                              "owner": {"id": "owner-id"},
                              "grants": [{"grantee": {"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"},
-                                         "permission": "READ"}]})), "site-acl")],
+                                         "permission": "READ"}]})), "site-acl"),
+                         Case(planned(lambda: aws.s3.Bucket("site", grants=[{
+                             "type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+                             "permissions": ["READ"]}])), "site")],
     "s3-bucket-policy-not-public": [
-        _case(data_and_logs(policy_statements=(anyone("s3:GetObject", "arn:aws:s3:::data-bucket/*"),)), "data-policy"),
-        _case(data_and_logs(policy_statements=(anyone("s3:GetObject", "arn:aws:s3:::data-bucket/*", TLS_ONLY),)), "data-policy")],
-    "s3-sse-kms": [_case(data_and_logs(skip=("sse",)), "data"), _case(data_and_logs(sse="AES256"), "data")],
-    "s3-versioning": [_case(data_and_logs(skip=("ver",)), "data"), _case(data_and_logs(versioning="Suspended"), "data")],
-    "s3-tls-only": [_case(data_and_logs(skip=("pol",)), "data")],
-    "s3-access-logging": [_case(data_and_logs(skip=("log",)), "data")],
-    "s3-replication-prod": [_case(replicated(False), "data", environment="prod")],
-    "s3-bucket-owner-enforced": [_case(data_and_logs(skip=("own",)), "data")],
+        Case(data_and_logs(policy_statements=(anyone("s3:GetObject", "arn:aws:s3:::data-bucket/*"),)), "data-policy"),
+        Case(data_and_logs(policy_statements=(anyone("s3:GetObject", "arn:aws:s3:::data-bucket/*", TLS_ONLY),)), "data-policy")],
+    "s3-sse-kms": [Case(data_and_logs(skip=("sse",)), "data"), Case(data_and_logs(sse="AES256"), "data"),
+                   Case(legacy_bucket(server_side_encryption_configuration={"rule": {
+                       "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}}), "legacy")],
+    "s3-versioning": [Case(data_and_logs(skip=("ver",)), "data"), Case(data_and_logs(versioning="Suspended"), "data"),
+                      Case(legacy_bucket(versioning={"enabled": False}), "legacy")],
+    "s3-tls-only": [Case(data_and_logs(skip=("pol",)), "data")],
+    "s3-access-logging": [Case(data_and_logs(skip=("log",)), "data")],
+    "s3-replication-prod": [Case(replicated(False), "data", environment="prod")],
+    "s3-bucket-owner-enforced": [Case(data_and_logs(skip=("own",)), "data")],
     "ebs-volume-encrypted": [
-        _case(planned(lambda: aws.ebs.Volume("scratch", availability_zone="us-east-1a", size=100)), "scratch"),
-        _case(planned(lambda: aws.ec2.Instance("bastion", ami="ami-0abc", instance_type="t3.micro")), "bastion"),
-        _case(planned(lambda: aws.ec2.Instance("worker", ami="ami-0abc", instance_type="t3.micro",
+        Case(planned(lambda: aws.ebs.Volume("scratch", availability_zone="us-east-1a", size=100)), "scratch"),
+        Case(planned(lambda: aws.ec2.Instance("bastion", ami="ami-0abc", instance_type="t3.micro")), "bastion"),
+        Case(planned(lambda: aws.ec2.Instance("worker", ami="ami-0abc", instance_type="t3.micro",
                                                root_block_device={"encrypted": True},
                                                ebs_block_devices=[{"device_name": "/dev/sdf", "volume_size": 10}])), "worker")],
-    "kms-key-rotation": [_case(planned(lambda: aws.kms.Key("data")), "data")],
+    "kms-key-rotation": [Case(planned(lambda: aws.kms.Key("data")), "data")],
     "kms-key-policy-no-wildcard-principal": [
-        _case(planned(lambda: aws.kms.KeyPolicy("data-policy", key_id="k", policy=document(anyone("kms:*")))), "data-policy"),
-        _case(planned(lambda: aws.kms.Key("data", enable_key_rotation=True, policy=document(ACCOUNT_ROOT, anyone(
+        Case(planned(lambda: aws.kms.KeyPolicy("data-policy", key_id="k", policy=document(anyone("kms:*")))), "data-policy"),
+        Case(planned(lambda: aws.kms.Key("data", enable_key_rotation=True, policy=document(ACCOUNT_ROOT, anyone(
             "kms:Decrypt", condition={"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}})))), "data")],
     "iam-no-admin-managed-policies": [
-        _case(planned(lambda: aws.iam.RolePolicyAttachment("admin", role="ops", policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")), "admin"),
-        _case(planned(lambda: aws.iam.RolePolicyAttachmentsExclusive("ops-exclusive", role_name="ops",
+        Case(planned(lambda: aws.iam.RolePolicyAttachment("admin", role="ops", policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")), "admin"),
+        Case(planned(lambda: aws.iam.PolicyAttachment("admins", roles=["ops"],
+                                                      policy_arn="arn:aws:iam::aws:policy/IAMFullAccess")), "admins"),
+        Case(planned(lambda: aws.iam.Role("power", assume_role_policy=document(SERVICE_TRUST),
+                                          managed_policy_arns=["arn:aws:iam::aws:policy/PowerUserAccess"])), "power"),
+        Case(planned(lambda: aws.iam.RolePolicyAttachmentsExclusive("ops-exclusive", role_name="ops",
                                                                      policy_arns=["arn:aws:iam::aws:policy/PowerUserAccess"])), "ops-exclusive")],
     "iam-trust-policy-pinned": [
-        _case(planned(lambda: _iam_role("open", {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})), "open"),
-        _case(planned(lambda: _iam_role("tls", {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+        Case(planned(lambda: _iam_role("open", {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})), "open"),
+        Case(planned(lambda: _iam_role("tls", {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
                                                 "Condition": TLS_ONLY})), "tls"),
-        _case(planned(lambda: _iam_role("irsa", web_identity(aud="sts.amazonaws.com"))), "irsa")],
-    "sagemaker-inter-container-encryption": [_case(training_job(), "finetune"), _case(data_quality_job(), "drift")],
-    "eks-node-no-remote-access": [_case(node_group(remote_access={"ec2_ssh_key": "ops"}), "system"),
-                                  _case(node_group(remote_access={"source_security_group_ids": ["sg-0abc"]}), "system")],
+        Case(planned(lambda: _iam_role("irsa", web_identity(aud="sts.amazonaws.com"))), "irsa"),
+        Case(planned(lambda: _iam_role("ci", {**web_identity(aud="sts.amazonaws.com"), "Condition": {
+            "StringEquals": {f"{OIDC}:aud": "sts.amazonaws.com"}, "StringLike": {f"{OIDC}:sub": "*"}}})), "ci")],
+    "sagemaker-inter-container-encryption": [Case(training_job(), "finetune"), Case(data_quality_job(), "drift")],
+    "eks-node-no-remote-access": [Case(node_group(remote_access={"ec2_ssh_key": "ops"}), "system"),
+                                  Case(node_group(remote_access={"source_security_group_ids": ["sg-0abc"]}), "system")],
     "sns-topic-policy-not-public": [
-        _case(planned(lambda: aws.sns.Topic("alerts", kms_master_key_id="alias/logs", policy=document(anyone("sns:Publish")))), "alerts"),
-        _case(planned(lambda: aws.sns.TopicPolicy("alerts-policy", arn=f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts",
+        Case(planned(lambda: aws.sns.Topic("alerts", kms_master_key_id="alias/logs", policy=document(anyone("sns:Publish")))), "alerts"),
+        Case(planned(lambda: aws.sns.TopicPolicy("alerts-policy", arn=f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts",
                                                   policy=document(anyone("sns:Subscribe", condition=TLS_ONLY)))), "alerts-policy")],
     "sqs-queue-policy-not-public": [
-        _case(planned(lambda: aws.sqs.Queue("jobs", policy=document(anyone("sqs:SendMessage")))), "jobs"),
-        _case(planned(lambda: aws.sqs.QueuePolicy("jobs-policy", queue_url=f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/jobs",
+        Case(planned(lambda: aws.sqs.Queue("jobs", policy=document(anyone("sqs:SendMessage")))), "jobs"),
+        Case(planned(lambda: aws.sqs.QueuePolicy("jobs-policy", queue_url=f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/jobs",
                                                   policy=document(anyone("sqs:*", condition={"StringNotEquals": {"aws:PrincipalAccount": "999999999999"}})))), "jobs-policy")],
-    "ecr-repository-policy-not-public": [_case(planned(lambda: aws.ecr.RepositoryPolicy(
+    "ecr-repository-policy-not-public": [Case(planned(lambda: aws.ecr.RepositoryPolicy(
         "serve", repository="serve", policy=document(anyone(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])))), "serve")],
     "secret-policy-not-public": [
-        _case(planned(lambda: aws.secretsmanager.Secret("hf-token", policy=document(anyone("secretsmanager:GetSecretValue")))), "hf-token"),
-        _case(planned(lambda: aws.secretsmanager.SecretPolicy("hf-token-policy", secret_arn=f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:hf",
+        Case(planned(lambda: aws.secretsmanager.Secret("hf-token", policy=document(anyone("secretsmanager:GetSecretValue")))), "hf-token"),
+        Case(planned(lambda: aws.secretsmanager.SecretPolicy("hf-token-policy", secret_arn=f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:hf",
                                                               policy=document(anyone("secretsmanager:GetSecretValue", condition=TLS_ONLY)))), "hf-token-policy")],
-    "lambda-not-public": [_case(lambda_permission(action="lambda:InvokeFunction", principal="*"), "invoke"),
-                          _case(planned(lambda: aws.lambda_.FunctionUrl("drift-url", function_name="drift",
+    "lambda-not-public": [Case(lambda_permission(action="lambda:InvokeFunction", principal="*"), "invoke"),
+                          Case(planned(lambda: aws.lambda_.FunctionUrl("drift-url", function_name="drift",
                                                                         authorization_type="NONE")), "drift-url")],
     "resource-policy-not-public": [
-        _case(planned(lambda: aws.opensearch.DomainPolicy("search", domain_name="search", access_policies=document(
+        Case(planned(lambda: aws.opensearch.DomainPolicy("search", domain_name="search", access_policies=document(
             anyone("es:ESHttp*", condition=TLS_ONLY)))), "search"),
-        _case(planned(lambda: aws.glacier.Vault("archive", access_policy=document(anyone("glacier:InitiateJob")))), "archive"),
-        _case(planned(lambda: aws.efs.FileSystemPolicy("shared", file_system_id="fs-0abc",
+        Case(planned(lambda: aws.glacier.Vault("archive", access_policy=document(anyone("glacier:InitiateJob")))), "archive"),
+        Case(planned(lambda: aws.efs.FileSystemPolicy("shared", file_system_id="fs-0abc",
                                                        policy=document(anyone("elasticfilesystem:ClientMount")))), "shared")],
-    "cloudtrail-multi-region": [_case(trail(enable_log_file_validation=True, kms_key_id=KEY_ARN), "trail"),
-                                _case(trail(**GOOD_TRAIL, include_global_service_events=False), "trail")],
-    "cloudtrail-log-validation": [_case(trail(is_multi_region_trail=True, kms_key_id=KEY_ARN), "trail")],
-    "cloudtrail-kms": [_case(trail(is_multi_region_trail=True, enable_log_file_validation=True), "trail")],
+    "cloudtrail-multi-region": [Case(trail(enable_log_file_validation=True, kms_key_id=KEY_ARN), "trail"),
+                                Case(trail(**GOOD_TRAIL, include_global_service_events=False), "trail")],
+    "cloudtrail-log-validation": [Case(trail(is_multi_region_trail=True, kms_key_id=KEY_ARN), "trail")],
+    "cloudtrail-kms": [Case(trail(is_multi_region_trail=True, enable_log_file_validation=True), "trail")],
 }
 
 # Cases added to a policy's hand-written ones (fixtures.py keeps those).
 EXTRA_FAILING = {
-    "gpu-instance-type-allowlist": [_case(training_job("ml.p4d.24xlarge", 1), "finetune")],
-    "gpu-budget": [_case(training_job("ml.p4d.24xlarge", 2), None)],
+    "gpu-instance-type-allowlist": [Case(training_job("ml.p4d.24xlarge", 1), "finetune")],
+    "gpu-budget": [Case(training_job("ml.p4d.24xlarge", 2), None)],
 }

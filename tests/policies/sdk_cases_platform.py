@@ -102,6 +102,30 @@ def open_api_port() -> list:
     return planned(build)
 
 
+def public_by_route_resource() -> list:
+    """A subnet made public by a separate aws.ec2.Route to the internet gateway, and a node group in it."""
+    def build():
+        network = vpc()
+        subnet = aws.ec2.Subnet("public-b", vpc_id=network.id, cidr_block="10.0.32.0/20", tags=TAGS)
+        gateway = aws.ec2.InternetGateway("igw", vpc_id=network.id, tags=TAGS)
+        table = aws.ec2.RouteTable("public-rt", vpc_id=network.id, tags=TAGS)
+        aws.ec2.Route("default-route", route_table_id=table.id, destination_cidr_block=WORLD, gateway_id=gateway.id)
+        aws.ec2.RouteTableAssociation("public-b-rta", subnet_id=subnet.id, route_table_id=table.id)
+        node_group("system", [subnet.id])
+    return planned(build)
+
+
+def gpu_by_launch_template(tainted: bool) -> list:
+    """A node group whose GPU instance type comes from its launch template, not instance_types."""
+    def build():
+        template = encrypted_launch_template(instance_type="g5.2xlarge")
+        aws.eks.NodeGroup("gpu", cluster_name="ml", node_role_arn=ROLE_ARN, subnet_ids=["subnet-0a"], tags=TAGS,
+                          scaling_config={"min_size": 0, "desired_size": 0, "max_size": 1},
+                          launch_template={"id": template.id, "version": "1"},
+                          taints=[GPU_TAINT] if tainted else None)
+    return planned(build)
+
+
 def private_node_group(*subnets: str) -> list:
     def build():
         private, public = subnets_and_routes()
@@ -142,7 +166,8 @@ PASSING = {
                                                          aws.ebs.EncryptionByDefault("ebs", enabled=True))))],
     "eks-gpu-nodes-tainted": [Case(planned(lambda: (
         node_group("gpu", ["subnet-0a"], instance_types=("g5.2xlarge",), taints=[GPU_TAINT]),
-        node_group("system", ["subnet-0a"]))))],
+        node_group("system", ["subnet-0a"])))),
+        Case(gpu_by_launch_template(tainted=True))],
     "eks-endpoint-private": [Case(eks_cluster(), environment="prod"),
                              Case(eks_cluster(vpc_config={"subnet_ids": ["subnet-0a"], "endpoint_private_access": True,
                                                           "endpoint_public_access": True,
@@ -197,11 +222,13 @@ FAILING = {
     "ec2-default-sg-restricts-all": [Case(planned(lambda: aws.ec2.DefaultSecurityGroup(
         "default", vpc_id="vpc-0abc", ingress=[{"protocol": "-1", "self": True, "from_port": 0, "to_port": 0}])), "default")],
     "vpc-flow-logs": [Case(planned(vpc), "main")],
-    "eks-nodes-private-subnets": [Case(private_node_group("private", "public"), "system")],
+    "eks-nodes-private-subnets": [Case(private_node_group("private", "public"), "system"),
+                                  Case(public_by_route_resource(), "system")],
     "eks-node-volumes-encrypted": [
         Case(node_group_with_template(None), "system"),
         Case(node_group_with_template({"block_device_mappings": [{"device_name": "/dev/xvda", "ebs": {"encrypted": "false"}}]}), "gpu")],
-    "eks-gpu-nodes-tainted": [Case(planned(lambda: node_group("gpu", ["subnet-0a"], instance_types=("g5.2xlarge",))), "gpu")],
+    "eks-gpu-nodes-tainted": [Case(planned(lambda: node_group("gpu", ["subnet-0a"], instance_types=("g5.2xlarge",))), "gpu"),
+                              Case(gpu_by_launch_template(tainted=False), "gpu")],
     "eks-endpoint-private": [
         Case(eks_cluster(vpc_config={"subnet_ids": ["subnet-0a"], "endpoint_private_access": True,
                                      "endpoint_public_access": True, "public_access_cidrs": ["203.0.113.0/24"]}),

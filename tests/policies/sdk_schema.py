@@ -25,6 +25,10 @@ PACKAGES = {"aws": "pulumi_aws", "kubernetes": "pulumi_kubernetes"}
 _TOKEN = re.compile(r"super\((\w+), __self__\)\.__init__\(\s*'((?:aws|kubernetes):[^']+)'")
 LIST = "[]"  # a path segment: any element of a list
 UNIVERSAL = frozenset({"id", "urn"})  # every resource has them, though no SDK class declares them
+# Outputs the provider's Check adds to the inputs the engine (and a resource policy) sees:
+# pulumi-aws computes tagsAll from tags and the provider's default tags.
+CHECKED_INPUTS = frozenset({"tagsAll"})
+PROVIDER_INPUTS = frozenset({"version", "pluginDownloadURL"})  # the engine's own inputs to every provider
 
 
 @dataclass
@@ -180,18 +184,16 @@ def path_problem(shape: Shape, path: tuple[str, ...]) -> str | None:
     return None
 
 
-# Outputs that pulumi-aws's Check adds to a resource's inputs (tags.go applyTags: default tags
-# overlaid with the resource's own), so a resource policy sees them as inputs.
-CHECKED_INPUTS = ("tagsAll",)
-
-
 def input_problem(token: str, path: tuple[str, ...]) -> str | None:
     found = schema(token)
     if found is None:
         return f"unknown resource type {token}"
-    if path and path[0] in CHECKED_INPUTS and token.startswith("aws:"):
-        return path_problem(found.outputs, path)
-    return path_problem(found.inputs, path)
+    if provider_token(token) and len(path) == 1 and path[0] in PROVIDER_INPUTS:
+        return None
+    problem = path_problem(found.inputs, path)
+    if problem and path and path[0] in CHECKED_INPUTS and path_problem(found.outputs, path) is None:
+        return None
+    return problem
 
 
 def state_problem(token: str, path: tuple[str, ...]) -> str | None:

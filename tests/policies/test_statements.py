@@ -19,6 +19,8 @@ def anyone(condition: dict | None = None, **extra) -> dict:
     {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
     {"StringEquals": {"aws:PrincipalAccount": ["123456789012"]}},
     {"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:alerts"}},
+    {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ml-*"}},
+    {"ArnEquals": {"aws:SourceArn": "arn:aws:s3:::data-bucket"}},
     {"StringEquals": {"aws:SourceAccount": "123456789012"}},
     {"StringEquals": {"aws:SourceVpce": "vpce-0abc"}},
     {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
@@ -40,6 +42,10 @@ def test_a_condition_on_who_calls_makes_the_wildcard_principal_private(condition
     {"Null": {"aws:PrincipalOrgID": "false"}},
     {"StringLike": {"aws:PrincipalArn": "*"}},
     {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}},
+    {"StringLike": {"aws:PrincipalAccount": "12345678901*"}},
+    {"StringLike": {"aws:PrincipalOrgID": "o-*"}},
+    {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/deploy"}},
+    {"StringEquals": {"aws:SourceAccount": ["123456789012", "*"]}},
     {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}},
 ])
 def test_conditions_that_do_not_limit_the_caller_leave_the_statement_public(condition):
