@@ -18,7 +18,7 @@ from policies.keys import KEY_DEFAULTS, KEY_NOTE, KeyParams, customer_key
 from policies.spec import (
     PROD_ONLY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy, stack_policy,
 )
-from policies.views import StackView, Unknown, as_list, known_items, peek, present, require, truthy
+from policies.views import StackView, given, known_items, peek, present, require, truthy
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -27,7 +27,8 @@ DATABASES = (INSTANCE, CLUSTER)
 
 
 def _replica(resource: Subject) -> bool:
-    return present(resource.props, "replicateSourceDb") or present(resource.props, "replicationSourceIdentifier")
+    source = "replicateSourceDb" if resource.type == INSTANCE else "replicationSourceIdentifier"
+    return present(resource.props, source)
 
 
 def _kind(resource: Subject) -> str:
@@ -50,7 +51,7 @@ def rds_storage_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
         return
     encrypted = peek(resource.props, "storageEncrypted")
     require(encrypted)
-    serverless_v1 = peek(resource.props, "engineMode") == "serverless"
+    serverless_v1 = resource.type == CLUSTER and peek(resource.props, "engineMode") == "serverless"
     if not truthy(encrypted) and not serverless_v1:
         yield f"{_kind(resource)} storage is not encrypted (storage_encrypted is off, the RDS default)"
     elif ctx.params.require_customer_key and not customer_key(resource.props, "kmsKeyId"):
@@ -130,13 +131,13 @@ def rds_deletion_protection_prod(resource: Subject, ctx: Context) -> Iterator[st
 )
 def rds_multi_az_prod(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     for instance in stack.of_type(INSTANCE):
-        if present(instance.props, "replicateSourceDb"):
+        if given(instance, "replicateSourceDb") is not None:
             continue
-        multi_az = peek(instance.props, "multiAz")
+        multi_az = given(instance, "multiAz")
         require(multi_az)
         if not truthy(multi_az):
             yield instance.urn, f"instance '{instance.name}' runs in one availability zone (multi_az is off)"
-    clusters = [c for c in stack.of_type(CLUSTER) if str(peek(c.props, "engine") or "").startswith("aurora")]
+    clusters = [c for c in stack.of_type(CLUSTER) if str(given(c, "engine") or "").startswith("aurora")]
     members = stack.children_by_target((CLUSTER_INSTANCE,), "clusterIdentifier", clusters)
     for cluster in clusters:
         count = len(members.get(cluster.urn, []))
