@@ -66,7 +66,7 @@ def _log_targets(stack: StackView, buckets: list[Any]) -> set[str]:
 
 def _websites(stack: StackView, buckets: list[Any]) -> set[str]:
     """Buckets that serve a website: a website configuration names them (or the deprecated inline block)."""
-    sites = {b.urn for b in buckets if given(b, "website") is not None}
+    sites = {b.urn for b in buckets if _inline(b, "website")}
     for config in stack.of_type(*WEBSITE_CONFIGS):
         sites.update(b.urn for b in stack.referenced(config, "bucket", buckets))
     return sites
@@ -83,8 +83,10 @@ def _either(value: Any, fallback: Any) -> Any:
 
 
 def _inline(bucket: Any, *props: str) -> list[Any]:
-    """A bucket's deprecated inline settings the program gave (an `Unknown` if fed but not known yet)."""
-    return [value for prop in props for value in [given(bucket, prop)] if value is not None]
+    """A bucket's deprecated inline settings the program gave (an `Unknown` if fed but not known yet).
+    Empty values are absent: after `pulumi up` the provider reports `logging: {}`, `website: {}` for a
+    bucket that has none."""
+    return [value for prop in props for value in [given(bucket, prop)] if isinstance(value, Unknown) or value]
 
 
 @stack_policy(
