@@ -242,5 +242,7 @@ def opensearch_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
         yield "traffic between nodes is not encrypted (node_to_node_encryption is off)"
     if not truthy(https):
         yield "the endpoint accepts plain HTTP (domain_endpoint_options.enforce_https is off)"
+    elif not tls:
+        yield "the endpoint names no tls_security_policy (the API's default, Policy-Min-TLS-1-0-2019-07, allows TLS 1.0)"
     elif tls not in OPENSEARCH_TLS_POLICIES:
-        yield f"the endpoint's TLS policy {tls or '(not set)'} allows TLS older than 1.2"
+        yield f"the endpoint's TLS policy {tls} allows TLS older than 1.2"
