@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Iterator
 
 from policies.spec import STANDARD, STRICT, Context, Severity, Subject, nist, resource_policy
-from policies.views import Unknown, as_list, known_items, peek, require, truthy
+from policies.views import as_list, known_items, peek, require, truthy
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
