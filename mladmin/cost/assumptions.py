@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from mladmin.engine import Plan
 from stacks.settings import BudgetSettings, CostSettings, SettingsError, TeamSettings
@@ -24,35 +24,36 @@ class CostInputs:
     team_budgets: dict[str, float] = field(default_factory=dict)  # team -> monthlyBudgetUsd
 
 
-class _Teams(BaseModel):
-    teams: list[TeamSettings]
+class _Sections(BaseModel):
+    """The three config keys an estimate reads, so errors carry their ``mladmin:<key>`` path."""
+
+    cost: CostSettings | None = None
+    budgets: BudgetSettings | None = None
+    teams: list[TeamSettings] = []
 
 
 def cost_inputs(plan: Plan) -> CostInputs:
     """Raises SettingsError naming the file, key and problem, one line each."""
     source = plan.config_file or f"Pulumi.{plan.stack}.yaml"
     problems: list[str] = []
-    values: dict[str, Any] = {}
-    for key, model in (("cost", CostSettings), ("budgets", BudgetSettings), ("teams", _Teams)):
+    raw_sections: dict[str, Any] = {}
+    for key in _Sections.model_fields:
         raw = plan.config.get(f"mladmin:{key}")
-        if raw is None:
-            continue
         if isinstance(raw, str):
             try:
                 raw = json.loads(raw)
             except json.JSONDecodeError as error:
                 problems.append(f"{source}: mladmin:{key}: not valid JSON ({error.msg})")
                 continue
-        try:
-            if model is _Teams:
-                values[key] = TypeAdapter(list[TeamSettings]).validate_python(raw, by_alias=True, by_name=False)
-            else:
-                values[key] = model.model_validate(raw, by_alias=True, by_name=False)
-        except ValidationError as error:
-            problems.extend(line.replace(f"{source}: ", f"{source}: mladmin:{key}.", 1)
-                            for line in translate(error, model, source))
+        if raw is not None:
+            raw_sections[key] = raw
+    try:
+        sections = _Sections.model_validate(raw_sections, by_alias=True, by_name=False)
+    except ValidationError as error:
+        problems.extend(translate(error, _Sections, source))
     if problems:
         raise SettingsError(problems)
+    values = {key: getattr(sections, key) for key in raw_sections}
     budgets = values.get("budgets")
     if budgets is None and plan.project == "mladmin":
         budgets = BudgetSettings()  # the shipped stacks' documented default
