@@ -9,6 +9,7 @@ from __future__ import annotations
 from .compare import StackDiff
 
 GITHUB_COMMENT_LIMIT = 65_536
+MAX_CALLOUTS = 20  # replacement warnings shown in full per stack; the rest are marked in the list
 RISK = "data-loss/downtime risk: the old resource is deleted and a new one created"
 
 
@@ -67,17 +68,22 @@ def markdown(diffs: list[StackDiff], base_ref: str, limit: int = GITHUB_COMMENT_
 
     text = assemble()
     while len(text) > limit:
-        largest = max(sections, key=lambda s: sum(len(line) + 1 for line in s[1]))
+        largest = max(sections, key=lambda s: sum(len(line) + 1 for line in s[1] if not _is_note(line)))
         body = largest[1]
-        if not body:
+        if not [line for line in body if not _is_note(line)]:
             return text[: limit - 200] + "\n\n_(truncated to stay under GitHub's comment limit)_\n"
         dropped = max(1, len(body) // 4)
-        cut = body[:-dropped - 1] if body[-1].startswith("_…") else body[:-dropped]
-        left = len(body) - len(cut) + (_left_out(body[-1]) if body[-1].startswith("_…") else 0)
+        noted = _is_note(body[-1])
+        cut = body[:-dropped - 1] if noted else body[:-dropped]
+        left = len(body) - len(cut) + (_left_out(body[-1]) if noted else 0)
         largest[1][:] = cut + [f"_… {left} more lines left out to stay under GitHub's 65,536-character comment "
                                 "limit; run `mladmin diff` locally for all of them._"]
         text = assemble()
     return text
+
+
+def _is_note(line: str) -> bool:
+    return line.startswith("_… ")
 
 
 def _left_out(line: str) -> int:
@@ -89,11 +95,13 @@ def _section(diff: StackDiff, base_ref: str) -> tuple[list[str], list[str], list
     opened = " open" if diff.replaced else ""
     head = [f"<details{opened}><summary><b>{diff.stack}</b>: {diff.summary()}"
             + ("" if diff.base_existed else " (new stack)") + "</summary>", ""]
-    for change in diff.replaced:
+    for change in diff.replaced[:MAX_CALLOUTS]:
         forcing = ", ".join(f"`{_code(c.path)}`: {_code(c.old)} → {_code(c.new)}" for c in change.changes
                             if c.forces_replacement)
         head.append(f"> [!CAUTION]\n> **REPLACE** `{change.type}` **{_code(change.name)}** ({forcing}): {RISK}.")
         head.append("")
+    if len(diff.replaced) > MAX_CALLOUTS:
+        head += [f"> [!CAUTION]\n> **{len(diff.replaced) - MAX_CALLOUTS} more replacements**, marked (REPLACE) below.", ""]
     body: list[str] = [f"- `+` {r.type} **{_code(r.name)}**" for r in diff.added]
     body += [f"- `-` {r.type} **{_code(r.name)}**" for r in diff.removed]
     for change in diff.changed:
