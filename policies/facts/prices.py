@@ -58,6 +58,13 @@ SIZE_UNITS: Mapping[str, float] = MappingProxyType({
     "24xlarge": 48, "32xlarge": 64, "48xlarge": 96, "metal-24xl": 48, "metal-48xl": 96,
 })
 
+# A CPU family's ``metal`` size is its largest, whole machine: priced as that size (large units).
+METAL_UNITS: Mapping[str, float] = MappingProxyType({
+    "m5": 48, "m5n": 48, "m5d": 48, "m6i": 64, "m6a": 96, "m6id": 64, "m6g": 32, "m7g": 32,
+    "c5": 48, "c5n": 36, "c6i": 64, "c6a": 96, "c6g": 32, "c7g": 32,
+    "r5": 48, "r6i": 64, "r6a": 96, "r7g": 32, "x2idn": 64,
+})
+
 _EC2, _SM, _NOTES = "aws-ec2", "aws-sagemaker", "notes"
 
 # Accelerated EC2 types and every SageMaker ml. type, one row each ($/hour).
@@ -167,11 +174,5 @@ def instance_hourly(instance_type: str) -> Rate | None:
     per_large = CPU_FAMILY_LARGE_HOURLY.get(family)
     if per_large is None:
         return None
-    if size == "metal":  # a family's metal size is its largest, whole machine
-        from .instance_types import FAMILIES
-
-        sizes = FAMILIES[family].sizes if family in FAMILIES else {}
-        units = max((SIZE_UNITS[s] for s in sizes if s in SIZE_UNITS), default=None)
-    else:
-        units = SIZE_UNITS.get(size)
+    units = METAL_UNITS.get(family) if size == "metal" else SIZE_UNITS.get(size)
     return None if units is None else Rate(round(per_large * units, 6), "aws-ec2")

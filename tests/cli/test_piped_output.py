@@ -31,6 +31,7 @@ def test_plan_prints_every_type_and_name_whole():
     result = mladmin("plan", "dev", "--program", DEMO)
     assert result.returncode == 1, result.stderr  # the demo fails mandatory policies
     assert "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("cost: $")  # the monthly total, one line (mladmin cost)
     assert_whole(result.stdout, [t for r in plan.resources if r.parent for t in (r.type, r.name)])
 
 
