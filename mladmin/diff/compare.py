@@ -4,7 +4,8 @@ Resources are matched by URN. Inputs are compared as the provider receives them 
 it is the default tags plus ``tags``, so a tag change shows once). Both plans must be in the same mode:
 in a preview, a value the provider computes is unknown on both sides and compares equal; a known value that
 becomes unknown is shown as ``(computed)`` (and counts as a replacement when the property forces one,
-as ``pulumi preview`` would warn). Values under secret-looking keys are masked.
+as ``pulumi preview`` would warn). Values under secret-looking keys are masked. JSON documents held in
+string inputs (IAM, key and bucket policies) are compared key by key, statements by their ``Sid``.
 """
 
 from __future__ import annotations
@@ -112,14 +113,33 @@ def _inputs(resource: PlanResource) -> dict[str, Any]:
 
 
 def _changes(type_token: str, old: Any, new: Any, path: str = ""):
+    old, new = _document(old), _document(new)
+    if _keyed_list(old) and _keyed_list(new):  # policy statements: compared by Sid
+        old, new = ({f"[{item['Sid']}]": item for item in value} for value in (old, new))
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(set(old) | set(new)):
-            yield from _changes(type_token, old.get(key), new.get(key), f"{path}.{key}" if path else key)
+            joined = f"{path}{key}" if key.startswith("[") else f"{path}.{key}" if path else key
+            yield from _changes(type_token, old.get(key), new.get(key), joined)
         return
     if old == new:
         return
     secret = bool(_SECRET_KEY.search(path))
     yield KeyChange(path, _show(old, secret), _show(new, secret), replacing(type_token, path) is not None)
+
+
+def _document(value: Any) -> Any:
+    """A JSON document held in a string input (IAM, bucket and key policies), parsed so its keys compare."""
+    if isinstance(value, str) and value[:1] in "{[" and value != UNKNOWN:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _keyed_list(value: Any) -> bool:
+    sids = [item.get("Sid") for item in value] if isinstance(value, list) and all(isinstance(i, dict) for i in value) else []
+    return bool(sids) and all(isinstance(sid, str) and sid for sid in sids) and len(set(sids)) == len(sids)
 
 
 def _show(value: Any, secret: bool, limit: int = 160) -> str:

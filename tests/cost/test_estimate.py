@@ -12,7 +12,7 @@ from policies.facts import prices
 from policies.facts.environments import GPU_INSTANCE_TYPES_ALLOWED, SAGEMAKER_DEFAULT_INSTANCE_TYPES
 from policies.facts.instance_types import FAMILIES
 from stacks.settings import SettingsError
-from tests.cli.helpers import PROGRAMS, mladmin
+from tests.cli.helpers import PROGRAMS, ROOT, mladmin
 from tests.policies.builders import plan, res
 
 COSTED = PROGRAMS / "costed"
@@ -110,3 +110,18 @@ def test_dev_idles_under_150_dollars_a_month_without_its_endpoints(dev_preview_p
     priced = estimate(dev_preview_plan)
     idle = sum(item.monthly_min for item in priced.items if item.type != "aws:sagemaker/endpoint:Endpoint")
     assert idle < 150
+
+
+def test_the_stack_settings_validate_mladmin_cost_with_one_line_per_problem():
+    import yaml
+
+    from stacks.settings import load_settings
+
+    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    config["mladmin:cost"] = {"natGbPerMonth": "lots", "s3GbPerBuckets": 5}
+    with pytest.raises(SettingsError) as error:
+        load_settings(config, source="stacks/Pulumi.dev.yaml", stack="dev")
+    problems = error.value.problems
+    assert len(problems) == 2
+    assert any(line.startswith("stacks/Pulumi.dev.yaml: mladmin:cost.natGbPerMonth: 'lots'") for line in problems)
+    assert any("mladmin:cost.s3GbPerBuckets: unknown key (did you mean 's3GbPerBucket'?)" in line for line in problems)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
@@ -55,3 +57,16 @@ def test_a_stack_absent_at_the_base_counts_every_resource_as_added():
     head = plan(res("aws:s3/bucket:Bucket", "a"), res("aws:kms/key:Key", "k"))
     diff = compare("test", None, head)
     assert [r.name for r in diff.added] == ["a", "k"] and not diff.base_existed
+
+
+def test_a_policy_document_change_names_the_statement_and_key_that_changed():
+    def policy(actions):
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Read", "Effect": "Allow", "Action": actions, "Resource": "*"},
+            {"Sid": "Deny", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]})
+
+    before = plan(res("aws:iam/policy:Policy", "p", policy=policy(["s3:GetObject"])))
+    after = plan(res("aws:iam/policy:Policy", "p", policy=policy(["s3:GetObject", "s3:PutObject"])))
+    [change] = compare("test", before, after).changed
+    assert [(c.path, c.old, c.new) for c in change.changes] == [
+        ("policy.Statement[Read].Action", '["s3:GetObject"]', '["s3:GetObject", "s3:PutObject"]')]
