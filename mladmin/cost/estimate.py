@@ -9,7 +9,7 @@ type the price table lacks is an error naming it and the resource, never $0.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mladmin.engine import Plan, PlanResource
 from stacks.settings import CostSettings
@@ -46,7 +46,6 @@ class Estimate:
     items: list[LineItem]
     free_resources: int               # priced at $0 by nature (no rule)
     assumptions: CostSettings
-    totals_by: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
 
     @property
     def monthly_min(self) -> float:

@@ -15,7 +15,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 from mladmin.engine import EngineError, Plan
 
@@ -104,7 +104,7 @@ def start_base_plans(checkout: Path, stacks: dict[str, Path | None], *, program:
     path = [str(engine_root), str(checkout)] + ([str(own_root)] if engine_root != own_root else [])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(path + [os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     request = {"preview": preview, "program": str(program) if program else None,
-               "stacks": {name: ({"config": str(config)} if config else None) if config is not False else None
+               "stacks": {name: ({"config": str(config)} if config else None)
                           for name, config in stacks.items()}}
     return subprocess.Popen([sys.executable, "-c", _SCRIPT, json.dumps(request)], cwd=engine_root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
