@@ -251,6 +251,14 @@ def endpoint(resource: PlanResource, ctx: Context) -> Price:
     return Price(low, high, "; ".join(parts) or "no production variants")
 
 
+def notebook(resource: PlanResource, ctx: Context) -> Price:
+    """A notebook instance runs until stopped: priced as always on, with its ML storage volume."""
+    hourly = ctx.hourly(resource.inputs.get("instanceType"), resource)
+    volume = number(resource.inputs.get("volumeSize"), 5)
+    return fixed(hourly * HOURS + volume * P.SAGEMAKER_ML_STORAGE_PER_GB_MONTH.usd,
+                 f"{resource.inputs['instanceType']} always on ({money(hourly)}/h) + {volume:g} GB")
+
+
 def _config_named(ctx: Context, name: Any) -> PlanResource | None:
     if not known(name):
         return None
@@ -293,4 +301,5 @@ PRICERS: dict[str, Callable[[PlanResource, Context], Price | None]] = {
     "aws:amp/workspace:Workspace": prometheus,
     "aws:grafana/workspace:Workspace": grafana,
     "aws:sagemaker/endpoint:Endpoint": endpoint,
+    "aws:sagemaker/notebookInstance:NotebookInstance": notebook,
 }

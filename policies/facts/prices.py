@@ -105,6 +105,8 @@ INSTANCE_HOURLY: Mapping[str, Rate] = MappingProxyType({
     # SageMaker real-time inference / hosting (ml.*): priced apart, AWS adds a managed-service premium.
     "ml.t2.medium": Rate(0.056, _SM), "ml.t2.large": Rate(0.111, _SM), "ml.t2.xlarge": Rate(0.223, _SM),
     "ml.t2.2xlarge": Rate(0.445, _SM),
+    "ml.t3.medium": Rate(0.05, _SM), "ml.t3.large": Rate(0.10, _SM), "ml.t3.xlarge": Rate(0.20, _SM),
+    "ml.t3.2xlarge": Rate(0.399, _SM),
     "ml.m5.large": Rate(0.115, _SM), "ml.m5.xlarge": Rate(0.23, _NOTES), "ml.m5.2xlarge": Rate(0.461, _SM),
     "ml.m5.4xlarge": Rate(0.922, _SM), "ml.m5.12xlarge": Rate(2.765, _SM), "ml.m5.24xlarge": Rate(5.53, _SM),
     "ml.c5.large": Rate(0.102, _SM), "ml.c5.xlarge": Rate(0.204, _SM), "ml.c5.2xlarge": Rate(0.408, _SM),
@@ -146,6 +148,7 @@ CLOUDWATCH_ALARM_MONTHLY = Rate(0.10, "aws-cloudwatch")        # standard-resolu
 CLOUDWATCH_DASHBOARD_MONTHLY = Rate(3.00, "aws-cloudwatch")    # beyond the free three
 PROMETHEUS_PER_10M_SAMPLES = Rate(0.90, "aws-prometheus")      # ingestion, first 2 billion samples
 GRAFANA_EDITOR_MONTHLY = Rate(9.00, "aws-grafana")             # per editor/admin user
+SAGEMAKER_ML_STORAGE_PER_GB_MONTH = Rate(0.14, _SM)          # notebook and hosting ML storage volumes
 SAGEMAKER_SERVERLESS_PER_GB_SECOND = Rate(0.00002, _SM)        # compute, per GB of memory configured
 CLOUDTRAIL_DATA_EVENTS_PER_100K = Rate(0.10, "aws-cloudtrail")  # the first management-event trail is free
 

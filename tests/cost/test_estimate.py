@@ -125,3 +125,11 @@ def test_the_stack_settings_validate_mladmin_cost_with_one_line_per_problem():
     assert len(problems) == 2
     assert any(line.startswith("stacks/Pulumi.dev.yaml: mladmin:cost.natGbPerMonth: 'lots'") for line in problems)
     assert any("mladmin:cost.s3GbPerBuckets: unknown key (did you mean 's3GbPerBucket'?)" in line for line in problems)
+
+
+def test_a_notebook_instance_is_priced_as_always_on_never_as_free():
+    notebook = res("aws:sagemaker/notebookInstance:NotebookInstance", "nb", instanceType="ml.t3.medium", volumeSize=20.0)
+    assert estimate(plan(notebook)).monthly_min == pytest.approx(0.05 * HOURS + 20 * 0.14, abs=0.01)
+    unknown = res("aws:sagemaker/notebookInstance:NotebookInstance", "nb", instanceType="ml.x9.huge")
+    with pytest.raises(PricingError, match="'ml.x9.huge' has no price"):
+        estimate(plan(unknown))
