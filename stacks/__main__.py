@@ -5,6 +5,7 @@
 
 import pulumi
 
+from stacks.cluster import build_cluster, cluster_outputs
 from stacks.platform import build_platform
 from stacks.settings import SettingsError, settings_from_pulumi
 
@@ -15,6 +16,7 @@ except SettingsError as error:
     raise pulumi.RunError(str(error)) from None
 
 platform = build_platform(settings)
+cluster = build_cluster(settings, platform)
 
-for name, value in platform.outputs().items():
+for name, value in {**platform.outputs(), **cluster_outputs(cluster)}.items():
     pulumi.export(name, value)
