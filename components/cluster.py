@@ -54,8 +54,8 @@ class ClusterArgs:
     cluster_key_arn: pulumi.Input[str]            # secrets envelope encryption and node volumes
     logs_key_arn: pulumi.Input[str]               # control-plane log group
     system_pool: NodePoolArgs
+    log_types: Sequence[str]                      # control-plane log types (EKS spelling)
     node_pools: Sequence[NodePoolArgs] = ()
-    log_types: Sequence[str] = ("api", "audit", "authenticator")
     log_retention_days: int = 365
     endpoint_public_access: bool = False          # private by default
     public_access_cidrs: Sequence[str] = ()       # required when the endpoint is public
