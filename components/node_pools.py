@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.policy_documents import role_arn, service_trust_policy, to_json
+from components.policy_documents import document, role_arn, to_json
 from components.tags import Tags, child_opts
 
 AWS_POLICY = "arn:aws:iam::aws:policy/"
@@ -71,7 +71,10 @@ def node_role(parent: pulumi.Resource, name: str, prefix: str, account_id: str, 
         f"{name}-node-role",
         name=role_name,
         description="EKS nodes: join the cluster and pull images (no CNI policy: the VPC CNI uses Pod Identity)",
-        assume_role_policy=to_json(service_trust_policy("ec2.amazonaws.com", account_id)),
+        # EC2 sends no aws:SourceAccount when it assumes an instance role: the service principal alone.
+        assume_role_policy=to_json(document({"Sid": "Ec2Instances", "Effect": "Allow",
+                                             "Principal": {"Service": "ec2.amazonaws.com"},
+                                             "Action": "sts:AssumeRole"})),
         tags=tags.merged({"Name": role_name}),
         opts=child_opts(parent),
     )
