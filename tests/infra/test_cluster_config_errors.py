@@ -65,7 +65,7 @@ def test_a_pool_mixing_efa_layouts():
             "ml.g5.xlarge", "ml.g5.2xlarge", "ml.g5.12xlarge"]}, "gpu-budget": {"maxGpus": 1000}}}
 
     assert problems("prod", edit) == [
-        f"{SOURCE}.nodeGroups[2].instanceTypes: ["p4d.24xlarge", "p5.48xlarge"] mixes EFA network layouts "
+        f'{SOURCE}.nodeGroups[2].instanceTypes: ["p4d.24xlarge", "p5.48xlarge"] mixes EFA network layouts '
         "(expected types with the same EFA interface count, e.g. only p4d.24xlarge or only p5.48xlarge)"
     ]
 
