@@ -232,7 +232,7 @@ class Cluster(pulumi.ComponentResource):
     @staticmethod
     def _subnets(args: ClusterArgs, pool: NodePoolArgs) -> list[pulumi.Input[str]]:
         """Every private subnet, or the pool's one zone (EFA pools: the first zone unless one is given)."""
-        zone = pool.zone or (args.availability_zones[0] if pool.efa_interfaces else None)
+        zone = pool.availability_zone or (args.availability_zones[0] if pool.efa_interfaces else None)
         if zone is None:
             return list(args.private_subnet_ids)
         return [args.private_subnet_ids[list(args.availability_zones).index(zone)]]
@@ -287,8 +287,8 @@ def validate(args: ClusterArgs) -> list[str]:
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"node_pools: {duplicate!r} is used by more than one pool")
     for pool in pools:
-        if pool.zone is not None and pool.zone not in zones:
-            problems.append(f"node_pools[{pool.name}].availability_zone: {pool.zone!r} is not one of {zones}")
+        if pool.availability_zone is not None and pool.availability_zone not in zones:
+            problems.append(f"node_pools[{pool.name}].availability_zone: {pool.availability_zone!r} is not one of {zones}")
         if not pool.min_size <= pool.desired_size <= pool.max_size or pool.max_size < 1:
             problems.append(f"node_pools[{pool.name}]: sizes {pool.min_size} <= {pool.desired_size} <= "
                             f"{pool.max_size} (and max >= 1) expected")

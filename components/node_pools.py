@@ -59,10 +59,6 @@ class NodePoolArgs:
             taints.insert(0, Taint(self.accelerator_resource, "true", "NO_SCHEDULE"))
         return taints
 
-    @property
-    def zone(self) -> str | None:
-        return self.availability_zone
-
 
 def node_role(parent: pulumi.Resource, name: str, prefix: str, account_id: str, tags: Tags) -> pulumi.Output[str]:
     """The role every node instance runs as; its ARN, built from the chosen name (known in a preview)."""

@@ -20,6 +20,9 @@ ACCOUNT_SCOPED = {
     "aws:cloudwatch/logGroup:LogGroup": ("region", lambda r: r.inputs.get("name")),
     "aws:kms/alias:Alias": ("region", lambda r: r.inputs.get("name")),
     "aws:ecr/repository:Repository": ("region", lambda r: r.inputs.get("name")),
+    "aws:eks/cluster:Cluster": ("region", lambda r: r.inputs.get("name")),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("region", lambda r: r.inputs.get("name")),
+    "aws:ec2/placementGroup:PlacementGroup": ("region", lambda r: r.inputs.get("name")),
 }
 
 
