@@ -114,7 +114,10 @@ class Cluster(pulumi.ComponentResource):
             enabled_cluster_log_types=list(args.log_types),
             deletion_protection=args.deletion_protection,
             bootstrap_self_managed_addons=False,  # the managed add-ons below, at pinned versions, instead
-            upgrade_policy={"support_type": "STANDARD"},
+            # A pinned version stays pinned: with STANDARD, EKS upgrades the control plane by itself when
+            # standard support ends, behind the program's back. EXTENDED costs more only once the version
+            # is in extended support (policy eks-supported-version tracks the calendar).
+            upgrade_policy={"support_type": "EXTENDED"},
             tags=tags.merged({"Name": self.cluster_name}),
             opts=child_opts(self, depends_on=[self.log_group]),
         )
