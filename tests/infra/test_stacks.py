@@ -106,7 +106,10 @@ def test_no_iam_statement_allows_every_action_on_every_resource(all_plans, stack
 def test_every_trust_policy_is_pinned(all_plans, stack):
     for role in all_plans[stack].of_type("aws:iam/role:Role"):
         for statement in json.loads(role.inputs["assumeRolePolicy"])["Statement"]:
-            assert statement["Principal"] != "*" and "Condition" in statement, role.name
+            # EC2 sends no aws:SourceAccount/SourceArn when it assumes an instance role (EKS nodes): only
+            # this account can hand the role to an instance (iam:PassRole), so the principal alone pins it.
+            instance_role = statement["Principal"] == {"Service": "ec2.amazonaws.com"}
+            assert statement["Principal"] != "*" and ("Condition" in statement or instance_role), role.name
 
 
 @pytest.mark.parametrize("stack", STACKS)
