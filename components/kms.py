@@ -138,7 +138,7 @@ def autoscaling_statements(account_id: str) -> list[Statement]:
 class Kms(pulumi.ComponentResource):
     """Three rotating customer-managed keys with aliases and scoped key policies.
 
-    - ``data``: S3 buckets, ECR repositories and SageMaker (via those services only).
+    - ``data``: S3 buckets, ECR repositories, SageMaker and FSx for Lustre (via those services only).
     - ``logs``: CloudWatch Logs log groups of this account and region.
     - ``cluster``: EKS secrets envelope encryption and node volumes (via EKS and EC2).
     """
@@ -150,7 +150,7 @@ class Kms(pulumi.ComponentResource):
 
         self.data_key, self.data_alias = self._key(
             name, args, "data", "Data at rest: S3 buckets, ECR repositories, SageMaker volumes",
-            via_service_statement("UseThroughDataServices", acct, ["s3", "ecr", "sagemaker"], region),
+            via_service_statement("UseThroughDataServices", acct, ["s3", "ecr", "sagemaker", "fsx"], region),
             sagemaker_service_statement(acct),
         )
         self.logs_key, self.logs_alias = self._key(

@@ -9,9 +9,10 @@ from typing import Any, Iterator
 from policies.facts.eks import EKS_REQUIRED_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS
 from policies.facts.instance_types import ACCELERATOR_TAINT_KEYS, family_of
 from policies.spec import (
-    STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, cis_eks, nist, resource_policy, stack_policy,
+    ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, cis_eks, nist, resource_policy,
+    stack_policy,
 )
-from policies.views import StackView, as_list, dig, first, given, is_sequence, peek, present, truthy
+from policies.views import StackView, as_list, dig, first, given, is_sequence, is_unknown, peek, present, truthy
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -171,3 +172,54 @@ def eks_node_no_remote_access(resource: Subject, ctx: Context) -> Iterator[str]:
     access = first(resource.props.get("remoteAccess"))
     if isinstance(access, Mapping) and (present(access, "ec2SshKey") or present(access, "sourceSecurityGroupIds")):
         yield "SSH remote access is configured"
+
+
+@resource_policy(
+    id="eks-access-entries-only", area="eks", title="EKS access through access entries only",
+    description="EKS clusters authenticate with access entries only (authentication mode API), never the aws-auth "
+                "ConfigMap, whose edits grant cluster access outside IAM and CloudTrail.",
+    severity=Severity.HIGH, enforcement=STANDARD, types=(EKS_CLUSTER,),
+    remediation="Set access_config={authentication_mode: 'API'} and grant access with aws.eks.AccessEntry and "
+                "aws.eks.AccessPolicyAssociation (namespace-scoped for teams).",
+    frameworks=[nist("AC-2"), nist("AC-3"), nist("AU-12")],
+)
+def eks_access_entries_only(resource: Subject, ctx: Context) -> Iterator[str]:
+    mode = (first(resource.props.get("accessConfig")) or {}).get("authenticationMode")
+    if mode != "API":
+        yield f"authentication mode {mode or 'CONFIG_MAP (the AWS default)'} lets the aws-auth ConfigMap grant access"
+
+
+AUTOSCALING_TAG = "aws:autoscaling/tag:Tag"
+AUTOSCALER_GPU_TEMPLATE = "k8s.io/cluster-autoscaler/node-template/resources/"
+
+
+@stack_policy(
+    id="eks-gpu-pool-scale-from-zero", area="eks", title="Empty GPU pools can scale up",
+    description="A GPU node group that may shrink to zero nodes (minSize 0) carries Cluster Autoscaler's "
+                "node-template resource tag on its Auto Scaling group: with no node to look at, the autoscaler "
+                "learns the pool's GPUs from that tag, or never starts a node for a pending GPU pod.",
+    types=(NODE_GROUP, AUTOSCALING_TAG),
+    severity=Severity.MEDIUM, enforcement=ADVISORY,
+    remediation="Add aws.autoscaling.Tag resources on the node group's resources[0].autoscaling_groups[0].name with "
+                "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu = <GPUs per node> (and the "
+                "label/taint templates); or scale GPU pools with Karpenter NodePools instead.",
+    frameworks=[nist("CP-2"), nist("SC-5")],
+)
+def eks_gpu_pool_scale_from_zero(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    groups = stack.of_type_cached(NODE_GROUP)
+    announced: dict[str, set[str]] = {}  # node group urn -> tag keys on its Auto Scaling group
+    for tag in stack.of_type(AUTOSCALING_TAG):
+        for target in stack.referenced(tag, "autoscalingGroupName", groups):
+            announced.setdefault(target.urn, set()).add(str(peek(tag.props, "tag", "key")))
+    for group in groups:
+        minimum = peek(group.props, "scalingConfig", "minSize")
+        if is_unknown(minimum) or minimum is None or float(minimum) > 0:
+            continue
+        kinds = {family.accelerator for family in map(family_of, node_group_instance_types(stack, group))
+                 if family is not None and family.accelerator}
+        if not kinds:
+            continue
+        for kind in sorted(kinds):
+            key = AUTOSCALER_GPU_TEMPLATE + ACCELERATOR_TAINT_KEYS[kind]
+            if key not in announced.get(group.urn, set()):
+                yield group.urn, f"GPU node group '{group.name}' scales to zero but its Auto Scaling group has no {key} tag"

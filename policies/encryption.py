@@ -10,7 +10,7 @@ from policies.spec import (
     STANDARD, STRICT, Context, Severity, Subject, cis_aws, cis_eks, nist, resource_policy,
 )
 from policies.statements import public_statements
-from policies.views import as_list, dig, first, truthy
+from policies.views import as_list, dig, first, peek, present, truthy
 
 VOLUME = "aws:ebs/volume:Volume"
 INSTANCE = "aws:ec2/instance:Instance"
@@ -123,3 +123,22 @@ def kms_key_rotation(resource: Subject, ctx: Context) -> Iterator[str]:
 )
 def kms_key_policy_no_wildcard_principal(resource: Subject, ctx: Context) -> Iterator[str]:
     yield from public_statements(resource.props.get("policy"))
+
+
+FSX_LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
+
+
+@resource_policy(
+    id="fsx-lustre-kms", area="encryption", title="FSx for Lustre on a customer-managed key",
+    description="FSx for Lustre file systems are persistent and encrypted with a customer-managed KMS key (scratch "
+                "file systems only take an AWS-owned key and lose data when a server fails).",
+    severity=Severity.HIGH, enforcement=STANDARD, types=(FSX_LUSTRE,),
+    remediation="Set deployment_type='PERSISTENT_2' and kms_key_id to the data KMS key.",
+    frameworks=[nist("SC-28"), nist("SC-12")],
+)
+def fsx_lustre_kms(resource: Subject, ctx: Context) -> Iterator[str]:
+    deployment = str(peek(resource.props, "deploymentType") or "SCRATCH_1")  # the AWS default
+    if deployment.startswith("SCRATCH"):
+        yield f"{deployment} file system: encrypted only with an AWS-owned key"
+    elif not present(resource.props, "kmsKeyId"):
+        yield "no customer-managed KMS key (kms_key_id): FSx uses its AWS-managed key"

@@ -5,6 +5,7 @@
 
 import pulumi
 
+from stacks.cluster import build_cluster, cluster_outputs
 from stacks.platform import build_platform
 from stacks.sagemaker import build_sagemaker
 from stacks.settings import SettingsError, settings_from_pulumi
@@ -16,7 +17,8 @@ except SettingsError as error:
     raise pulumi.RunError(str(error)) from None
 
 platform = build_platform(settings)
+cluster = build_cluster(settings, platform)
 sagemaker = build_sagemaker(settings, platform)
 
-for name, value in {**platform.outputs(), **sagemaker.outputs()}.items():
+for name, value in {**platform.outputs(), **cluster_outputs(cluster), **sagemaker.outputs()}.items():
     pulumi.export(name, value)

@@ -24,6 +24,8 @@ class Platform:
     storage: Storage
     iam: Iam
     teams: Teams
+    account_id: str = ""
+    tags: Tags | None = None
 
     def outputs(self) -> dict[str, Any]:
         return {
@@ -50,7 +52,9 @@ def build_platform(settings: Settings) -> Platform:
                 cost_center=settings.cost_center)
 
     kms = Kms("kms", KmsArgs(prefix=prefix, account_id=account_id, region=region, tags=tags,
-                             protect=settings.storage.protect))
+                             protect=settings.storage.protect,
+                             # EKS node groups boot from volumes encrypted with the cluster key.
+                             grant_autoscaling_service_role=True))
 
     net = settings.network
     network = Network("network", NetworkArgs(
@@ -112,4 +116,4 @@ def build_platform(settings: Settings) -> Platform:
         repository_arns=list(storage.repository_arns.values()),
         teams=[TeamArgs(name=team.name, owner=team.owner) for team in settings.teams],
     ))
-    return Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams)
+    return Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams, account_id=account_id, tags=tags)

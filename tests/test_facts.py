@@ -20,6 +20,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
+from policies.facts.eks import EKS_ADDON_VERSIONS
 from policies.gpu import accelerators_of, is_accelerated
 from policies.runner import evaluate
 from stacks.settings import SettingsError, load_settings
@@ -99,7 +100,8 @@ def test_settings_accept_exactly_the_kubernetes_versions_the_eks_policy_accepts(
     by_policy = {v for v in CANDIDATE_VERSIONS
                  if not policy_findings("eks-supported-version", res(EKS_CLUSTER, "c", version=v),
                                         environment=environment)}
-    assert by_settings == by_policy
+    # The settings also need the version's pinned add-ons (EKS_ADDON_VERSIONS): never looser than the policy.
+    assert by_settings == by_policy & set(EKS_ADDON_VERSIONS)
     assert by_settings, "no version accepted at all"
 
 

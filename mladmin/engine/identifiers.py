@@ -198,7 +198,10 @@ def resource_outputs(type_: str, logical: str, urn: str, inputs: dict[str, Any],
         return name, out
     if type_ == "aws:eks/nodeGroup:NodeGroup":
         cluster = inputs.get("clusterName", "cluster")
-        out |= {"arn": f"arn:{part}:eks:{region}:{acct}:nodegroup/{cluster}/{name}/{uuid_from(urn)}", "status": "ACTIVE"}
+        group_id = uuid_from(urn)
+        out |= {"arn": f"arn:{part}:eks:{region}:{acct}:nodegroup/{cluster}/{name}/{group_id}", "status": "ACTIVE",
+                # EKS names the node group's Auto Scaling group eks-<node group>-<id>.
+                "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{group_id}"}]}]}
         return f"{cluster}:{name}", out
     if type_ == "aws:sns/topic:Topic":
         arn = f"arn:{part}:sns:{region}:{acct}:{name}"

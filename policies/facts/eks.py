@@ -59,3 +59,37 @@ EKS_LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerMa
 EKS_REQUIRED_LOG_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"dev": EKS_LOG_TYPES[:3], "staging": EKS_LOG_TYPES[:3], "prod": EKS_LOG_TYPES}
 )
+
+# EKS managed add-ons pinned per Kubernetes version: one row per version a cluster may run here.
+# A supported version without a row is refused by the settings (no add-on would be pinned for it).
+# Source: `aws eks describe-addon-versions --kubernetes-version <v>` defaults as recorded in public EKS
+# configurations, checked 2026-12. aws-fsx-csi-driver: not confirmed against the API here; re-check
+# it with describe-addon-versions before the first `pulumi up` of a stack with FSx.
+def _addons(vpc_cni: str, coredns: str, kube_proxy: str, ebs_csi: str, pod_identity: str) -> Mapping[str, str]:
+    return MappingProxyType({
+        "vpc-cni": vpc_cni, "coredns": coredns, "kube-proxy": kube_proxy, "aws-ebs-csi-driver": ebs_csi,
+        "eks-pod-identity-agent": pod_identity, "aws-fsx-csi-driver": "v1.5.0-eksbuild.1",
+    })
+
+
+EKS_ADDON_VERSIONS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "1.32": _addons("v1.19.2-eksbuild.5", "v1.11.4-eksbuild.2", "v1.32.0-eksbuild.2", "v1.39.0-eksbuild.1",
+                    "v1.3.5-eksbuild.2"),
+    "1.33": _addons("v1.19.5-eksbuild.1", "v1.12.1-eksbuild.2", "v1.33.0-eksbuild.2", "v1.48.0-eksbuild.1",
+                    "v1.3.8-eksbuild.2"),
+    "1.34": _addons("v1.20.4-eksbuild.2", "v1.12.3-eksbuild.1", "v1.34.0-eksbuild.2", "v1.54.0-eksbuild.1",
+                    "v1.3.10-eksbuild.2"),
+    "1.35": _addons("v1.21.1-eksbuild.3", "v1.13.2-eksbuild.1", "v1.35.0-eksbuild.2", "v1.54.0-eksbuild.1",
+                    "v1.3.10-eksbuild.2"),
+})
+
+# EKS managed node group AMI types (EKS API `amiType`) by accelerator kind and architecture:
+# Amazon Linux 2023, with the NVIDIA driver and container toolkit for GPU pools and the Neuron
+# driver for Trainium/Inferentia (EKS User Guide, "Create a managed node group", AMI types, checked 2026-12).
+EKS_AMI_TYPES: Mapping[tuple[str | None, str], str] = MappingProxyType({
+    (None, "x86_64"): "AL2023_x86_64_STANDARD",
+    (None, "arm64"): "AL2023_ARM_64_STANDARD",
+    ("nvidia", "x86_64"): "AL2023_x86_64_NVIDIA",
+    ("nvidia", "arm64"): "AL2023_ARM_64_NVIDIA",
+    ("neuron", "x86_64"): "AL2023_x86_64_NEURON",
+})

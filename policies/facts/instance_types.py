@@ -125,3 +125,11 @@ def accelerators_per_instance(instance_type: str) -> int:
     """GPUs (or Neuron devices) of one instance of a listed type; 0 for CPU and unlisted types."""
     family = family_of(instance_type)
     return family.sizes[ec2_type(instance_type).partition(".")[2]] if family is not None else 0
+
+# EFA-capable training types and their network cards (one EFA interface per card): pools of these get
+# EFA interfaces and a cluster placement group (EC2 User Guide, "Elastic Fabric Adapter", supported
+# instance types and "Network cards", checked 2026-12).
+EFA_NETWORK_CARDS: Mapping[str, int] = MappingProxyType({
+    "p4d.24xlarge": 4, "p4de.24xlarge": 4, "p5.48xlarge": 32, "p5e.48xlarge": 32, "p5en.48xlarge": 16,
+    "trn1.32xlarge": 8, "trn1n.32xlarge": 16,
+})

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from policies.facts.eks import EKS_LOG_TYPES, EKS_REQUIRED_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS
-from policies.facts.instance_types import ACCELERATOR_TAINT_KEYS
+from policies.facts.eks import EKS_ADDON_VERSIONS, EKS_LOG_TYPES, EKS_REQUIRED_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS
+from policies.facts.instance_types import ACCELERATOR_TAINT_KEYS, EFA_NETWORK_CARDS
 
 from .aws_facts import DEFAULT_KUBERNETES_VERSION
 from .base import Cidr, Name, SettingsModel, duplicates, scope_of, show
@@ -16,7 +16,9 @@ from .errors import Problems
 from .instance_types import InstanceSpec, UnknownInstanceType, lookup
 from .rules import PROD_MIN_SYSTEM_NODES
 
-CapacityType = Literal["ON_DEMAND", "SPOT"]
+CapacityType = Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]
+FsxThroughput = Literal[125, 250, 500, 1000]
+_CAPACITY_RESERVATION_ID = re.compile(r"^cr-[0-9a-f]{8,17}$")
 TaintEffect = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
 EksLogType = Literal[EKS_LOG_TYPES]  # type: ignore[valid-type]
 
@@ -71,7 +73,22 @@ class NodeGroupSettings(SettingsModel):
     instance_types: list[InstanceType] = Field(
         min_length=1, examples=[["g5.xlarge"]], description="EC2 instance types, e.g. [g5.xlarge, g5.2xlarge]; one architecture and kind."
     )
-    capacity_type: CapacityType = Field("ON_DEMAND", description="ON_DEMAND or SPOT. Default ON_DEMAND.")
+    capacity_type: CapacityType = Field(
+        "ON_DEMAND",
+        description="ON_DEMAND, SPOT, or CAPACITY_BLOCK (an EC2 Capacity Block for ML; needs "
+        "capacityReservationId). Default ON_DEMAND.",
+    )
+    capacity_reservation_id: str | None = Field(
+        None,
+        examples=["cr-0123456789abcdef0"],
+        description="On-demand capacity reservation or Capacity Block the pool launches into (cr-...). Default none.",
+    )
+    availability_zone: str | None = Field(
+        None,
+        examples=["us-east-1a"],
+        description="Keep the pool in one zone of mladmin:network.availabilityZones. Default: every zone; EFA "
+        "pools (p4d, p5, p5e, p5en, trn1) the first zone, as their cluster placement group needs.",
+    )
     min_size: int = Field(0, ge=0, description="Fewest nodes. Default 0.")
     desired_size: int | None = Field(
         None, ge=0, description="Nodes at creation (the autoscaler moves it later). Default: minSize."
@@ -124,6 +141,7 @@ class NodeGroupSettings(SettingsModel):
         elif self.desired_size > self.max_size:
             problems.add("desiredSize", f"{self.desired_size} is more than maxSize {self.max_size}")
         self._check_instance_types(problems)
+        self._check_capacity(problems)
         for index, taint in duplicates([(taint.key, taint.effect) for taint in self.taints]):
             problems.add(("taints", index), f"{show(taint[0])} with effect {taint[1]} is listed twice")
         problems.raise_if_any()
@@ -156,6 +174,28 @@ class NodeGroupSettings(SettingsModel):
             problems.add(
                 "instanceTypes", f"{show(self.instance_types)} mixes architectures ({arches}; expected one AMI architecture)"
             )
+
+    def _check_capacity(self, problems: Problems) -> None:
+        reservation = self.capacity_reservation_id
+        if reservation is not None and not _CAPACITY_RESERVATION_ID.match(reservation):
+            problems.add("capacityReservationId",
+                         f"{show(reservation)} is not a capacity reservation id (expected cr- and 8 or 17 hex digits)")
+        if self.capacity_type == "CAPACITY_BLOCK" and reservation is None:
+            problems.add("capacityReservationId",
+                         "missing while capacityType is CAPACITY_BLOCK (expected the Capacity Block's cr-... id)")
+        if self.capacity_type == "SPOT" and reservation is not None:
+            problems.add("capacityReservationId",
+                         f"{show(reservation)} cannot be used by a SPOT pool (expected ON_DEMAND or CAPACITY_BLOCK)")
+        cards = {EFA_NETWORK_CARDS.get(name, 0) for name in self.instance_types}
+        if len(cards) > 1:
+            problems.add("instanceTypes",
+                         f"{show(self.instance_types)} mixes EFA network layouts (expected types with the same EFA "
+                         "interface count, e.g. only p4d.24xlarge or only p5.48xlarge)")
+
+    @property
+    def efa_interfaces(self) -> int:
+        """EFA interfaces per node (one per network card) for EFA training types, else 0."""
+        return max(EFA_NETWORK_CARDS.get(name, 0) for name in self.instance_types)
 
     @property
     def specs(self) -> list[InstanceSpec]:
@@ -197,6 +237,31 @@ class SystemNodesSettings(NodeGroupSettings):
     disk_size_gb: int = Field(50, ge=20, le=16384, description="Root volume size in GiB. Default 50.")
 
 
+class FsxSettings(SettingsModel):
+    """An FSx for Lustre file system linked to the datasets and checkpoints buckets."""
+
+    enabled: bool | None = Field(None, description="Create the file system. Default: true in prod, false elsewhere.")
+    storage_capacity_gib: int = Field(
+        1200, ge=1200, description="Capacity in GiB: 1200, or a multiple of 2400 (PERSISTENT_2). Default 1200."
+    )
+    throughput_per_tib: FsxThroughput = Field(
+        250, description="MB/s per TiB of storage: 125, 250, 500 or 1000. Default 250."
+    )
+
+    @field_validator("storage_capacity_gib")
+    @classmethod
+    def _capacity_step(cls, value: int) -> int:
+        if value != 1200 and value % 2400:
+            raise ValueError(f"{value} is not a PERSISTENT_2 capacity (expected 1200 or a multiple of 2400 GiB)")
+        return value
+
+    @model_validator(mode="after")
+    def _default_by_environment(self, info: ValidationInfo) -> "FsxSettings":
+        if self.enabled is None:
+            self.enabled = scope_of(info).is_prod
+        return self
+
+
 class ClusterSettings(SettingsModel):
     """``mladmin:cluster``: one EKS cluster for training, evaluation and serving."""
 
@@ -227,6 +292,10 @@ class ClusterSettings(SettingsModel):
     node_groups: list[NodeGroupSettings] = Field(
         default_factory=list, description="Workload node groups (CPU and GPU pools). Default none."
     )
+    fsx: FsxSettings = Field(
+        default_factory=dict, validate_default=True,
+        description="FSx for Lustre for training data. Default: on in prod (1200 GiB, 250 MB/s/TiB), off elsewhere.",
+    )
 
     @field_validator("kubernetes_version", mode="before")
     @classmethod
@@ -244,6 +313,11 @@ class ClusterSettings(SettingsModel):
         if value not in SUPPORTED_KUBERNETES_VERSIONS:
             raise ValueError(
                 f"{show(value)} is not a supported EKS version (expected one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)})"
+            )
+        if value not in EKS_ADDON_VERSIONS:
+            raise ValueError(
+                f"{show(value)} has no pinned EKS add-on versions (expected one of {', '.join(EKS_ADDON_VERSIONS)}, "
+                "or a row for it in policies/facts/eks.py EKS_ADDON_VERSIONS)"
             )
         return value
 
@@ -294,6 +368,11 @@ class ClusterSettings(SettingsModel):
                 ("systemNodes", "capacityType"),
                 f"{show(self.system_nodes.capacity_type)} is not allowed in prod (expected 'ON_DEMAND': "
                 "a spot reclaim would take the cluster add-ons down)",
+            )
+        if self.system_nodes.availability_zone is not None:
+            problems.add(
+                ("systemNodes", "availabilityZone"),
+                f"{show(self.system_nodes.availability_zone)} is not allowed in prod (system nodes span every zone)",
             )
         if self.system_nodes.min_size < PROD_MIN_SYSTEM_NODES:
             problems.add(

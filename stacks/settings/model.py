@@ -82,6 +82,7 @@ class Settings(SettingsModel):
             )
         self._check_gpu_allowlist(problems)
         self._check_gpu_budget(problems)
+        self._check_node_group_zones(problems)
         if self.is_prod and not self.budget_recipients:
             problems.add(
                 ("budgets", "notifyEmails"),
@@ -122,6 +123,17 @@ class Settings(SettingsModel):
             if _accelerated(name, lookup_sagemaker) and name not in allowed:
                 problems.add(("sagemaker", "allowedInstanceTypes", type_index),
                              f"{show(name)} is not allowed in {self.environment} ({expected})")
+
+    def _check_node_group_zones(self, problems: Problems) -> None:
+        """A pool pinned to one zone must pin a zone the network has subnets in."""
+        zones = list(self.network.availability_zones)
+        pools = [(("cluster", "systemNodes"), self.cluster.system_nodes)]
+        pools += [(("cluster", "nodeGroups", index), group) for index, group in enumerate(self.cluster.node_groups)]
+        for where, group in pools:
+            if group.availability_zone is not None and group.availability_zone not in zones:
+                problems.add((*where, "availabilityZone"),
+                             f"{show(group.availability_zone)} is not one of mladmin:network.availabilityZones "
+                             f"(expected one of {', '.join(zones)})")
 
     def _check_gpu_budget(self, problems: Problems) -> None:
         """Accelerators at full scale-out within the environment's budget, as the policy pack will require."""

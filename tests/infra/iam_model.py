@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policies.iam_evaluation import Decision, Principal, Service, evaluate
+from tests.infra.aws_managed_policies import AWS_MANAGED_POLICIES
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -33,6 +34,7 @@ class Account:
     region: str
     roles: dict[str, dict] = field(default_factory=dict)          # role name -> {arn, trust, boundary, tags}
     role_policies: dict[str, list[dict]] = field(default_factory=dict)
+    aws_managed: dict[str, list[str]] = field(default_factory=dict)  # role name -> AWS managed policy ARNs
     managed: dict[str, dict] = field(default_factory=dict)        # policy ARN -> document
     bucket_policies: dict[str, dict] = field(default_factory=dict)  # bucket name -> document
     key_policies: dict[str, dict] = field(default_factory=dict)   # key ARN -> document
@@ -54,7 +56,11 @@ class Account:
         for inline in plan.of_type(ROLE_POLICY):
             account.role_policies[inline.inputs["role"]].append(_doc(inline.inputs["policy"]))
         for attachment in plan.of_type(ATTACHMENT):
-            account.role_policies[attachment.inputs["role"]].append(account.managed[attachment.inputs["policyArn"]])
+            arn = attachment.inputs["policyArn"]
+            if arn.startswith("arn:aws:iam::aws:policy/"):
+                account.aws_managed.setdefault(attachment.inputs["role"], []).append(arn)
+            else:
+                account.role_policies[attachment.inputs["role"]].append(account.managed[arn])
         for bucket_policy in plan.of_type(BUCKET_POLICY):
             account.bucket_policies[bucket_policy.inputs["bucket"]] = _doc(bucket_policy.inputs["policy"])
         key_ids = {}
@@ -71,7 +77,13 @@ class Account:
     def role(self, name: str, *, session: str = "session") -> Principal:
         role = self.roles[name]
         boundary = self.managed[role["boundary"]] if role["boundary"] else None
-        return Principal(role["arn"], identity_policies=self.role_policies[name], permissions_boundary=boundary,
+        attached = self.aws_managed.get(name, [])
+        unknown = [arn for arn in attached if arn not in AWS_MANAGED_POLICIES]
+        if unknown:
+            raise LookupError(f"role {name} attaches AWS managed policies with no document in "
+                              f"tests/infra/aws_managed_policies.py: {', '.join(unknown)}")
+        policies = self.role_policies[name] + [AWS_MANAGED_POLICIES[arn] for arn in attached]
+        return Principal(role["arn"], identity_policies=policies, permissions_boundary=boundary,
                          tags=role["tags"], session_name=session)
 
     def role_arn(self, name: str) -> str:

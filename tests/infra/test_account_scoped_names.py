@@ -20,6 +20,9 @@ ACCOUNT_SCOPED = {
     "aws:cloudwatch/logGroup:LogGroup": ("region", lambda r: r.inputs.get("name")),
     "aws:kms/alias:Alias": ("region", lambda r: r.inputs.get("name")),
     "aws:ecr/repository:Repository": ("region", lambda r: r.inputs.get("name")),
+    "aws:eks/cluster:Cluster": ("region", lambda r: r.inputs.get("name")),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("region", lambda r: r.inputs.get("name")),
+    "aws:ec2/placementGroup:PlacementGroup": ("region", lambda r: r.inputs.get("name")),
 }
 
 
@@ -53,5 +56,5 @@ def test_two_stacks_in_one_account_choose_no_common_name(all_plans, first, secon
 
 def test_flow_log_group_is_named_after_the_stack_prefix(all_plans):
     for stack, plan in all_plans.items():
-        (group,) = plan.of_type("aws:cloudwatch/logGroup:LogGroup")
+        (group,) = [g for g in plan.of_type("aws:cloudwatch/logGroup:LogGroup") if "flow-logs" in g.inputs["name"]]
         assert group.inputs["name"] == f"/aws/vpc/flow-logs/mladmin-{stack}"

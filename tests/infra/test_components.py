@@ -206,11 +206,12 @@ def test_logs_key_serves_cloudwatch_logs_only_for_this_accounts_log_groups(prod)
         f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*")
 
 
-def test_data_key_is_usable_only_through_s3_ecr_and_sagemaker(prod):
+def test_data_key_is_usable_only_through_s3_ecr_sagemaker_and_fsx(prod):
     doc = policy_of(prod.by_name("prod-kms-data"))
     via = next(s for s in statements(doc) if "kms:ViaService" in s.get("Condition", {}).get("StringEquals", {}))
     assert set(via["Condition"]["StringEquals"]["kms:ViaService"]) == {
-        "s3.us-east-1.amazonaws.com", "ecr.us-east-1.amazonaws.com", "sagemaker.us-east-1.amazonaws.com"}
+        "s3.us-east-1.amazonaws.com", "ecr.us-east-1.amazonaws.com", "sagemaker.us-east-1.amazonaws.com",
+        "fsx.us-east-1.amazonaws.com"}
     sagemaker = next(s for s in statements(doc) if s["Principal"].get("Service") == "sagemaker.amazonaws.com")
     assert sagemaker["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
 

@@ -147,8 +147,8 @@ def test_misspelt_enum_value_gets_a_hint():
         cluster(config)["nodeGroups"][0]["capacityType"] = "spot"
 
     assert problems("dev", edit) == [
-        "stacks/Pulumi.dev.yaml: mladmin:cluster.nodeGroups[0].capacityType: 'spot' is not one of ON_DEMAND, SPOT "
-        "(did you mean 'SPOT'?)"
+        "stacks/Pulumi.dev.yaml: mladmin:cluster.nodeGroups[0].capacityType: 'spot' is not one of ON_DEMAND, SPOT, "
+        "CAPACITY_BLOCK (did you mean 'SPOT'?)"
     ]
 
 

@@ -106,7 +106,10 @@ def test_no_iam_statement_allows_every_action_on_every_resource(all_plans, stack
 def test_every_trust_policy_is_pinned(all_plans, stack):
     for role in all_plans[stack].of_type("aws:iam/role:Role"):
         for statement in json.loads(role.inputs["assumeRolePolicy"])["Statement"]:
-            assert statement["Principal"] != "*" and "Condition" in statement, role.name
+            # EC2 sends no aws:SourceAccount/SourceArn when it assumes an instance role (EKS nodes): only
+            # this account can hand the role to an instance (iam:PassRole), so the principal alone pins it.
+            instance_role = statement["Principal"] == {"Service": "ec2.amazonaws.com"}
+            assert statement["Principal"] != "*" and ("Condition" in statement or instance_role), role.name
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -146,13 +149,19 @@ def test_flow_logs_go_to_an_encrypted_log_group_with_retention(all_plans, stack)
     assert group.inputs["kmsKeyId"].startswith("arn:aws:kms:") and group.inputs["retentionInDays"] > 0
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", ("staging", "prod"))
 def test_private_workloads_reach_aws_through_endpoints(all_plans, stack):
     plan = all_plans[stack]
     names = {r.inputs["serviceName"] for r in plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
     region = plan.config["aws:region"]
     for service in ("s3", "ecr.api", "ecr.dkr", "sts", "logs", "sagemaker.api", "sagemaker.runtime"):
         assert f"com.amazonaws.{region}.{service}" in names
+
+
+def test_dev_saves_the_interface_endpoints_and_keeps_the_s3_gateway(dev_plan):
+    endpoints = dev_plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert [e.inputs["serviceName"] for e in endpoints] == ["com.amazonaws.us-east-1.s3"]
+    assert endpoints[0].inputs["vpcEndpointType"] == "Gateway"
 
 
 @pytest.mark.parametrize("stack", STACKS)

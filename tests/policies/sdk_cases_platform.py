@@ -268,3 +268,39 @@ FAILING = {
     "iam-passrole-scoped": [Case(planned(lambda: aws.iam.RolePolicy("pass", role="r", policy=document(
         {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}))), "pass")],
 }
+
+
+# --- the EKS cluster's access, scale-from-zero tags and FSx (sdk_cases for the cluster component) -----
+
+
+def gpu_pool_from_zero(*, tagged: bool) -> list:
+    """A GPU pool that scales to zero, and (when tagged) the autoscaler's GPU template on its Auto Scaling group."""
+    def build():
+        pool = node_group("gpu", ["subnet-0a"], instance_types=("g5.2xlarge",), taints=[GPU_TAINT])
+        node_group("system", ["subnet-0a"])
+        if tagged:
+            aws.autoscaling.Tag("gpu-asg-gpus", autoscaling_group_name=pool.resources.apply(
+                lambda resources: resources[0].autoscaling_groups[0].name), tag={
+                "key": "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu", "value": "1",
+                "propagate_at_launch": False})
+    return planned(build)
+
+
+def lustre(**options) -> list:
+    return planned(lambda: aws.fsx.LustreFileSystem("scratch-data", storage_capacity=1200, subnet_ids="subnet-0a",
+                                                    tags=TAGS, **options))
+
+
+PASSING.update({
+    "eks-access-entries-only": [Case(eks_cluster(access_config={"authentication_mode": "API"}))],
+    "eks-gpu-pool-scale-from-zero": [Case(gpu_pool_from_zero(tagged=True))],
+    "fsx-lustre-kms": [Case(lustre(deployment_type="PERSISTENT_2", per_unit_storage_throughput=250,
+                                   kms_key_id=KEY_ARN))],
+})
+FAILING.update({
+    "eks-access-entries-only": [Case(eks_cluster(), "ml"),
+                                Case(eks_cluster(access_config={"authentication_mode": "API_AND_CONFIG_MAP"}), "ml")],
+    "eks-gpu-pool-scale-from-zero": [Case(gpu_pool_from_zero(tagged=False), "gpu")],
+    "fsx-lustre-kms": [Case(lustre(), "scratch-data"),
+                       Case(lustre(deployment_type="PERSISTENT_2", per_unit_storage_throughput=250), "scratch-data")],
+})
