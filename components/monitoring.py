@@ -66,7 +66,8 @@ class Monitoring(pulumi.ComponentResource):
         self._name, self._args = name, args
         acct, region, prefix = args.account_id, args.region, args.prefix
 
-        alert_key_alias = self._key("alerts", "The alert topic's messages", *alert_key_statements(acct, region))
+        self.alert_key, alert_key_alias = self._key(
+            "alerts", "The alert topic's messages", *alert_key_statements(acct, region))
         topic_name = f"{prefix}-alerts"
         self.topic = aws.sns.Topic(
             f"{name}-alerts",
@@ -124,7 +125,7 @@ class Monitoring(pulumi.ComponentResource):
     def _tags(self, name: str) -> dict[str, str]:
         return self._args.tags.merged({"Name": name})
 
-    def _key(self, purpose: str, description: str, *grants) -> aws.kms.Alias:
+    def _key(self, purpose: str, description: str, *grants) -> tuple[aws.kms.Key, aws.kms.Alias]:
         args = self._args
         key = aws.kms.Key(
             f"{self._name}-{purpose}-key",
@@ -137,11 +138,11 @@ class Monitoring(pulumi.ComponentResource):
             tags=args.tags.merged({"Name": f"{args.prefix}-{purpose}", "purpose": purpose}),
             opts=child_opts(self, protect=args.protect, retain_on_delete=args.protect),
         )
-        setattr(self, f"{purpose}_key", key)
-        return aws.kms.Alias(
-            f"{self._name}-{purpose}-key-alias", name=f"alias/{args.prefix}-{purpose}", target_key_id=key.key_id,
+        alias = aws.kms.Alias(
+            f"{self._name}-{purpose}-key-alias", name=alias_name(args.prefix, purpose), target_key_id=key.key_id,
             opts=child_opts(self),
         )
+        return key, alias
 
     def _log_group(self, suffix: str, group_name: str) -> aws.cloudwatch.LogGroup:
         args = self._args
@@ -213,7 +214,8 @@ class Monitoring(pulumi.ComponentResource):
     def _trail(self) -> aws.cloudtrail.Trail:
         args = self._args
         trail_name = f"{args.prefix}-trail"
-        alias = self._key("trail", "CloudTrail log files", *trail_key_statements(args.account_id, args.region, trail_name))
+        self.trail_key, alias = self._key(
+            "trail", "CloudTrail log files", *trail_key_statements(args.account_id, args.region, trail_name))
         return aws.cloudtrail.Trail(
             f"{self._name}-trail",
             name=trail_name,
@@ -230,8 +232,9 @@ class Monitoring(pulumi.ComponentResource):
 
     def _prometheus(self) -> aws.amp.Workspace:
         args = self._args
-        self._key("metrics", "Amazon Managed Prometheus workspace",
-                  via_service_statement("UseThroughPrometheus", args.account_id, ["aps"], args.region))
+        self.metrics_key, _ = self._key(
+            "metrics", "Amazon Managed Prometheus workspace",
+            via_service_statement("UseThroughPrometheus", args.account_id, ["aps"], args.region))
         self.prometheus_alias = f"{args.prefix}-metrics"
         group = self._log_group("prometheus", f"/aws/prometheus/{args.prefix}")
         self.log_groups[f"/aws/prometheus/{args.prefix}"] = group

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -30,8 +32,13 @@ COST_TAG = "aws:costexplorer/costAllocationTag:CostAllocationTag"
 PAGER = "arn:aws:sns:us-east-1:123456789012:pagerduty-ml-platform"
 
 
-def config(stack: str) -> dict:
+@lru_cache(maxsize=None)
+def _config(stack: str) -> dict:
     return yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+def config(stack: str) -> dict:
+    return copy.deepcopy(_config(stack))
 
 
 def prefix(stack: str) -> str:
@@ -423,3 +430,40 @@ def test_gpu_idle_threshold_must_stay_below_saturation():
 def test_an_unknown_alarm_setting_is_refused():
     (problem,) = settings_problems("dev", alarms={"latencyP95Ms": 100})
     assert problem.startswith("stacks/Pulumi.dev.yaml: mladmin:monitoring.alarms.latencyP95Ms: unknown key")
+
+
+# --- what the cluster component wires (the cluster is another branch's) --------------------------
+
+
+def test_container_insights_addon_is_the_cloudwatch_observability_addon_on_the_cluster():
+    import pulumi
+
+    from components.monitoring import container_insights_addon
+    from components.tags import Tags
+    from tests.policies.builders import planned
+
+    tags = Tags(owner="ml-platform", environment="dev", team="platform", cost_center="cc-1")
+    (addon,) = [r for r in planned(lambda: container_insights_addon(
+        pulumi.ComponentResource("test:index:Cluster", "cluster"), "cluster", "mladmin-dev-eks", tags=tags))
+        if r.type == "aws:eks/addon:Addon"]
+    assert (addon.inputs["addonName"], addon.inputs["clusterName"]) == ("amazon-cloudwatch-observability", "mladmin-dev-eks")
+
+
+def test_dcgm_scraper_keeps_only_the_dcgm_exporter_endpoints_into_the_workspace():
+    import pulumi
+
+    from components.prometheus import dcgm_scraper
+    from components.tags import Tags
+    from tests.policies.builders import planned
+
+    tags = Tags(owner="ml-platform", environment="dev", team="platform", cost_center="cc-1")
+    workspace = "arn:aws:aps:us-east-1:123456789012:workspace/ws-0abc"
+    (scraper,) = [r for r in planned(lambda: dcgm_scraper(
+        pulumi.ComponentResource("test:index:Cluster", "cluster"), "cluster", workspace_arn=workspace,
+        cluster_arn="arn:aws:eks:us-east-1:123456789012:cluster/mladmin-dev-eks", subnet_ids=["subnet-a", "subnet-b"],
+        security_group_ids=["sg-0abc"], tags=tags, alias="mladmin-dev-dcgm")) if r.type == "aws:amp/scraper:Scraper"]
+    assert scraper.inputs["destination"]["amp"]["workspaceArn"] == workspace
+    (job,) = yaml.safe_load(scraper.inputs["scrapeConfiguration"])["scrape_configs"]
+    (keep,) = [rule for rule in job["relabel_configs"] if rule.get("action") == "keep"]
+    assert all(re.fullmatch(keep["regex"], s) for s in ("nvidia-dcgm-exporter", "dcgm-exporter-service"))
+    assert not re.fullmatch(keep["regex"], "kube-dns")
