@@ -138,8 +138,7 @@ def log_targets(plan: Plan) -> set[str]:
 
 def test_components_use_mladmin_type_tokens(prod):
     assert {r.type for r in prod.components} == {
-        "mladmin:kms:Kms", "mladmin:network:Network", "mladmin:storage:Storage", "mladmin:iam:Iam",
-        "mladmin:monitoring:Monitoring", "mladmin:budgets:Budgets"}
+        "mladmin:kms:Kms", "mladmin:network:Network", "mladmin:storage:Storage", "mladmin:iam:Iam"}
 
 
 def test_every_resource_is_a_child_of_a_component_named_in_its_own_name(plans):
