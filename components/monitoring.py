@@ -227,7 +227,8 @@ class Monitoring(pulumi.ComponentResource):
             # An alias ARN (CloudTrail accepts one): known in a preview.
             kms_key_id=f"arn:aws:kms:{args.region}:{args.account_id}:{alias_name(args.prefix, 'trail')}",
             tags=self._tags(trail_name),
-            opts=child_opts(self, depends_on=[alias, *args.trail_depends_on]),
+            # The audit record of the account: never deleted by a stack update in a protected environment.
+            opts=child_opts(self, depends_on=[alias, *args.trail_depends_on], protect=args.protect),
         )
 
     def _prometheus(self) -> aws.amp.Workspace:

@@ -278,6 +278,7 @@ def test_trail_records_every_region_validated_and_encrypted_into_the_logs_bucket
     policy = next(r for r in all_plans[stack].of_type("aws:s3/bucketPolicy:BucketPolicy")
                   if r.inputs["bucket"] == inputs["s3BucketName"])
     assert policy.urn in trail.dependencies  # AWS checks the bucket policy when the trail is created
+    assert trail.protect  # staging and prod are protected
 
 
 def test_cloudtrail_writes_only_its_own_log_files_and_encrypts_them_with_the_trail_key(prod_plan):
