@@ -468,3 +468,19 @@ def test_dcgm_scraper_keeps_only_the_dcgm_exporter_endpoints_into_the_workspace(
     (keep,) = [rule for rule in job["relabel_configs"] if rule.get("action") == "keep"]
     assert all(re.fullmatch(keep["regex"], s) for s in ("nvidia-dcgm-exporter", "dcgm-exporter-service"))
     assert not re.fullmatch(keep["regex"], "kube-dns")
+
+
+# --- the pack watches what was added --------------------------------------------------------------
+
+WATCHING = ("log-group-retention", "log-group-kms", "alarm-has-actions", "sns-topic-encrypted",
+            "sns-topic-policy-not-public", "cloudtrail-multi-region", "cloudtrail-log-validation", "cloudtrail-kms",
+            "budget-notifies", "s3-bucket-policy-not-public", "kms-key-policy-no-wildcard-principal")
+
+
+def test_the_observability_policies_run_over_prod_in_preview_and_find_nothing(prod_preview_plan):
+    from policies.runner import evaluate as run_pack
+
+    report = run_pack(prod_preview_plan)
+    idle = {n.policy for n in report.not_run} | {n.policy for n in report.not_applicable}
+    assert idle.isdisjoint(WATCHING), idle & set(WATCHING)
+    assert [v for v in report.violations if v.policy in WATCHING] == []
