@@ -77,14 +77,15 @@ class Monitoring(pulumi.ComponentResource):
             tags=self._tags(topic_name),
             opts=child_opts(self, depends_on=[alert_key_alias]),
         )
-        # Built from the chosen name: known in a preview, so documents and alarms holding it are too.
-        self.topic_arn = known_after(topic_arn(region, acct, topic_name), self.topic)
-        aws.sns.TopicPolicy(
+        self.topic_policy = aws.sns.TopicPolicy(
             f"{name}-alerts-policy",
             arn=self.topic.arn,
             policy=to_json(topic_policy(topic_arn(region, acct, topic_name), acct)),
             opts=child_opts(self),
         )
+        # Built from the chosen name: known in a preview, so documents and alarms holding it are too;
+        # users wait for the policy (AWS Budgets checks it may publish when a notification is created).
+        self.topic_arn = known_after(topic_arn(region, acct, topic_name), self.topic, self.topic_policy)
         for index, email in enumerate(args.alarm_emails):
             aws.sns.TopicSubscription(
                 f"{name}-alerts-email-{index}", topic=self.topic.arn, protocol="email", endpoint=email,

@@ -396,6 +396,13 @@ def test_each_team_with_a_budget_gets_one_on_its_team_tag_in_this_environment(al
 
 
 @pytest.mark.parametrize("stack", STACKS)
+def test_budgets_are_created_after_the_topic_policy_that_lets_them_publish(all_plans, stack):
+    (policy,) = all_plans[stack].of_type(TOPIC_POLICY)
+    for budget in all_plans[stack].of_type(BUDGET):
+        assert policy.urn in budget.dependencies, budget.name
+
+
+@pytest.mark.parametrize("stack", STACKS)
 def test_cost_allocation_tags_are_activated_and_kept_when_a_stack_goes(all_plans, stack):
     tags = all_plans[stack].of_type(COST_TAG)
     assert sorted(t.inputs["tagKey"] for t in tags) == ["cost-center", "environment", "owner", "team"]
