@@ -218,11 +218,11 @@ def test_alarm_thresholds_come_from_the_settings(tmp_path):
 
 @pytest.mark.parametrize("stack, targets", [("dev", [topic_arn("dev")]), ("prod", [topic_arn("prod"), PAGER])])
 def test_failed_training_jobs_reach_the_alert_topics_as_a_readable_message(all_plans, stack, targets):
-    (rule,) = all_plans[stack].of_type(RULE)
+    (rule,) = [r for r in all_plans[stack].of_type(RULE) if r.inputs["name"] == f"{prefix(stack)}-training-job-failed"]
     assert json.loads(rule.inputs["eventPattern"]) == {
         "source": ["aws.sagemaker"], "detail-type": ["SageMaker Training Job State Change"],
         "detail": {"TrainingJobStatus": ["Failed"]}}
-    found = all_plans[stack].of_type(TARGET)
+    found = [t for t in all_plans[stack].of_type(TARGET) if t.inputs["rule"] == rule.inputs["name"]]
     assert sorted(t.inputs["arn"] for t in found) == sorted(targets)
     for target in found:
         assert target.inputs["rule"] == rule.inputs["name"]
