@@ -10,7 +10,7 @@ from components.budgets import Budgets, BudgetsArgs, TeamBudget
 from components.monitoring import Monitoring, MonitoringArgs
 from components.policy_documents import Statement
 from components.storage import LOGS_BUCKET, bucket_name
-from components.tags import Tags
+from components.tags import REQUIRED_TAG_KEYS, Tags
 from components.trail import trail_bucket_statements
 from stacks.settings import Settings
 
@@ -81,4 +81,5 @@ def build_budgets(settings: Settings, monitoring: Monitoring, tags: Tags) -> Bud
         alert_topic_arn=monitoring.topic_arn,
         teams=[TeamBudget(team.name, team.monthly_budget_usd, team.owner)
                for team in settings.teams if team.monthly_budget_usd],
+        cost_allocation_tags=REQUIRED_TAG_KEYS if budgets.activate_cost_allocation_tags else (),
     ))

@@ -138,6 +138,12 @@ class BudgetSettings(SettingsModel):
         description="Budget alert recipients (AWS allows 10). Default: monitoring.alarmEmails.",
     )
     forecast_alerts: bool = Field(True, description="Also alert when the forecast crosses a threshold. Default true.")
+    activate_cost_allocation_tags: bool = Field(
+        True,
+        description="Activate the owner, environment, team and cost-center tags for cost allocation (account-wide; "
+        "kept when the stack is destroyed). AWS refuses until a tag has appeared in billing data (up to a day "
+        "on a new account): turn off for that first deployment. Default true.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "BudgetSettings":

@@ -200,17 +200,29 @@ def test_cluster_alarms_watch_container_insights_only_where_it_is_on(all_plans):
     assert idle["period"] * idle["evaluationPeriods"] == 3 * 3600 and idle["comparisonOperator"] == "LessThanThreshold"
 
 
-def test_alarm_thresholds_come_from_the_settings(tmp_path):
+@pytest.fixture(scope="module")
+def edited_dev_plan(tmp_path_factory):
+    """dev with other alarm thresholds and without cost-allocation tag activation."""
     from mladmin.engine import plan_stack
 
-    edited = {"config": copy.deepcopy(config("dev"))}
+    edited = {"config": config("dev")}
     edited["config"]["mladmin:monitoring"]["alarms"] = {"latencyP99Ms": 500, "driftThreshold": 0.3, "noInvocationsMinutes": 30}
-    path = tmp_path / "Pulumi.dev.yaml"
+    edited["config"]["mladmin:budgets"]["activateCostAllocationTags"] = False
+    path = tmp_path_factory.mktemp("edited") / "Pulumi.dev.yaml"
     path.write_text(yaml.safe_dump(edited))
-    found = alarms(plan_stack("dev", path, preview=False))
+    return plan_stack("dev", path, preview=False)
+
+
+def test_alarm_thresholds_come_from_the_settings(edited_dev_plan):
+    found = alarms(edited_dev_plan)
     assert found["mladmin-dev-chat-dev-latency-p99"]["threshold"] == 500 * 1000
     assert found["mladmin-dev-chat-dev-drift"]["threshold"] == 0.3
     assert found["mladmin-dev-chat-dev-no-invocations"]["evaluationPeriods"] == 6
+
+
+def test_a_new_account_can_deploy_before_its_tags_reach_billing(edited_dev_plan):
+    assert edited_dev_plan.of_type(COST_TAG) == []
+    assert budgets(edited_dev_plan)  # the budgets stay
 
 
 # --- training-job failures ----------------------------------------------------------------------
