@@ -31,6 +31,7 @@ class BucketParts:
     versioning: aws.s3.BucketVersioning
     name: str
     arn: str
+    policy: aws.s3.BucketPolicy  # what a service delivering into the bucket must wait for
 
 
 def bucket_arn(bucket_name: str) -> str:
@@ -109,7 +110,7 @@ def secure_bucket(
         region=region,
         opts=opts,
     )
-    aws.s3.BucketPolicy(
+    policy = aws.s3.BucketPolicy(
         f"{resource_name}-policy",
         bucket=bucket.id,
         policy=to_json(document(deny_insecure_transport(arn), *policy_statements)),
@@ -134,7 +135,7 @@ def secure_bucket(
             region=region,
             opts=opts,
         )
-    return BucketParts(bucket=bucket, versioning=versioning, name=bucket_name, arn=arn)
+    return BucketParts(bucket=bucket, versioning=versioning, name=bucket_name, arn=arn, policy=policy)
 
 
 def log_delivery_statement(

@@ -19,7 +19,7 @@ from components.bucket import (
     secure_bucket,
 )
 from components.kms import key_policy, via_service_statement
-from components.policy_documents import document, known_after, service_trust_policy, statement, to_json
+from components.policy_documents import Statement, document, known_after, service_trust_policy, statement, to_json
 from components.tags import Tags, child_opts, tags_problems
 
 DATA_BUCKETS = ("datasets", "models", "checkpoints")
@@ -47,6 +47,8 @@ class StorageArgs:
     replica_storage_class: str = "STANDARD_IA"  # replicas are read only in a disaster
     ecr_repositories: Sequence[str] = ("training", "serving")  # repositories <prefix>/<name>
     ecr_keep_images: int = 100           # newest images kept per repository; untagged expire after 7 days
+    # More grants on the primary logs bucket's policy, e.g. CloudTrail's delivery (components.trail).
+    logs_bucket_statements: Sequence[Statement] = ()
 
 
 class Storage(pulumi.ComponentResource):
@@ -55,7 +57,7 @@ class Storage(pulumi.ComponentResource):
         super().__init__("mladmin:storage:Storage", name, None, opts)
         self._name, self._args = name, args
 
-        self.logs_bucket = self._logs_bucket(name, args.region, None)
+        self.logs_bucket = self._logs_bucket(name, args.region, None, args.logs_bucket_statements)
         self.data_buckets: dict[str, BucketParts] = {
             purpose: secure_bucket(
                 self,
@@ -138,7 +140,8 @@ class Storage(pulumi.ComponentResource):
             )
         return rules
 
-    def _logs_bucket(self, resource_prefix: str, region: str, provider_region: str | None) -> BucketParts:
+    def _logs_bucket(self, resource_prefix: str, region: str, provider_region: str | None,
+                     more_statements: Sequence[Statement] = ()) -> BucketParts:
         """The server-access-log target of one region.
 
         Encrypted with SSE-S3, not SSE-KMS: S3 server access log delivery does not support
@@ -158,7 +161,8 @@ class Storage(pulumi.ComponentResource):
             lifecycle_rules=self._lifecycle(LOGS_BUCKET),
             log_target=None,
             policy_statements=[
-                log_delivery_statement(bucket_arn(name), args.account_id, sources, f"{ACCESS_LOG_PREFIX}/")
+                log_delivery_statement(bucket_arn(name), args.account_id, sources, f"{ACCESS_LOG_PREFIX}/"),
+                *more_statements,
             ],
             region=provider_region,
             protect=args.protect,

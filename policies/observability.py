@@ -9,12 +9,14 @@ from typing import Iterator
 from policies.facts.environments import LOG_RETENTION_MIN_DAYS
 from policies.spec import ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
 from policies.taggable import taggable_types
-from policies.views import parse_document, present, truthy
+from policies.views import known_items, parse_document, peek, present, truthy
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SNS_TOPIC = "aws:sns/topic:Topic"
 TRAIL = "aws:cloudtrail/trail:Trail"
+BUDGET = "aws:budgets/budget:Budget"
+PROMETHEUS = "aws:amp/workspace:Workspace"
 
 
 class RetentionParams(Params):
@@ -116,6 +118,50 @@ def cloudtrail_multi_region(resource: Subject, ctx: Context) -> Iterator[str]:
         yield "trail records only its own region (is_multi_region_trail is off)"
     if resource.props.get("includeGlobalServiceEvents") is not None and not truthy(resource.props.get("includeGlobalServiceEvents")):
         yield "trail leaves out global service events (IAM, STS, CloudFront)"
+
+
+@resource_policy(
+    id="budget-notifies", area="observability", title="Budgets tell someone",
+    description="AWS Budgets have at least one notification with a subscriber (an email address or an SNS "
+                "topic): a budget nobody hears from limits nothing.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(BUDGET,),
+    remediation="Add notifications (thresholds of actual or forecast spend) with subscriber_email_addresses "
+                "or subscriber_sns_topic_arns.",
+    frameworks=[nist("SI-4"), nist("PM-3")],
+)
+def budget_notifies(resource: Subject, ctx: Context) -> Iterator[str]:
+    notifications = known_items(peek(resource.props, "notifications"))
+    if not notifications:
+        yield "budget has no notifications"
+        return
+    for index, notification in enumerate(notifications):
+        if not (present(notification, "subscriberEmailAddresses") or present(notification, "subscriberSnsTopicArns")):
+            yield f"notification {index + 1} has no subscriber"
+
+
+@resource_policy(
+    id="prometheus-workspace-kms", area="observability", title="Prometheus workspaces encrypted with KMS",
+    description="Amazon Managed Prometheus workspaces encrypt their metrics with a customer-managed KMS key.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(PROMETHEUS,),
+    remediation="Set kms_key_arn to a key whose policy lets this account use it through aps.<region>.amazonaws.com.",
+    frameworks=[nist("SC-28")],
+)
+def prometheus_workspace_kms(resource: Subject, ctx: Context) -> Iterator[str]:
+    if not present(resource.props, "kmsKeyArn"):
+        yield "workspace uses an AWS-owned key"
+
+
+@resource_policy(
+    id="prometheus-workspace-logging", area="observability", title="Prometheus workspaces log",
+    description="Amazon Managed Prometheus workspaces send their logs (rule evaluation, alert manager, "
+                "ingestion errors) to a CloudWatch log group.",
+    severity=Severity.LOW, enforcement=STANDARD, types=(PROMETHEUS,),
+    remediation="Set logging_configuration.log_group_arn to a log group (with KMS and retention), the ARN ending ':*'.",
+    frameworks=[nist("AU-2"), nist("AU-12")],
+)
+def prometheus_workspace_logging(resource: Subject, ctx: Context) -> Iterator[str]:
+    if not present(peek(resource.props, "loggingConfiguration", default={}), "logGroupArn"):
+        yield "workspace sends no logs"
 
 
 DEFAULT_TAG_KEYS = ["owner", "environment", "team", "cost-center"]

@@ -1,4 +1,4 @@
-"""Compose one environment from its settings: keys, network, storage, IAM and team access."""
+"""Compose one environment from its settings: keys, network, storage, IAM, team access, monitoring, budgets."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.budgets import Budgets
 from components.iam import Iam, IamArgs
 from components.kms import Kms, KmsArgs
+from components.monitoring import Monitoring
 from components.network import Network, NetworkArgs
 from components.storage import Storage, StorageArgs
 from components.tags import Tags
 from components.teams import TeamArgs, Teams, TeamsArgs
+from stacks.observability import build_budgets, build_monitoring, logs_bucket_statements
 from stacks.settings import Settings
 
 
@@ -26,6 +29,8 @@ class Platform:
     teams: Teams
     account_id: str = ""
     tags: Tags | None = None
+    monitoring: Monitoring | None = None
+    budgets: Budgets | None = None
 
     def outputs(self) -> dict[str, Any]:
         return {
@@ -37,6 +42,7 @@ class Platform:
             "teamBoundaryArn": self.iam.permissions_boundary_arn,
             "teamRoleArns": self.teams.role_arns,
             "dataKeyArn": self.kms.data_key_arn,
+            **({"alertTopicArn": self.monitoring.topic_arn} if self.monitoring else {}),
         }
 
 
@@ -88,6 +94,7 @@ def build_platform(settings: Settings) -> Platform:
         checkpoint_noncurrent_version_days=store.checkpoint_noncurrent_version_days,
         access_log_retention_days=store.access_log_retention_days,
         abort_incomplete_upload_days=store.abort_incomplete_upload_days,
+        logs_bucket_statements=logs_bucket_statements(settings, account_id),
     ))
 
     iam = Iam("iam", IamArgs(
@@ -116,4 +123,7 @@ def build_platform(settings: Settings) -> Platform:
         repository_arns=list(storage.repository_arns.values()),
         teams=[TeamArgs(name=team.name, owner=team.owner) for team in settings.teams],
     ))
-    return Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams, account_id=account_id, tags=tags)
+    platform = Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams, account_id=account_id, tags=tags)
+    platform.monitoring = build_monitoring(settings, platform, account_id, tags)
+    platform.budgets = build_budgets(settings, platform.monitoring, tags)
+    return platform

@@ -58,12 +58,10 @@ def takes_volume_key(instance_type: str) -> bool:
     return ec2_type(instance_type).split(".", 1)[0] not in INSTANCE_STORE_FAMILIES
 
 
-def alarm_topic_arns(settings: Settings, account_id: str) -> list[str]:
-    """Where rollback alarms notify: the platform alarm topic ``<prefix>-alarms`` and any configured topic."""
-    topics = [f"arn:aws:sns:{settings.region}:{account_id}:{settings.prefix}-alarms"]
-    if settings.monitoring.sns_topic_arn:
-        topics.append(settings.monitoring.sns_topic_arn)
-    return topics
+def alarm_topic_arns(platform: Any) -> list:
+    """Where rollback alarms notify: the platform's alert topic ``<prefix>-alerts`` and the configured
+    mladmin:monitoring.snsTopicArn (components.monitoring, the one home of both)."""
+    return list(platform.monitoring.alarm_actions)
 
 
 @dataclass
@@ -98,7 +96,7 @@ def build_sagemaker(settings: Settings, platform: Any) -> SageMaker:
     buckets = {purpose: bucket_name(prefix, purpose, account_id, settings.region)
                for purpose in ("datasets", "models", "checkpoints")}
     serving_repo = platform.storage.repository_urls["serving"]
-    alarms = alarm_topic_arns(settings, account_id)
+    alarms = alarm_topic_arns(platform)
 
     registry = ModelRegistry("model-registry", {model: model_package_group_name(prefix, model) for model in sm.models()},
                              tags)

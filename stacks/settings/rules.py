@@ -11,7 +11,8 @@ Prod requires:
   with minSize >= 2; a public API endpoint (if any) never open to 0.0.0.0/0;
 - sagemaker: domain ``appNetworkAccessType: VpcOnly``; endpoints start with >= 2 instances so
   SageMaker spreads them over zones;
-- monitoring: somewhere to send alarms (alarmEmails or snsTopicArn);
+- monitoring: somewhere to send alarms (alarmEmails or snsTopicArn); CloudTrail on (``cloudtrail``
+  defaults to on in staging and prod, off in dev);
 - budgets: someone to notify (budgets.notifyEmails or monitoring.alarmEmails).
 
 Every environment: logs (monitoring, flow logs, S3 access logs) kept at least the environment's

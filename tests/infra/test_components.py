@@ -708,7 +708,8 @@ def test_readme_example_plans(tmp_path):
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
     plan = plan_program(tmp_path, stack="dev", preview=False)
     assert {r.type for r in plan.components} == {
-        "mladmin:kms:Kms", "mladmin:network:Network", "mladmin:storage:Storage", "mladmin:iam:Iam"}
+        "mladmin:kms:Kms", "mladmin:network:Network", "mladmin:storage:Storage", "mladmin:iam:Iam",
+        "mladmin:monitoring:Monitoring", "mladmin:budgets:Budgets"}
 
 
 

@@ -79,6 +79,23 @@ def alarm(**options) -> list:
         namespace="AWS/ApiGateway", period=60, statistic="Sum", threshold=5, tags=TAGS, **options))
 
 
+def budget(**options) -> list:
+    return planned(lambda: aws.budgets.Budget("monthly", budget_type="COST", time_unit="MONTHLY",
+                                              limit_amount="100", limit_unit="USD", tags=TAGS, **options))
+
+
+def notification(**subscribers) -> dict:
+    return {"comparison_operator": "GREATER_THAN", "threshold": 80, "threshold_type": "PERCENTAGE",
+            "notification_type": "ACTUAL", **subscribers}
+
+
+def prometheus(**options) -> list:
+    return planned(lambda: aws.amp.Workspace("metrics", alias="metrics", tags=TAGS, **options))
+
+
+LOG_GROUP_ARN = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/prometheus/metrics:*"
+
+
 def ingress(port: int, cidr: str, protocol: str = "tcp") -> dict:
     return {"protocol": protocol, "from_port": port, "to_port": port, "cidr_blocks": [cidr]}
 
@@ -196,6 +213,11 @@ PASSING = {
     "log-group-kms": [Case(log_group(kms_key_id=KEY_ARN))],
     "alarm-has-actions": [Case(alarm(alarm_actions=[f"arn:aws:sns:us-east-1:{ACCOUNT}:oncall"]))],
     "sns-topic-encrypted": [Case(planned(lambda: aws.sns.Topic("oncall", kms_master_key_id="alias/logs", tags=TAGS)))],
+    "budget-notifies": [
+        Case(budget(notifications=[notification(subscriber_email_addresses=["finops@example.com"])])),
+        Case(budget(notifications=[notification(subscriber_sns_topic_arns=[f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts"])]))],
+    "prometheus-workspace-kms": [Case(prometheus(kms_key_arn=KEY_ARN))],
+    "prometheus-workspace-logging": [Case(prometheus(logging_configuration={"log_group_arn": LOG_GROUP_ARN}))],
     "iam-no-wildcard-admin": [Case(planned(lambda: aws.iam.Policy("scoped", policy=document(
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}))))],
     "iam-passrole-scoped": [Case(planned(lambda: aws.iam.Policy("pass", policy=document(
@@ -259,6 +281,9 @@ FAILING = {
     "alarm-has-actions": [Case(alarm(), "5xx"),
                           Case(alarm(alarm_actions=[f"arn:aws:sns:us-east-1:{ACCOUNT}:oncall"], actions_enabled=False), "5xx")],
     "sns-topic-encrypted": [Case(planned(lambda: aws.sns.Topic("oncall", tags=TAGS)), "oncall")],
+    "budget-notifies": [Case(budget(), "monthly"), Case(budget(notifications=[notification()]), "monthly")],
+    "prometheus-workspace-kms": [Case(prometheus(), "metrics")],
+    "prometheus-workspace-logging": [Case(prometheus(), "metrics")],
     "iam-no-wildcard-admin": [
         Case(planned(lambda: aws.iam.Policy("admin", policy=document({"Effect": "Allow", "Action": "*", "Resource": "*"}))), "admin"),
         Case(planned(lambda: aws.iam.Role("inline", assume_role_policy=document(

@@ -1,7 +1,10 @@
 """Publish the drift metrics to CloudWatch (boto3 `put_metric_data`) for the drift alarm.
 
 One datum per measured metric, all with the same dimensions, plus the headline metric (the
-largest measured PSI) under the caller's metric name — the one the alarm watches.
+largest measured PSI) under the caller's metric name — the one the alarm watches. CloudWatch treats
+each set of dimensions as its own metric, so the headline datum carries exactly the alarm's
+dimension, `EndpointName`, when an endpoint is named (the platform's `<endpoint>-drift` alarm,
+components/alarms.py); the per-metric data carry every dimension (ModelName too).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from workloads.drift.errors import DriftInputError
 
 DEFAULT_NAMESPACE = "mladmin/Drift"
 DEFAULT_METRIC_NAME = "PromptDrift"
+ALARM_DIMENSION = "EndpointName"
 METRIC_NAMES = {
     "prompt_length_psi": "PromptLengthPSI",
     "token_frequency_psi": "TokenFrequencyPSI",
@@ -28,7 +32,8 @@ def headline_value(report: dict) -> float:
 def metric_data(report: dict, metric_name: str, dimensions: dict[str, str]) -> list[dict]:
     timestamp = datetime.now(timezone.utc)
     dims = [{"Name": name, "Value": value} for name, value in dimensions.items()]
-    data = [{"MetricName": metric_name, "Dimensions": dims, "Timestamp": timestamp,
+    alarm_dims = [d for d in dims if d["Name"] == ALARM_DIMENSION] or dims
+    data = [{"MetricName": metric_name, "Dimensions": alarm_dims, "Timestamp": timestamp,
              "Value": headline_value(report), "Unit": "None"}]
     for key, name in METRIC_NAMES.items():
         value = report["metrics"][key]["value"]
