@@ -13,7 +13,10 @@ from components.network import Network, NetworkArgs
 from components.storage import Storage, StorageArgs
 from components.tags import Tags
 from components.teams import TeamArgs, Teams, TeamsArgs
+from stacks.kubernetes import build_cluster_workloads, cluster_name, team_pod_identity_cluster_arn
 from stacks.settings import Settings
+
+__all__ = ["Platform", "build_platform", "cluster_name"]
 
 
 @dataclass
@@ -35,10 +38,6 @@ class Platform:
             "teamRoleArns": self.teams.role_arns,
             "dataKeyArn": self.kms.data_key_arn,
         }
-
-
-def cluster_name(settings: Settings) -> str:
-    return f"{settings.prefix}-eks"
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -108,5 +107,10 @@ def build_platform(settings: Settings) -> Platform:
         bucket_arns=dict(storage.bucket_arns),
         repository_arns=list(storage.repository_arns.values()),
         teams=[TeamArgs(name=team.name, owner=team.owner) for team in settings.teams],
+        pod_identity_cluster_arn=team_pod_identity_cluster_arn(settings, account_id),
     ))
-    return Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams)
+    platform = Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams)
+    # The Kubernetes side (add-ons, team tenancy, workloads) once the platform has an EKS cluster.
+    if getattr(platform, "cluster", None) is not None:
+        platform.cluster_workloads = build_cluster_workloads(settings, platform, platform.cluster)
+    return platform

@@ -14,6 +14,7 @@ from .network import NetworkSettings
 from .sagemaker import EndpointSettings, SageMakerDomainSettings, SageMakerSettings
 from .storage import StorageSettings
 from .teams import TeamMemberSettings, TeamSettings
+from .workloads import ImageSettings, ServingSettings, TrainingJobSettings, WorkloadsSettings
 
 __all__ = [
     "BudgetSettings",
@@ -31,6 +32,10 @@ __all__ = [
     "TaintSettings",
     "TeamMemberSettings",
     "TeamSettings",
+    "TrainingJobSettings",
+    "ImageSettings",
+    "ServingSettings",
+    "WorkloadsSettings",
     "load_settings",
     "load_settings_file",
     "settings_from_pulumi",
