@@ -215,3 +215,36 @@ def test_dev_serves_without_fsx_or_a_load_balancer(dev_cluster_preview_plan):
     (container,) = _pod(_one(dev_cluster_preview_plan, DEPLOYMENT, "chat"))["containers"]
     assert all(m["name"] != "fsx" for m in container["volumeMounts"])
     assert [s.inputs["spec"]["type"] for s in dev_cluster_preview_plan.of_type(SERVICE)] == ["ClusterIP"]
+
+
+# --- the policy pack on the Kubernetes side ---
+
+KUBERNETES_POLICIES = ("k8s-no-privileged", "k8s-no-privilege-escalation", "k8s-run-as-non-root", "k8s-resource-limits",
+                       "k8s-gpu-limits", "k8s-image-pinned", "k8s-no-public-load-balancer-prod", "k8s-namespace-quota")
+
+
+def test_the_pack_finds_nothing_on_the_kubernetes_side_of_prod(prod_cluster_plan):
+    from policies.runner import evaluate
+
+    report = evaluate(prod_cluster_plan)
+    assert [f"{v.policy} {v.resource_name}: {v.message}" for v in report.violations] == []
+
+
+def test_the_kubernetes_policies_decide_in_preview(dev_cluster_preview_plan):
+    from policies.runner import evaluate
+
+    report = evaluate(dev_cluster_preview_plan)
+    assert report.mandatory_count == 0
+    assert [n.policy for n in report.not_run if n.policy in KUBERNETES_POLICIES] == []
+
+
+def test_a_team_namespace_losing_its_quota_is_caught(prod_cluster_plan):
+    import copy
+
+    from policies.runner import evaluate
+
+    mutated = copy.deepcopy(prod_cluster_plan)
+    mutated.resources = [r for r in mutated.resources
+                         if not (r.type == QUOTA and r.inputs["metadata"]["namespace"] == "team-applied")]
+    found = [v for v in evaluate(mutated).violations if v.policy == "k8s-namespace-quota"]
+    assert [v.message for v in found] == ["namespace 'tenancy-applied-namespace' has no ResourceQuota"]
