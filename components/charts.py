@@ -1,7 +1,8 @@
 """The Helm charts installed on every cluster, pinned: one table, data only.
 
 Bump a version here (and its ``checked`` note) to upgrade an add-on everywhere. Sources are the
-charts' own repositories and release notes, checked on the date given.
+charts' own repositories and release notes, checked on the date given. (The Cluster Autoscaler image
+per Kubernetes version is a version fact: policies/facts/eks.py, handed in through the settings.)
 """
 
 from __future__ import annotations
@@ -40,15 +41,4 @@ CHARTS: Mapping[str, HelmChart] = MappingProxyType({
     "kueue": HelmChart(
         "oci://registry.k8s.io/kueue/charts/kueue", "0.19.2", None, "kueue-system",
         "2026-12-02, kubernetes-sigs/kueue charts/kueue/Chart.yaml (v0.19.2)"),
-})
-
-# Cluster Autoscaler must match the cluster's Kubernetes minor version (its compatibility rule), so
-# the chart's default image is overridden per version. Source: kubernetes/kops PR 17640 (the
-# per-minor image table), checked 2026-12-02. A cluster version without a row is refused.
-CLUSTER_AUTOSCALER_IMAGE_TAGS: Mapping[str, str] = MappingProxyType({
-    "1.30": "v1.30.6",
-    "1.31": "v1.31.4",
-    "1.32": "v1.32.3",
-    "1.33": "v1.33.1",
-    "1.34": "v1.34.0",
 })

@@ -27,7 +27,7 @@ from components.addon_policies import (
     load_balancer_controller_policy,
     pod_identity_trust_policy,
 )
-from components.charts import CHARTS, CLUSTER_AUTOSCALER_IMAGE_TAGS, HelmChart
+from components.charts import CHARTS, HelmChart
 from components.policy_documents import Document, known_after, role_arn, to_json
 from components.tags import Tags, tags_problems
 
@@ -47,7 +47,9 @@ class ClusterAddonsArgs:
     tags: Tags
     cluster_name: pulumi.Input[str]              # Cluster.name; must equal cluster_name_string
     cluster_name_string: str                     # the same name, known now (IAM conditions, ARNs)
-    kubernetes_version: str                      # "1.33": picks the Cluster Autoscaler image
+    # The Cluster Autoscaler image tag matching the cluster's Kubernetes minor version (its rule),
+    # e.g. "v1.33.1"; None when no tag is pinned for that version (refused).
+    cluster_autoscaler_image_tag: str | None
     vpc_id: pulumi.Input[str]                    # for the load balancer controller (no IMDS lookup)
     provider: k8s.Provider
     # Node labels of the system node group: controllers run there, away from GPU nodes.
@@ -72,7 +74,7 @@ class ClusterAddons(pulumi.ComponentResource):
             "cloudProvider": "aws",
             "awsRegion": args.region,
             "autoDiscovery": {"clusterName": args.cluster_name},
-            "image": {"tag": CLUSTER_AUTOSCALER_IMAGE_TAGS[args.kubernetes_version]},
+            "image": {"tag": args.cluster_autoscaler_image_tag},
             "rbac": {"serviceAccount": {"create": True, "name": "cluster-autoscaler"}},
             # least-waste: the cheapest pool that fits; GPU pools are never chosen for CPU pods (taint).
             "extraArgs": {"expander": "least-waste", "balance-similar-node-groups": True,
@@ -142,10 +144,9 @@ def validate(args: ClusterAddonsArgs) -> list[str]:
     problems += check.account_id("account_id", args.account_id)
     problems += check.region("region", args.region)
     problems += tags_problems(args.tags)
-    if args.kubernetes_version not in CLUSTER_AUTOSCALER_IMAGE_TAGS:
-        problems.append(f"kubernetes_version: no Cluster Autoscaler image is pinned for {args.kubernetes_version!r} "
-                        f"(expected one of {', '.join(CLUSTER_AUTOSCALER_IMAGE_TAGS)}; add its tag to "
-                        "components/charts.py CLUSTER_AUTOSCALER_IMAGE_TAGS)")
+    if not args.cluster_autoscaler_image_tag:
+        problems.append("cluster_autoscaler_image_tag: none is pinned for the cluster's Kubernetes version (add "
+                        "it to policies/facts/eks.py CLUSTER_AUTOSCALER_IMAGE_TAGS)")
     if not isinstance(args.provider, k8s.Provider):
         problems.append(f"provider: expected a pulumi_kubernetes.Provider, got {type(args.provider).__name__}")
     return problems

@@ -64,7 +64,8 @@ def build_cluster_workloads(settings: Settings, platform: Any, cluster: Any) -> 
 
     addons = ClusterAddons("cluster-addons", ClusterAddonsArgs(
         prefix=settings.prefix, account_id=account_id, region=settings.region, tags=tags,
-        cluster_name=cluster.name, cluster_name_string=cluster_name(settings), kubernetes_version=version,
+        cluster_name=cluster.name, cluster_name_string=cluster_name(settings),
+        cluster_autoscaler_image_tag=settings.cluster.cluster_autoscaler_image_tag,
         vpc_id=platform.network.vpc_id, provider=provider,
         system_node_selector={SYSTEM_NODE_SELECTOR_LABEL: settings.cluster.system_nodes.name},
     ), opts=after_cluster)

@@ -59,3 +59,15 @@ EKS_LOG_TYPES: tuple[str, ...] = ("api", "audit", "authenticator", "controllerMa
 EKS_REQUIRED_LOG_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"dev": EKS_LOG_TYPES[:3], "staging": EKS_LOG_TYPES[:3], "prod": EKS_LOG_TYPES}
 )
+
+# Cluster Autoscaler must match the cluster's Kubernetes minor version (its compatibility rule): the
+# image tag per version, overriding the chart's default. Source: kubernetes/kops PR 17640 (its
+# per-minor image table), checked 2026-12-02. A cluster version without a row is refused by the
+# ClusterAddons component until its tag is added here.
+CLUSTER_AUTOSCALER_IMAGE_TAGS: Mapping[str, str] = MappingProxyType({
+    "1.30": "v1.30.6",
+    "1.31": "v1.31.4",
+    "1.32": "v1.32.3",
+    "1.33": "v1.33.1",
+    "1.34": "v1.34.0",
+})

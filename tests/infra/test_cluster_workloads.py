@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from components.charts import CHARTS, CLUSTER_AUTOSCALER_IMAGE_TAGS
+from components.charts import CHARTS
+from policies.facts.eks import CLUSTER_AUTOSCALER_IMAGE_TAGS
 from tests.infra import kubernetes_schemas
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
