@@ -36,12 +36,13 @@ GPU_TAINT = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedul
 GPU_NODE_AFFINITY = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
     {"matchExpressions": [{"key": "eks.amazonaws.com/nodegroup-image", "operator": "Exists"},
                           {"key": "nvidia.com/gpu.present", "operator": "In", "values": ["true"]}]}]}}}
-ROLE_SUFFIXES = {"cluster-autoscaler": "cluster-autoscaler", "aws-load-balancer-controller": "lb-controller"}
+# Role names <prefix>-eks-<suffix>, like the Cluster component's managed add-on roles.
+ROLE_SUFFIXES = {"cluster-autoscaler": "eks-cluster-autoscaler", "aws-load-balancer-controller": "eks-lb-controller"}
 
 
 @dataclass(frozen=True)
 class ClusterAddonsArgs:
-    prefix: str                                  # role names: <prefix>-<add-on>
+    prefix: str                                  # role names: <prefix>-eks-<add-on>
     account_id: str
     region: str
     tags: Tags
@@ -140,7 +141,7 @@ class ClusterAddons(pulumi.ComponentResource):
 
 
 def validate(args: ClusterAddonsArgs) -> list[str]:
-    problems = check.name_prefix("prefix", args.prefix, max_length=64 - len("-cluster-autoscaler"))
+    problems = check.name_prefix("prefix", args.prefix, max_length=64 - len("-eks-cluster-autoscaler"))
     problems += check.account_id("account_id", args.account_id)
     problems += check.region("region", args.region)
     problems += tags_problems(args.tags)

@@ -2,7 +2,8 @@
 
 ``build_cluster_workloads(settings, platform, cluster)`` takes the cluster through its contract only:
 ``cluster.name`` (Output[str]), ``cluster.provider`` (a pulumi_kubernetes.Provider) and, when FSx is on,
-``cluster.fsx`` (``file_system_id``, ``dns_name``, ``mount_name``).
+``cluster.fsx`` (``file_system`` (an aws.fsx.LustreFileSystem), ``dns_name``, ``mount_name``), whose
+data repository associations link ``/datasets`` and ``/checkpoints`` to those buckets.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def repository_url(settings: Settings, account_id: str, repository: str) -> str:
 
 
 def build_cluster_workloads(settings: Settings, platform: Any, cluster: Any) -> ClusterWorkloads:
-    account_id = aws.get_caller_identity().account_id
+    account_id = getattr(platform, "account_id", None) or aws.get_caller_identity().account_id
     tags = Tags(owner=settings.owner, environment=settings.environment, team="platform",
                 cost_center=settings.cost_center)
     version = settings.cluster.kubernetes_version
@@ -73,7 +74,7 @@ def build_cluster_workloads(settings: Settings, platform: Any, cluster: Any) -> 
     fsx = getattr(cluster, "fsx", None)
     tenancy = Tenancy("tenancy", TenancyArgs(
         cluster_name=cluster.name, kubernetes_version=version, tags=tags, provider=provider,
-        fsx=FsxVolume(fsx.file_system_id, fsx.dns_name, fsx.mount_name) if fsx is not None else None,
+        fsx=FsxVolume(fsx.file_system.id, fsx.dns_name, fsx.mount_name) if fsx is not None else None,
         tenants=[TenantArgs(name=team.name, owner=team.owner, role_arn=platform.teams.role_arns[team.name],
                             gpu_quota=team.gpu_quota, cpu_quota=team.cpu_cores, memory_quota_gib=team.memory_gib)
                  for team in settings.teams],

@@ -3,8 +3,8 @@
 | principal | allowed | denied |
 | --- | --- | --- |
 | EKS Pod Identity | assume each add-on role for this cluster of this account | for another cluster or account |
-| cluster-autoscaler | describe groups; resize and terminate in groups tagged owned by this cluster | groups of another cluster, EC2 termination, node groups of another cluster |
-| lb-controller | create balancers and security groups tagged for this cluster; manage its own | untagged or another cluster's balancers and groups; other service-linked roles; PassRole |
+| eks-cluster-autoscaler | describe groups; resize and terminate in groups tagged owned by this cluster | groups of another cluster, EC2 termination, node groups of another cluster |
+| eks-lb-controller | create balancers and security groups tagged for this cluster; manage its own | untagged or another cluster's balancers and groups; other service-linked roles; PassRole |
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from policies.iam_evaluation import Service
 from tests.infra.iam_model import Account
 
 CLUSTER = "mladmin-prod-eks"
-AUTOSCALER, CONTROLLER = "mladmin-prod-cluster-autoscaler", "mladmin-prod-lb-controller"
+AUTOSCALER, CONTROLLER = "mladmin-prod-eks-cluster-autoscaler", "mladmin-prod-eks-lb-controller"
 
 
 @pytest.fixture(scope="module")

@@ -83,8 +83,8 @@ def test_cluster_autoscaler_discovers_this_clusters_groups_with_the_image_of_its
 def test_addons_that_call_aws_get_their_own_role_through_pod_identity(prod_cluster_plan):
     associations = {(a.inputs["namespace"], a.inputs["serviceAccount"]): a.inputs["roleArn"]
                     for a in prod_cluster_plan.of_type(POD_IDENTITY)}
-    assert associations[("kube-system", "cluster-autoscaler")].endswith(":role/mladmin-prod-cluster-autoscaler")
-    assert associations[("kube-system", "aws-load-balancer-controller")].endswith(":role/mladmin-prod-lb-controller")
+    assert associations[("kube-system", "cluster-autoscaler")].endswith(":role/mladmin-prod-eks-cluster-autoscaler")
+    assert associations[("kube-system", "aws-load-balancer-controller")].endswith(":role/mladmin-prod-eks-lb-controller")
 
 
 # --- tenancy (item 5) ---
