@@ -232,7 +232,7 @@ def _namespaces_of(quota: Any, namespaces: dict[str, Any], by_name: dict[str, An
     severity=Severity.MEDIUM, enforcement=STANDARD,
     remediation="Add a ResourceQuota in the namespace with spec.hard['requests.nvidia.com/gpu'] set to the team's "
                 "GPU quota (plus requests.cpu and requests.memory).",
-    frameworks=[cis_eks("5.6.1"), nist("SC-6")],
+    frameworks=[nist("SC-6")],
 )
 def k8s_namespace_quota(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     namespaces = {ns.urn: ns for ns in stack.of_type(NAMESPACE)}
@@ -248,3 +248,22 @@ def k8s_namespace_quota(stack: StackView, ctx: Context) -> Iterator[tuple[str, s
             yield urn, f"{label} has no ResourceQuota"
         elif not any(peek(q.props or {}, "spec", "hard", GPU_QUOTA_KEY) is not None for q in quotas[urn]):
             yield urn, f"{label} has a ResourceQuota that does not cap {GPU_QUOTA_KEY}"
+
+
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+PSA_ENFORCED_LEVELS = ("baseline", "restricted")
+
+
+@resource_policy(
+    id="k8s-namespace-pod-security", area="kubernetes", title="Namespaces enforce Pod Security",
+    description="Every namespace the stack creates enforces a Pod Security Admission level (baseline or restricted) "
+                "through its pod-security.kubernetes.io/enforce label.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(NAMESPACE,),
+    remediation="Label the namespace pod-security.kubernetes.io/enforce: restricted (and audit/warn likewise).",
+    frameworks=[pss("restricted"), nist("CM-7")],
+)
+def k8s_namespace_pod_security(resource: Subject, ctx: Context) -> Iterator[str]:
+    level = dig(resource.props, "metadata", "labels", PSA_ENFORCE)
+    if level not in PSA_ENFORCED_LEVELS:
+        yield (f"namespace enforces no Pod Security level ({PSA_ENFORCE} is {level!r}; expected "
+               f"{' or '.join(PSA_ENFORCED_LEVELS)})")

@@ -221,7 +221,8 @@ def test_dev_serves_without_fsx_or_a_load_balancer(dev_cluster_preview_plan):
 # --- the policy pack on the Kubernetes side ---
 
 KUBERNETES_POLICIES = ("k8s-no-privileged", "k8s-no-privilege-escalation", "k8s-run-as-non-root", "k8s-resource-limits",
-                       "k8s-gpu-limits", "k8s-image-pinned", "k8s-no-public-load-balancer-prod", "k8s-namespace-quota")
+                       "k8s-gpu-limits", "k8s-image-pinned", "k8s-no-public-load-balancer-prod", "k8s-namespace-quota",
+                       "k8s-namespace-pod-security")
 
 
 def test_the_pack_finds_nothing_on_the_kubernetes_side_of_prod(prod_cluster_plan):

@@ -57,6 +57,10 @@ def gpu_node_group(name: str, instance_type: str, max_size: int) -> list:
         taints=[{"key": GPU, "value": "true", "effect": "NO_SCHEDULE"}], tags=TAGS))
 
 
+def labelled_namespace(name: str, labels: dict | None) -> list:
+    return planned(lambda: k8s.core.v1.Namespace(name, metadata={"name": name, "labels": labels or {}}))
+
+
 def namespace_with_quota(name: str = "team-a", hard: dict | None = None, *, by_reference: bool = False,
                          quota: bool = True) -> list:
     """A namespace and (unless ``quota`` is False) a quota in it, named literally or from the namespace's output."""
@@ -99,6 +103,9 @@ def tagged_bucket(tags: dict, provider_tags: dict | None = None) -> list:
 
 
 PASSING = {
+    "k8s-namespace-pod-security": [
+        Case(labelled_namespace("team-a", {"pod-security.kubernetes.io/enforce": "restricted"})),
+        Case(labelled_namespace("tools", {"pod-security.kubernetes.io/enforce": "baseline"}))],
     "k8s-namespace-quota": [Case(namespace_with_quota()), Case(namespace_with_quota("team-b", by_reference=True)),
                             Case(namespace_with_quota("cpu-only", {f"requests.{GPU}": "0", "requests.cpu": "4"}))],
     "k8s-no-privileged": [Case(deployment())],
@@ -131,6 +138,9 @@ PASSING = {
 }
 
 FAILING = {
+    "k8s-namespace-pod-security": [
+        Case(labelled_namespace("open", None), "open"),
+        Case(labelled_namespace("privileged", {"pod-security.kubernetes.io/enforce": "privileged"}), "privileged")],
     "k8s-namespace-quota": [Case(namespace_with_quota("team-c", quota=False), "team-c"),
                             Case(namespace_with_quota("team-d", {"requests.cpu": "8"}, by_reference=True), "team-d")],
     "k8s-no-privileged": [Case(deployment("exporter", containers=[container(privileged=True)]), "exporter"),
