@@ -12,7 +12,7 @@ the ones that call AWS, bound to their service accounts by EKS Pod Identity.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +32,15 @@ from components.policy_documents import Document, known_after, role_arn, to_json
 from components.tags import Tags, tags_problems
 
 GPU_TAINT = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
-# Add-ons that run per GPU node select nodes by the label EKS puts on every NVIDIA AMI node.
-GPU_NODE_AFFINITY = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-    {"matchExpressions": [{"key": "eks.amazonaws.com/nodegroup-image", "operator": "Exists"},
-                          {"key": "nvidia.com/gpu.present", "operator": "In", "values": ["true"]}]}]}}}
+
+
+def gpu_node_affinity(instance_types: Sequence[str]) -> dict:
+    """Nodes of the NVIDIA instance types. (The charts' default affinity needs Node Feature Discovery
+    labels, which EKS nodes do not carry; the instance-type label is on every node.)"""
+    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "node.kubernetes.io/instance-type", "operator": "In",
+                               "values": sorted(set(instance_types))}]}]}}}
+
 # Role names <prefix>-eks-<suffix>, like the Cluster component's managed add-on roles.
 ROLE_SUFFIXES = {"cluster-autoscaler": "eks-cluster-autoscaler", "aws-load-balancer-controller": "eks-lb-controller"}
 
@@ -55,6 +60,9 @@ class ClusterAddonsArgs:
     provider: k8s.Provider
     # Node labels of the system node group: controllers run there, away from GPU nodes.
     system_node_selector: Mapping[str, str] | None = None
+    # Instance types of the NVIDIA GPU node groups: the device plugin and DCGM exporter run on them
+    # (none: those two are not installed).
+    gpu_instance_types: Sequence[str] = ()
 
 
 class ClusterAddons(pulumi.ComponentResource):
@@ -95,9 +103,10 @@ class ClusterAddons(pulumi.ComponentResource):
         }, depends_on=[controller_binding])
 
         self._release("metrics-server", {"replicas": 2, **placement})
-        self._release("nvidia-device-plugin", {"tolerations": [GPU_TAINT], "affinity": GPU_NODE_AFFINITY})
-        self._release("dcgm-exporter", {"tolerations": [GPU_TAINT], "affinity": GPU_NODE_AFFINITY,
-                                        "serviceMonitor": {"enabled": False}})
+        if args.gpu_instance_types:
+            on_gpus = {"tolerations": [GPU_TAINT], "affinity": gpu_node_affinity(args.gpu_instance_types)}
+            self._release("nvidia-device-plugin", on_gpus)
+            self._release("dcgm-exporter", {**on_gpus, "serviceMonitor": {"enabled": False}})
         self._release("kueue", {"controllerManager": {"replicas": 2, **placement}}, create_namespace=True)
         self.register_outputs({"role_arns": self.role_arns})
 

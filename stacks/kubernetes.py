@@ -69,6 +69,8 @@ def build_cluster_workloads(settings: Settings, platform: Any, cluster: Any) -> 
         cluster_autoscaler_image_tag=settings.cluster.cluster_autoscaler_image_tag,
         vpc_id=platform.network.vpc_id, provider=provider,
         system_node_selector={SYSTEM_NODE_SELECTOR_LABEL: settings.cluster.system_nodes.name},
+        gpu_instance_types=[name for group in settings.cluster.gpu_node_groups if group.accelerator == "nvidia"
+                            for name in group.instance_types],
     ), opts=after_cluster)
 
     fsx = getattr(cluster, "fsx", None)

@@ -80,6 +80,16 @@ def test_cluster_autoscaler_discovers_this_clusters_groups_with_the_image_of_its
     assert values["image"]["tag"] == CLUSTER_AUTOSCALER_IMAGE_TAGS["1.33"]
 
 
+def test_gpu_addons_run_on_every_nvidia_instance_type_of_the_gpu_pools_and_tolerate_the_taint(prod_cluster_plan):
+    expected = ["g5.2xlarge", "g6e.12xlarge", "g6e.24xlarge", "p4d.24xlarge"]
+    for name in ("nvidia-device-plugin", "dcgm-exporter"):
+        values = next(r.inputs["values"] for r in prod_cluster_plan.of_type(RELEASE) if r.inputs["name"] == name)
+        (term,) = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+        assert term["matchExpressions"] == [{"key": "node.kubernetes.io/instance-type", "operator": "In",
+                                             "values": expected}]
+        assert {"key": GPU, "operator": "Exists", "effect": "NoSchedule"} in values["tolerations"]
+
+
 def test_addons_that_call_aws_get_their_own_role_through_pod_identity(prod_cluster_plan):
     associations = {(a.inputs["namespace"], a.inputs["serviceAccount"]): a.inputs["roleArn"]
                     for a in prod_cluster_plan.of_type(POD_IDENTITY)}
