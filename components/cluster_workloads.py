@@ -24,8 +24,6 @@ import pulumi_kubernetes as k8s
 from components.tenancy import KUEUE_QUEUE_LABEL, LOCAL_QUEUE, SERVICE_ACCOUNT, namespace_name
 
 GPU = "nvidia.com/gpu"
-GPU_TOLERATION = {"key": GPU, "operator": "Exists", "effect": "NoSchedule"}
-SPOT_TOLERATION = {"key": "mladmin.io/spot", "operator": "Exists", "effect": "NoSchedule"}
 NODE_GROUP_LABEL = "mladmin.io/node-group"   # every node group's nodes carry their group's name
 SERVING_PORT = 8080
 PING_PATH = "/ping"
@@ -56,9 +54,10 @@ def resources(cpu: int, memory_gib: int, gpus: int) -> dict[str, dict[str, str]]
     return {"requests": dict(amounts), "limits": dict(amounts)}
 
 
-def placement(node_group: str, gpus: int, spot: bool) -> dict[str, Any]:
-    tolerations = ([GPU_TOLERATION] if gpus else []) + ([SPOT_TOLERATION] if spot else [])
-    return {"nodeSelector": {NODE_GROUP_LABEL: node_group}, **({"tolerations": tolerations} if tolerations else {})}
+def placement(node_group: str, tolerations: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    """On the named node group only, tolerating its taints (the GPU taint, a spot taint, ...)."""
+    return {"nodeSelector": {NODE_GROUP_LABEL: node_group},
+            **({"tolerations": [dict(t) for t in tolerations]} if tolerations else {})}
 
 
 def image_reference(repository_url: pulumi.Input[str], tag: str | None, digest: str | None) -> pulumi.Output[str]:
@@ -81,7 +80,7 @@ class TrainingJobArgs:
     max_steps: int = 1000
     save_every: int = 100
     backoff_limit: int = 6
-    spot: bool = False
+    tolerations: Sequence[Mapping[str, str]] = ()  # the node group's taints, tolerated
     depends_on: Sequence[pulumi.Resource] = ()  # the team's namespace, queue and service account
 
 
@@ -123,7 +122,7 @@ class TrainingJob(pulumi.ComponentResource):
                 "serviceAccountName": SERVICE_ACCOUNT,
                 "terminationGracePeriodSeconds": 120,   # time to write the SIGTERM checkpoint
                 "securityContext": pod_security(),
-                **placement(args.node_group, args.gpus_per_node, args.spot),
+                **placement(args.node_group, args.tolerations),
                 "containers": [{
                     "name": "train", "image": args.image, "command": torchrun[:1], "args": torchrun[1:],
                     "env": [{"name": "HF_HUB_OFFLINE", "value": "1"}, {"name": "TMPDIR", "value": "/tmp"}],
@@ -166,6 +165,7 @@ class ModelServerArgs:
     fsx_claim: str | None = None
     startup_seconds: int = 900
     internal_load_balancer: bool = False
+    tolerations: Sequence[Mapping[str, str]] = ()  # the node group's taints, tolerated
     depends_on: Sequence[pulumi.Resource] = ()
     extra_labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -194,7 +194,7 @@ class ModelServer(pulumi.ComponentResource):
                 "serviceAccountName": SERVICE_ACCOUNT,
                 "automountServiceAccountToken": False,
                 "securityContext": pod_security(),
-                **placement(args.node_group, args.gpus, spot=False),
+                **placement(args.node_group, args.tolerations),
                 "containers": [{
                     "name": "serve", "image": args.image, "args": ["serve"],
                     "ports": [{"name": "http", "containerPort": SERVING_PORT}],

@@ -31,6 +31,14 @@ from stacks.settings import Settings
 from stacks.settings.workloads import ImageSettings
 
 SYSTEM_NODE_SELECTOR_LABEL = NODE_GROUP_LABEL
+KUBERNETES_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
+
+
+def tolerations(settings: Settings, node_group: str) -> list[dict[str, str]]:
+    """Tolerations of every taint of the named node group (its pods were sent there on purpose)."""
+    (group,) = [g for g in settings.cluster.node_groups if g.name == node_group]
+    return [{"key": t.key, "operator": "Equal", "value": t.value, "effect": KUBERNETES_EFFECTS[t.effect]}
+            for t in group.taints]
 
 
 @dataclass
@@ -104,7 +112,8 @@ def build_cluster_workloads(settings: Settings, platform: Any, cluster: Any) -> 
             team=job.team, image=image(job.image), node_group=job.node_group, model=job.model, data=job.data,
             fsx_claim=FSX_CLAIM, provider=provider, nodes=job.nodes, gpus_per_node=job.gpus_per_node,
             cpu=job.cpu, memory_gib=job.memory_gib, max_steps=job.max_steps, save_every=job.save_every,
-            backoff_limit=job.backoff_limit, spot=job.spot, depends_on=team_resources(job.team),
+            backoff_limit=job.backoff_limit, tolerations=tolerations(settings, job.node_group),
+            depends_on=team_resources(job.team),
         ))
     for index, server in enumerate(settings.workloads.serving):
         if server.model and fsx is None:
@@ -117,7 +126,8 @@ def build_cluster_workloads(settings: Settings, platform: Any, cluster: Any) -> 
             memory_gib=server.memory_gib, min_replicas=server.replicas.min, max_replicas=server.replicas.max,
             target_cpu_percent=server.target_cpu_percent, model=server.model,
             fsx_claim=FSX_CLAIM if server.model else None, startup_seconds=server.startup_seconds,
-            internal_load_balancer=server.internal_load_balancer, depends_on=team_resources(server.team),
+            internal_load_balancer=server.internal_load_balancer, tolerations=tolerations(settings, server.node_group),
+            depends_on=team_resources(server.team),
         ))
     if problems:
         raise pulumi.RunError("\n".join(problems))

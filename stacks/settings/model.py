@@ -153,6 +153,9 @@ class Settings(SettingsModel):
                 if group is not None and gpus and group.accelerator != "nvidia":
                     problems.add(where + ("nodeGroup",), f"{show(item.node_group)} has no NVIDIA GPUs "
                                  f"(expected a GPU node group for a workload that asks for {gpus})")
+                elif group is not None and group.gpu and not gpus:
+                    problems.add(where + ("nodeGroup",), f"{show(item.node_group)} is a GPU node group "
+                                 "(expected gpus >= 1 there, or a CPU node group for a CPU workload)")
                 elif group is not None and gpus > group.accelerators_per_node:
                     problems.add(where, f"{gpus} GPUs per pod is more than a {show(item.node_group)} node holds "
                                  f"({group.accelerators_per_node})")

@@ -53,7 +53,9 @@ class TrainingJobSettings(SettingsModel):
     name: Name = Field(examples=["llama-sft"], description="Job name, unique in the team.")
     team: Name = Field(examples=["research"], description="Team (namespace team-<team>, its queue and quota).")
     image: ImageSettings = Field(description="Training image (repository training).")
-    node_group: Name = Field(examples=["gpu-training"], description="GPU node group the pods run on.")
+    node_group: Name = Field(
+        examples=["gpu-training"], description="GPU node group the pods run on (they tolerate its taints)."
+    )
     nodes: int = Field(1, ge=1, le=64, description="Pods (one per node). Default 1.")
     gpus_per_node: int = Field(1, ge=1, le=16, description="GPUs per pod (torchrun processes). Default 1.")
     cpu: int = Field(8, ge=1, description="Cores per pod. Default 8.")
@@ -66,7 +68,6 @@ class TrainingJobSettings(SettingsModel):
         6, ge=0, le=100,
         description="Pod failures (spot reclaims) retried, each resuming from the last checkpoint. Default 6.",
     )
-    spot: bool = Field(False, description="Tolerate the mladmin.io/spot taint (runs on spot pools). Default false.")
 
 
 class ReplicaSettings(SettingsModel):
@@ -88,7 +89,9 @@ class ServingSettings(SettingsModel):
     name: Name = Field(examples=["chat"], description="Server name, unique in the team.")
     team: Name = Field(examples=["applied"], description="Team whose namespace runs it.")
     image: ImageSettings = Field(description="Serving image (repository serving).")
-    node_group: Name = Field(examples=["gpu-serving"], description="Node group the pods run on.")
+    node_group: Name = Field(
+        examples=["gpu-serving"], description="Node group the pods run on (they tolerate its taints)."
+    )
     gpus: int = Field(1, ge=0, le=16, description="GPUs per replica; 0 runs on CPU. Default 1.")
     cpu: int = Field(4, ge=1, description="Cores per replica. Default 4.")
     memory_gib: int = Field(16, ge=1, description="Memory per replica in GiB. Default 16.")

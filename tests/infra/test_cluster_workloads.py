@@ -158,7 +158,7 @@ def test_training_job_asks_for_whole_gpus_on_its_pool_through_the_team_queue(pro
     (container,) = _pod(job)["containers"]
     assert container["resources"]["requests"][GPU] == container["resources"]["limits"][GPU] == "8"
     assert _pod(job)["nodeSelector"] == {"mladmin.io/node-group": "gpu-training"}
-    assert {"key": GPU, "operator": "Exists", "effect": "NoSchedule"} in _pod(job)["tolerations"]
+    assert _pod(job)["tolerations"] == [{"key": GPU, "operator": "Equal", "value": "true", "effect": "NoSchedule"}]
     assert job.inputs["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "default"
     assert job.inputs["metadata"]["namespace"] == "team-research"
     assert job.inputs["spec"]["suspend"] is True

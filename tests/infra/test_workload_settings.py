@@ -78,3 +78,22 @@ def test_team_quotas_default_to_cpu_and_memory_per_gpu():
     settings = load_settings(stack_config("prod"), source="stacks/Pulumi.prod.yaml", stack="prod")
     research = next(team for team in settings.teams if team.name == "research")
     assert (research.cpu_cores, research.memory_gib) == (16 + 12 * 24, 64 + 128 * 24)
+
+
+def test_a_cpu_workload_on_a_gpu_pool_is_refused():
+    def edit(config):
+        workloads(config)["serving"][0]["gpus"] = 0
+
+    assert problems("prod", edit) == [
+        "stacks/Pulumi.prod.yaml: mladmin:workloads.serving[0].nodeGroup: 'gpu-serving' is a GPU node group "
+        "(expected gpus >= 1 there, or a CPU node group for a CPU workload)"]
+
+
+def test_workloads_tolerate_every_taint_of_their_node_group():
+    from stacks.kubernetes import tolerations
+
+    settings = load_settings(stack_config("prod"), source="stacks/Pulumi.prod.yaml", stack="prod")
+    assert tolerations(settings, "gpu-batch-spot") == [
+        {"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"},
+        {"key": "mladmin.io/spot", "operator": "Equal", "value": "true", "effect": "NoSchedule"}]
+    assert tolerations(settings, "cpu-general") == []
