@@ -8,6 +8,7 @@ data repository associations link ``/datasets`` and ``/checkpoints`` to those bu
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,10 +103,12 @@ def build_cluster_workloads(settings: Settings, platform: Any, cluster: Any) -> 
     def team_resources(team: str) -> list[pulumi.Resource]:
         return [tenancy.namespaces[team], tenancy.local_queues[team], tenancy.service_accounts[team]]
 
+    # Checked here until the cluster settings carry the FSx switch (then: in the settings model).
+    source = os.environ.get("MLADMIN_CONFIG_SOURCE") or f"stacks/Pulumi.{pulumi.get_stack()}.yaml"
     problems = []
     for index, job in enumerate(settings.workloads.training):
         if fsx is None:
-            problems.append(f"mladmin:workloads.training[{index}]: {job.name!r} reads its data from FSx, which "
+            problems.append(f"{source}: mladmin:workloads.training[{index}]: {job.name!r} reads its data from FSx, which "
                             "this stack's cluster does not have (expected FSx on in mladmin:cluster)")
             continue
         built.training[f"{job.team}/{job.name}"] = TrainingJob(job.name, TrainingJobArgs(
@@ -117,7 +120,7 @@ def build_cluster_workloads(settings: Settings, platform: Any, cluster: Any) -> 
         ))
     for index, server in enumerate(settings.workloads.serving):
         if server.model and fsx is None:
-            problems.append(f"mladmin:workloads.serving[{index}].model: {server.model!r} is on FSx, which this "
+            problems.append(f"{source}: mladmin:workloads.serving[{index}].model: {server.model!r} is on FSx, which this "
                             "stack's cluster does not have (expected FSx on, or no model: the image carries it)")
             continue
         built.serving[f"{server.team}/{server.name}"] = ModelServer(server.name, ModelServerArgs(

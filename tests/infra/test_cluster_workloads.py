@@ -260,3 +260,26 @@ def test_a_team_namespace_losing_its_quota_is_caught(prod_cluster_plan):
                          if not (r.type == QUOTA and r.inputs["metadata"]["namespace"] == "team-applied")]
     found = [v for v in evaluate(mutated).violations if v.policy == "k8s-namespace-quota"]
     assert [v.message for v in found] == ["namespace 'tenancy-applied-namespace' has no ResourceQuota"]
+
+
+def test_a_training_job_on_a_cluster_without_fsx_is_one_clear_line(tmp_path):
+    from pathlib import Path
+
+    import yaml
+
+    from mladmin.engine import plan_program
+    from mladmin.engine.errors import ProgramError
+
+    root = Path(__file__).resolve().parents[2]
+    config = yaml.safe_load((root / "stacks" / "Pulumi.dev.yaml").read_text())
+    config["config"]["mladmin:workloads"]["training"] = [{
+        "name": "sft", "team": "research", "image": {"repository": "training", "tag": "v1"},
+        "nodeGroup": "gpu-a10g", "model": "base/m", "data": "corpora/d"}]
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(yaml.safe_dump(config))
+    with pytest.raises(ProgramError) as raised:
+        plan_program(root / "tests/fixtures/programs/cluster_workloads", "dev", stack_file)
+    assert str(raised.value).endswith(
+        "mladmin:workloads.training[0]: 'sft' reads its data from FSx, which this stack's cluster does not have "
+        "(expected FSx on in mladmin:cluster)")
+    assert "\n" not in str(raised.value)
