@@ -6,6 +6,7 @@
 """
 
 from .cluster import ClusterSettings, NodeGroupSettings, SystemNodesSettings, TaintSettings
+from .cost import CostSettings
 from .errors import SettingsError
 from .loader import load_settings, load_settings_file, settings_from_pulumi
 from .model import Settings
@@ -19,6 +20,7 @@ from .workloads import ImageSettings, ServingSettings, TrainingJobSettings, Work
 __all__ = [
     "BudgetSettings",
     "ClusterSettings",
+    "CostSettings",
     "EndpointSettings",
     "MonitoringSettings",
     "NetworkSettings",

@@ -11,6 +11,7 @@ from policies.facts.environments import GPU_BUDGET, GPU_INSTANCE_TYPES_ALLOWED
 from .base import ENVIRONMENTS, Environment, Region, Scope, SettingsModel, TagValue, duplicates, show
 from .aws_facts import REGIONS
 from .cluster import ClusterSettings
+from .cost import CostSettings
 from .errors import Problems
 from .instance_types import UnknownInstanceType, lookup, lookup_sagemaker
 from .monitoring import BudgetSettings, MonitoringSettings
@@ -40,6 +41,7 @@ class Settings(SettingsModel):
     sagemaker: SageMakerSettings = Field(default_factory=dict, validate_default=True, description="SageMaker.")
     monitoring: MonitoringSettings = Field(default_factory=dict, validate_default=True, description="Logs and alarms.")
     budgets: BudgetSettings = Field(default_factory=dict, validate_default=True, description="Cost budget.")
+    cost: CostSettings = Field(default_factory=dict, validate_default=True, description="Usage assumed by `mladmin cost`.")
     teams: list[TeamSettings] = Field(default_factory=list, description="Teams using the platform. Default none.")
     workloads: WorkloadsSettings = Field(
         default_factory=dict, validate_default=True,
@@ -111,9 +113,17 @@ class Settings(SettingsModel):
                     problems.add(("cluster", "nodeGroups", group_index, "instanceTypes", type_index),
                                  f"{show(name)} is not allowed in {self.environment} ({expected})")
         for endpoint_index, endpoint in enumerate(self.sagemaker.endpoints):
+            if endpoint.instance_type is None:  # serverless: CPU only
+                continue
             if _accelerated(endpoint.instance_type, lookup_sagemaker) and endpoint.instance_type not in allowed:
                 problems.add(("sagemaker", "endpoints", endpoint_index, "instanceType"),
                              f"{show(endpoint.instance_type)} is not allowed in {self.environment} ({expected})")
+        for pipeline_index, pipeline in enumerate(self.sagemaker.retraining):
+            for key, name in (("instanceType", pipeline.instance_type),
+                              ("evaluationInstanceType", pipeline.evaluation_instance_type)):
+                if name is not None and _accelerated(name, lookup_sagemaker) and name not in allowed:
+                    problems.add(("sagemaker", "retraining", pipeline_index, key),
+                                 f"{show(name)} is not allowed in {self.environment} ({expected})")
         for type_index, name in enumerate(self.sagemaker.allowed_instance_types):
             if _accelerated(name, lookup_sagemaker) and name not in allowed:
                 problems.add(("sagemaker", "allowedInstanceTypes", type_index),
@@ -125,7 +135,8 @@ class Settings(SettingsModel):
         budget = budget if isinstance(budget, int) and not isinstance(budget, bool) else GPU_BUDGET[self.environment]
         pools = sum(group.max_size * max(spec.accelerators for spec in group.specs) for group in self.cluster.node_groups)
         endpoints = sum((endpoint.max_instance_count or endpoint.initial_instance_count)
-                        * lookup_sagemaker(endpoint.instance_type).accelerators for endpoint in self.sagemaker.endpoints)
+                        * lookup_sagemaker(endpoint.instance_type).accelerators for endpoint in self.sagemaker.endpoints
+                        if endpoint.instance_type is not None)
         if pools + endpoints > budget:
             problems.add(
                 "cluster",
