@@ -1,8 +1,8 @@
 """Per-team access: one IAM role per team, always under the platform's permissions boundary.
 
 A team's role is assumed by its members (IAM Identity Center permission-set sessions of this
-account whose ``team`` attribute names the team) and by SageMaker, as the execution role of the
-team's jobs. It reaches only the team's prefix ``teams/<name>/`` of the data buckets, SageMaker jobs
+account whose ``team`` attribute names the team), by SageMaker, as the execution role of the
+team's jobs, and by EKS Pod Identity for the team's service account on the platform's cluster. It reaches only the team's prefix ``teams/<name>/`` of the data buckets, SageMaker jobs
 and models named ``<name>-*`` and their logs, the platform's images, and can pass only itself.
 """
 
@@ -23,6 +23,7 @@ from components.iam import (
     team_role,
     team_role_name,
 )
+from components.addon_policies import pod_identity_trust_policy
 from components.policy_documents import document, known_after, role_arn, statement
 from components.tags import Tags, tags_problems
 
@@ -61,6 +62,9 @@ class TeamsArgs:
     member_principal_patterns: Sequence[str] = IDENTITY_CENTER_ROLE_PATTERNS
     member_tag: str | None = "team"             # None: each pattern must contain "{team}" instead
     max_session_duration: int = 3600            # seconds
+    # The EKS cluster whose Pod Identity may hand the role to the team's service account
+    # (components.tenancy binds it); None: no pods act as the team.
+    pod_identity_cluster_arn: str | None = None
 
 
 class Teams(pulumi.ComponentResource):
@@ -98,6 +102,8 @@ def trust_policy(args: TeamsArgs, team: str) -> dict:
          "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": member_conditions},
         {"Sid": "SageMakerJobsOfThisAccount", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
          "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}},
+        *([pod_identity_trust_policy(args.account_id, args.pod_identity_cluster_arn)["Statement"][0]]
+          if args.pod_identity_cluster_arn else []),
     )
 
 
@@ -155,6 +161,10 @@ def validate(args: TeamsArgs) -> list[str]:
         problems.append(f"teams: {duplicate!r} appears more than once")
     for i, team in enumerate(args.teams):
         problems += check.name_prefix(f"teams[{i}].name", team.name, max_length=64 - len(args.prefix) - 6)
+    if args.pod_identity_cluster_arn is not None and not str(args.pod_identity_cluster_arn).startswith(
+            f"arn:aws:eks:{args.region}:{args.account_id}:cluster/"):
+        problems.append(f"pod_identity_cluster_arn: {args.pod_identity_cluster_arn!r} is not an EKS cluster of "
+                        "this account and region")
     if not args.bucket_arns:
         problems.append("bucket_arns: expected at least one bucket for the team prefixes")
     if isinstance(args.member_principal_patterns, str) or not list(args.member_principal_patterns):

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 
 from typing import Any, Iterator
 
-from policies.spec import PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, cis_eks, nist, pss, resource_policy
-from policies.views import GPU_TAINT_KEY, as_list, dig, truthy
+from policies.spec import (
+    PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, cis_eks, nist, pss, resource_policy, stack_policy,
+)
+from policies.views import GPU_TAINT_KEY, StackView, Unknown, as_list, depends_on, dig, is_unknown, peek, truthy
 
 POD = "kubernetes:core/v1:Pod"
 POD_TEMPLATE = "kubernetes:core/v1:PodTemplate"
@@ -18,6 +20,9 @@ CRON_JOB = "kubernetes:batch/v1:CronJob"
 WORKLOADS = (POD, POD_TEMPLATE, CRON_JOB) + TEMPLATED
 SERVICE = "kubernetes:core/v1:Service"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+RESOURCE_QUOTA = "kubernetes:core/v1:ResourceQuota"
+GPU_QUOTA_KEY = f"requests.{GPU_TAINT_KEY}"
 
 INTERNAL_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 INTERNAL_LEGACY = "service.beta.kubernetes.io/aws-load-balancer-internal"
@@ -206,3 +211,59 @@ def k8s_no_public_load_balancer_prod(resource: Subject, ctx: Context) -> Iterato
     internal = annotations.get(INTERNAL_SCHEME) == "internal" or truthy(annotations.get(INTERNAL_LEGACY))
     if not internal:
         yield "LoadBalancer service is internet-facing (no internal scheme annotation)"
+
+
+def _namespaces_of(quota: Any, namespaces: dict[str, Any], by_name: dict[str, Any]) -> list[Any]:
+    """The stack's namespaces a quota lives in: by the engine's dependencies, else by its known name."""
+    found = [namespaces[dep.urn] for dep in depends_on(quota, "metadata") if dep.urn in namespaces]
+    name = peek(quota.props or {}, "metadata", "namespace")
+    if not found and is_unknown(name):
+        raise (name if isinstance(name, Unknown) else Unknown(str(name), ["metadata", "namespace"])).error()
+    if not found and isinstance(name, str) and name in by_name:
+        found = [by_name[name]]
+    return found
+
+
+@stack_policy(
+    id="k8s-namespace-quota", area="kubernetes", title="Namespaces capped by a quota, GPUs included",
+    description="Every namespace the stack creates holds a ResourceQuota that caps requests.nvidia.com/gpu (0 for "
+                "a namespace that gets no GPUs), so no tenant takes more accelerators than its share.",
+    types=(NAMESPACE, RESOURCE_QUOTA),
+    severity=Severity.MEDIUM, enforcement=STANDARD,
+    remediation="Add a ResourceQuota in the namespace with spec.hard['requests.nvidia.com/gpu'] set to the team's "
+                "GPU quota (plus requests.cpu and requests.memory).",
+    frameworks=[nist("SC-6")],
+)
+def k8s_namespace_quota(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    namespaces = {ns.urn: ns for ns in stack.of_type(NAMESPACE)}
+    by_name = {name: ns for ns in namespaces.values()
+               if isinstance(name := peek(ns.props or {}, "metadata", "name"), str)}
+    quotas: dict[str, list[Any]] = {urn: [] for urn in namespaces}
+    for quota in stack.of_type(RESOURCE_QUOTA):
+        for namespace in _namespaces_of(quota, namespaces, by_name):
+            quotas[namespace.urn].append(quota)
+    for urn, namespace in namespaces.items():
+        label = f"namespace '{namespace.name}'"
+        if not quotas[urn]:
+            yield urn, f"{label} has no ResourceQuota"
+        elif not any(peek(q.props or {}, "spec", "hard", GPU_QUOTA_KEY) is not None for q in quotas[urn]):
+            yield urn, f"{label} has a ResourceQuota that does not cap {GPU_QUOTA_KEY}"
+
+
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+PSA_ENFORCED_LEVELS = ("baseline", "restricted")
+
+
+@resource_policy(
+    id="k8s-namespace-pod-security", area="kubernetes", title="Namespaces enforce Pod Security",
+    description="Every namespace the stack creates enforces a Pod Security Admission level (baseline or restricted) "
+                "through its pod-security.kubernetes.io/enforce label.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(NAMESPACE,),
+    remediation="Label the namespace pod-security.kubernetes.io/enforce: restricted (and audit/warn likewise).",
+    frameworks=[pss("restricted"), nist("CM-7")],
+)
+def k8s_namespace_pod_security(resource: Subject, ctx: Context) -> Iterator[str]:
+    level = dig(resource.props, "metadata", "labels", PSA_ENFORCE)
+    if level not in PSA_ENFORCED_LEVELS:
+        yield (f"namespace enforces no Pod Security level ({PSA_ENFORCE} is {level!r}; expected "
+               f"{' or '.join(PSA_ENFORCED_LEVELS)})")

@@ -6,6 +6,7 @@
 import pulumi
 
 from stacks.cluster import build_cluster, cluster_outputs
+from stacks.kubernetes import build_cluster_workloads
 from stacks.platform import build_platform
 from stacks.sagemaker import build_sagemaker
 from stacks.settings import SettingsError, settings_from_pulumi
@@ -18,6 +19,7 @@ except SettingsError as error:
 
 platform = build_platform(settings)
 cluster = build_cluster(settings, platform)
+cluster_workloads = build_cluster_workloads(settings, platform, cluster)
 sagemaker = build_sagemaker(settings, platform)
 
 for name, value in {**platform.outputs(), **cluster_outputs(cluster), **sagemaker.outputs()}.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.cluster import Cluster, ClusterArgs
+from components.cluster_workloads import NODE_GROUP_LABEL
 from components.fsx import FsxArgs
 from components.node_pools import NodePoolArgs, Taint
 from policies.facts.eks import EKS_ADDON_VERSIONS, EKS_AMI_TYPES
@@ -25,7 +26,7 @@ def node_pool(group: NodeGroupSettings) -> NodePoolArgs:
         desired_size=group.desired_size if group.desired_size is not None else group.min_size,
         disk_size_gb=group.disk_size_gb,
         capacity_type=group.capacity_type,
-        labels=dict(group.labels),
+        labels={**group.labels, NODE_GROUP_LABEL: group.name},  # workloads and add-ons select their pool by it
         taints=[Taint(t.key, t.value, t.effect) for t in group.taints],
         accelerator_resource=ACCELERATOR_TAINT_KEYS[accelerator] if accelerator else None,
         accelerators_per_node=group.accelerators_per_node,

@@ -16,8 +16,11 @@ from components.network import Network, NetworkArgs
 from components.storage import Storage, StorageArgs
 from components.tags import Tags
 from components.teams import TeamArgs, Teams, TeamsArgs
+from stacks.kubernetes import cluster_name, team_pod_identity_cluster_arn
 from stacks.observability import build_budgets, build_monitoring, logs_bucket_statements
 from stacks.settings import Settings
+
+__all__ = ["Platform", "build_platform", "cluster_name"]
 
 
 @dataclass
@@ -44,10 +47,6 @@ class Platform:
             "dataKeyArn": self.kms.data_key_arn,
             **({"alertTopicArn": self.monitoring.topic_arn} if self.monitoring else {}),
         }
-
-
-def cluster_name(settings: Settings) -> str:
-    return f"{settings.prefix}-eks"
 
 
 def build_platform(settings: Settings) -> Platform:
@@ -122,6 +121,7 @@ def build_platform(settings: Settings) -> Platform:
         bucket_arns=dict(storage.bucket_arns),
         repository_arns=list(storage.repository_arns.values()),
         teams=[TeamArgs(name=team.name, owner=team.owner) for team in settings.teams],
+        pod_identity_cluster_arn=team_pod_identity_cluster_arn(settings, account_id),
     ))
     platform = Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams, account_id=account_id, tags=tags)
     platform.monitoring = build_monitoring(settings, platform, account_id, tags)

@@ -93,3 +93,15 @@ EKS_AMI_TYPES: Mapping[tuple[str | None, str], str] = MappingProxyType({
     ("nvidia", "arm64"): "AL2023_ARM_64_NVIDIA",
     ("neuron", "x86_64"): "AL2023_x86_64_NEURON",
 })
+
+# Cluster Autoscaler must match the cluster's Kubernetes minor version (its compatibility rule): the
+# image tag per version, overriding the chart's default. Source: kubernetes/kops PR 17640 (its
+# per-minor image table), checked 2026-12-02. A cluster version without a row is refused by the
+# ClusterAddons component until its tag is added here.
+CLUSTER_AUTOSCALER_IMAGE_TAGS: Mapping[str, str] = MappingProxyType({
+    "1.30": "v1.30.6",
+    "1.31": "v1.31.4",
+    "1.32": "v1.32.3",
+    "1.33": "v1.33.1",
+    "1.34": "v1.34.0",
+})

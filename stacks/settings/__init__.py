@@ -15,6 +15,7 @@ from .network import NetworkSettings
 from .sagemaker import EndpointSettings, SageMakerDomainSettings, SageMakerSettings
 from .storage import StorageSettings
 from .teams import TeamMemberSettings, TeamSettings
+from .workloads import ImageSettings, ServingSettings, TrainingJobSettings, WorkloadsSettings
 
 __all__ = [
     "BudgetSettings",
@@ -33,6 +34,10 @@ __all__ = [
     "TaintSettings",
     "TeamMemberSettings",
     "TeamSettings",
+    "TrainingJobSettings",
+    "ImageSettings",
+    "ServingSettings",
+    "WorkloadsSettings",
     "load_settings",
     "load_settings_file",
     "settings_from_pulumi",

@@ -7,7 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from policies.facts.eks import EKS_ADDON_VERSIONS, EKS_LOG_TYPES, EKS_REQUIRED_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS
+from policies.facts.eks import (
+    CLUSTER_AUTOSCALER_IMAGE_TAGS,
+    EKS_ADDON_VERSIONS,
+    EKS_LOG_TYPES,
+    EKS_REQUIRED_LOG_TYPES,
+    SUPPORTED_KUBERNETES_VERSIONS,
+)
 from policies.facts.instance_types import ACCELERATOR_TAINT_KEYS, EFA_NETWORK_CARDS
 
 from .aws_facts import DEFAULT_KUBERNETES_VERSION
@@ -390,6 +396,11 @@ class ClusterSettings(SettingsModel):
     def all_node_groups(self) -> list[NodeGroupSettings]:
         """The system node group followed by the workload node groups."""
         return [self.system_nodes, *self.node_groups]
+
+    @property
+    def cluster_autoscaler_image_tag(self) -> str | None:
+        """The Cluster Autoscaler image for this Kubernetes version (None: none pinned yet)."""
+        return CLUSTER_AUTOSCALER_IMAGE_TAGS.get(self.kubernetes_version)
 
     @property
     def gpu_node_groups(self) -> list[NodeGroupSettings]:

@@ -19,6 +19,7 @@ from .network import NetworkSettings
 from .sagemaker import SageMakerSettings
 from .storage import StorageSettings
 from .teams import TeamSettings
+from .workloads import WorkloadsSettings
 
 PLATFORM_TEAM = "platform"
 # The policy whose per-environment allowlist (policies.facts) the settings apply too, and its parameter.
@@ -42,6 +43,10 @@ class Settings(SettingsModel):
     budgets: BudgetSettings = Field(default_factory=dict, validate_default=True, description="Cost budget.")
     cost: CostSettings = Field(default_factory=dict, validate_default=True, description="Usage assumed by `mladmin cost`.")
     teams: list[TeamSettings] = Field(default_factory=list, description="Teams using the platform. Default none.")
+    workloads: WorkloadsSettings = Field(
+        default_factory=dict, validate_default=True,
+        description="Training jobs and model servers on the EKS cluster. Default none.",
+    )
     policy: dict[str, Any] = Field(
         default_factory=dict,
         description="Policy enforcement overrides and exemptions; its schema is checked by the policy pack. Default {}.",
@@ -81,6 +86,7 @@ class Settings(SettingsModel):
                 f"{self.budgets.monthly_limit_usd:g} (expected the sum of monthlyBudgetUsd <= the limit)",
             )
         self._check_gpu_allowlist(problems)
+        self._check_workloads(problems)
         self._check_gpu_budget(problems)
         self._check_node_group_zones(problems)
         if self.is_prod and not self.budget_recipients:
@@ -150,6 +156,36 @@ class Settings(SettingsModel):
                 f"{pools + endpoints} accelerators, more than the {self.environment} budget of {budget} (expected "
                 f"smaller pools or endpoints, or a larger mladmin:policy.parameters.{GPU_BUDGET_POLICY}.{GPU_BUDGET_PARAMETER})",
             )
+
+    def _check_workloads(self, problems: Problems) -> None:
+        """Each workload names a team and node group of this stack, and fits the team's GPU quota."""
+        teams = {team.name: team for team in self.teams}
+        groups = {group.name: group for group in self.cluster.node_groups}
+        for key, items in (("training", self.workloads.training), ("serving", self.workloads.serving)):
+            for index, item in enumerate(items):
+                where = ("workloads", key, index)
+                team = teams.get(item.team)
+                if team is None:
+                    problems.add(where + ("team",), f"{show(item.team)} is not a team of this stack (expected one of "
+                                 f"{', '.join(sorted(teams)) or 'no teams: add one under mladmin:teams'})")
+                group = groups.get(item.node_group)
+                if group is None:
+                    problems.add(where + ("nodeGroup",), f"{show(item.node_group)} is not a node group of this stack "
+                                 f"(expected one of {', '.join(sorted(groups)) or 'none'})")
+                gpus = item.gpus_per_node if key == "training" else item.gpus
+                if group is not None and gpus and group.accelerator != "nvidia":
+                    problems.add(where + ("nodeGroup",), f"{show(item.node_group)} has no NVIDIA GPUs "
+                                 f"(expected a GPU node group for a workload that asks for {gpus})")
+                elif group is not None and group.gpu and not gpus:
+                    problems.add(where + ("nodeGroup",), f"{show(item.node_group)} is a GPU node group "
+                                 "(expected gpus >= 1 there, or a CPU node group for a CPU workload)")
+                elif group is not None and gpus > group.accelerators_per_node:
+                    problems.add(where, f"{gpus} GPUs per pod is more than a {show(item.node_group)} node holds "
+                                 f"({group.accelerators_per_node})")
+                total = gpus * (item.nodes if key == "training" else 1)
+                if team is not None and total > team.gpu_quota:
+                    problems.add(where, f"needs {total} GPUs at once, more than team {item.team}'s gpuQuota "
+                                 f"{team.gpu_quota} (it would never be admitted)")
 
     def _policy_parameter(self, policy_id: str, parameter: str) -> Any:
         """A parameter the stack sets for one policy under mladmin:policy.parameters, or None."""

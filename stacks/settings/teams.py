@@ -46,10 +46,24 @@ class TeamSettings(SettingsModel):
     gpu_quota: int = Field(
         0, ge=0, description="Accelerator devices (GPUs/Neuron) the team's namespace may request at once. Default 0."
     )
+    cpu_quota: int | None = Field(
+        None, ge=1, description="Cores (requests) the team's namespace may use at once. Default 16 + 12 per GPU of gpuQuota.",
+    )
+    memory_quota_gib: int | None = Field(
+        None, ge=1, description="Memory in GiB the team's namespace may use at once. Default 64 + 128 per GPU of gpuQuota.",
+    )
     monthly_budget_usd: float | None = Field(
         None, ge=0, description="The team's own monthly budget in USD. Default none (shares the environment's)."
     )
     members: list[TeamMemberSettings] = Field(default_factory=list, description="Team members. Default none.")
+
+    @property
+    def cpu_cores(self) -> int:
+        return self.cpu_quota if self.cpu_quota is not None else 16 + 12 * self.gpu_quota
+
+    @property
+    def memory_gib(self) -> int:
+        return self.memory_quota_gib if self.memory_quota_gib is not None else 64 + 128 * self.gpu_quota
 
     @model_validator(mode="after")
     def _check(self) -> "TeamSettings":

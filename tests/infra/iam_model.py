@@ -107,7 +107,8 @@ class Account:
             ctx.setdefault("kms:ResourceAliases", self.key_aliases.get(resource, []))
             return evaluate(caller, action, resource, context=ctx, resource_policy=self.key_policies[resource],
                             resource_account=self.account_id, resource_policy_required=True)
-        if service == "sts" and action.lower().startswith("sts:assumerole"):
+        # sts:TagSession (session tags on the assume call) is authorized by the trust policy too.
+        if service == "sts" and (action.lower().startswith("sts:assumerole") or action.lower() == "sts:tagsession"):
             role_name = resource.rsplit("/", 1)[-1]
             return evaluate(caller, action, resource, context=ctx, resource_policy=self.roles[role_name]["trust"],
                             resource_account=self.account_id, resource_policy_required=True)

@@ -7,6 +7,7 @@ The matrix, per team T of a stack (O: another team; in a one-team stack a team t
 | --- | --- | --- |
 | team role T | CreateTrainingJob T-*, PassRole of itself to SageMaker; Get/Put/List ``teams/T/`` in every data bucket; data key through S3; ECR pull; SageMaker logs and metrics | ``teams/O/`` and the bucket root; PassRole of O's role, of the platform role, or to another service; O's jobs; deleting or disabling any key; the data key outside S3 |
 | SageMaker service | assume T's role and the platform role for this account | for another account |
+| EKS Pod Identity | assume T's role for the stack's cluster (team-T's service account) | for another cluster or account |
 | Identity Center session tagged team=T | assume T's role (no MFA key needed) | assume O's role |
 | anyone outside the account, or not an Identity Center role | — | assume any team role |
 | team role T were it given ``*`` on ``*`` (the boundary's ceiling) | — | IAM users, its own policies, roles without the boundary, the platform role, other services and regions, the access-log bucket, key deletion |
@@ -102,6 +103,19 @@ def test_sagemaker_assumes_the_team_role_only_for_this_account(accounts, stack, 
     sagemaker = Service("sagemaker.amazonaws.com")
     assert_allowed(acct, sagemaker, "sts:AssumeRole", arn, **{"aws:SourceAccount": acct.account_id})
     assert_denied(acct, sagemaker, "sts:AssumeRole", arn, **{"aws:SourceAccount": "999999999999"})
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_eks_pod_identity_hands_the_team_role_only_to_pods_of_this_stacks_cluster(accounts, stack, team):
+    acct = accounts[stack]
+    arn = acct.role_arn(f"{prefix(stack)}-team-{team}")
+    pods = Service("pods.eks.amazonaws.com")
+    cluster = f"arn:aws:eks:{acct.region}:{acct.account_id}:cluster/{prefix(stack)}-eks"
+    mine = {"aws:SourceAccount": acct.account_id, "aws:SourceArn": cluster}
+    assert_allowed(acct, pods, "sts:AssumeRole", arn, **mine)
+    assert_allowed(acct, pods, "sts:TagSession", arn, **mine)
+    assert_denied(acct, pods, "sts:AssumeRole", arn, **{**mine, "aws:SourceArn": cluster.replace("-eks", "-other")})
+    assert_denied(acct, pods, "sts:AssumeRole", arn, **{**mine, "aws:SourceAccount": "999999999999"})
 
 
 @pytest.mark.parametrize("stack, team", CASES)

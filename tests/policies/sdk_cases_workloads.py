@@ -57,6 +57,22 @@ def gpu_node_group(name: str, instance_type: str, max_size: int) -> list:
         taints=[{"key": GPU, "value": "true", "effect": "NO_SCHEDULE"}], tags=TAGS))
 
 
+def labelled_namespace(name: str, labels: dict | None) -> list:
+    return planned(lambda: k8s.core.v1.Namespace(name, metadata={"name": name, "labels": labels or {}}))
+
+
+def namespace_with_quota(name: str = "team-a", hard: dict | None = None, *, by_reference: bool = False,
+                         quota: bool = True) -> list:
+    """A namespace and (unless ``quota`` is False) a quota in it, named literally or from the namespace's output."""
+    def build():
+        namespace = k8s.core.v1.Namespace(name, metadata={"name": name})
+        if quota:
+            where = namespace.metadata.name if by_reference else name
+            k8s.core.v1.ResourceQuota(f"{name}-quota", metadata={"name": "quota", "namespace": where},
+                                      spec={"hard": hard if hard is not None else {"requests.cpu": "8", f"requests.{GPU}": "2"}})
+    return planned(build)
+
+
 def scaled_endpoint(max_capacity: int) -> list:
     def build():
         config = aws.sagemaker.EndpointConfiguration("llm", tags=TAGS, production_variants=[
@@ -87,6 +103,11 @@ def tagged_bucket(tags: dict, provider_tags: dict | None = None) -> list:
 
 
 PASSING = {
+    "k8s-namespace-pod-security": [
+        Case(labelled_namespace("team-a", {"pod-security.kubernetes.io/enforce": "restricted"})),
+        Case(labelled_namespace("tools", {"pod-security.kubernetes.io/enforce": "baseline"}))],
+    "k8s-namespace-quota": [Case(namespace_with_quota()), Case(namespace_with_quota("team-b", by_reference=True)),
+                            Case(namespace_with_quota("cpu-only", {f"requests.{GPU}": "0", "requests.cpu": "4"}))],
     "k8s-no-privileged": [Case(deployment())],
     "k8s-no-host-namespaces": [Case(deployment())],
     "k8s-no-host-path": [Case(deployment(volumes=[{"name": "cache", "empty_dir": {}}]))],
@@ -117,6 +138,11 @@ PASSING = {
 }
 
 FAILING = {
+    "k8s-namespace-pod-security": [
+        Case(labelled_namespace("open", None), "open"),
+        Case(labelled_namespace("privileged", {"pod-security.kubernetes.io/enforce": "privileged"}), "privileged")],
+    "k8s-namespace-quota": [Case(namespace_with_quota("team-c", quota=False), "team-c"),
+                            Case(namespace_with_quota("team-d", {"requests.cpu": "8"}, by_reference=True), "team-d")],
     "k8s-no-privileged": [Case(deployment("exporter", containers=[container(privileged=True)]), "exporter"),
                           Case(planned(lambda: k8s.core.v1.PodTemplate("tpl", metadata={"name": "tpl"}, template={
                               "spec": pod_spec([container(privileged=True)])})), "tpl")],
