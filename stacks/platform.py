@@ -13,6 +13,7 @@ from components.network import Network, NetworkArgs
 from components.storage import Storage, StorageArgs
 from components.tags import Tags
 from components.teams import TeamArgs, Teams, TeamsArgs
+from components.training_network import TrainingNetwork, TrainingNetworkArgs
 from stacks.settings import Settings
 
 
@@ -23,6 +24,7 @@ class Platform:
     storage: Storage
     iam: Iam
     teams: Teams
+    training: TrainingNetwork
 
     def outputs(self) -> dict[str, Any]:
         return {
@@ -34,6 +36,7 @@ class Platform:
             "teamBoundaryArn": self.iam.permissions_boundary_arn,
             "teamRoleArns": self.teams.role_arns,
             "dataKeyArn": self.kms.data_key_arn,
+            "trainingSecurityGroupId": self.training.security_group_id,
         }
 
 
@@ -109,4 +112,7 @@ def build_platform(settings: Settings) -> Platform:
         repository_arns=list(storage.repository_arns.values()),
         teams=[TeamArgs(name=team.name, owner=team.owner) for team in settings.teams],
     ))
-    return Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams)
+    training = TrainingNetwork("training", TrainingNetworkArgs(
+        vpc_id=network.vpc_id, vpc_cidr_block=network.vpc_cidr_block,
+        s3_prefix_list_id=network.s3_endpoint.prefix_list_id, tags=tags))
+    return Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams, training=training)

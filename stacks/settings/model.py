@@ -18,6 +18,7 @@ from .network import NetworkSettings
 from .sagemaker import SageMakerSettings
 from .storage import StorageSettings
 from .teams import TeamSettings
+from .training import check_training_jobs
 
 PLATFORM_TEAM = "platform"
 # The policy whose per-environment allowlist (policies.facts) the settings apply too, and its parameter.
@@ -80,6 +81,7 @@ class Settings(SettingsModel):
             )
         self._check_gpu_allowlist(problems)
         self._check_gpu_budget(problems)
+        check_training_jobs(self, problems)
         if self.is_prod and not self.budget_recipients:
             problems.add(
                 ("budgets", "notifyEmails"),

@@ -13,6 +13,7 @@ from .base import Name, SettingsModel, duplicates, scope_of, show
 from .errors import Problems
 from .instance_types import UnknownInstanceType, lookup_sagemaker
 from .rules import PROD_MIN_ENDPOINT_INSTANCES
+from .training import TrainingJobSettings
 
 
 def _sagemaker_type(value: str) -> str:
@@ -109,6 +110,9 @@ class SageMakerSettings(SettingsModel):
     )
     data_capture_percent: int = Field(
         20, ge=0, le=100, description="Share of endpoint requests captured to S3 for drift analysis; 0 disables. Default 20."
+    )
+    training_jobs: list[TrainingJobSettings] = Field(
+        default_factory=list, description="Training jobs `mladmin launch train` submits. Default none."
     )
 
     @model_validator(mode="after")
