@@ -9,6 +9,7 @@ automatic rollback on its alarms) moves the traffic. The old config and model st
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -58,7 +59,9 @@ def target(settings: Settings, outputs: StackOutputs, endpoint_key: str, source:
 
 
 def _name(base: str, label: str, now: datetime) -> str:
-    suffix = f"-{label}-{now.astimezone(timezone.utc).strftime('%y%m%d%H%M%S')}"
+    """``<endpoint>-<label>-<yymmddHHMMSS>-<4 hex>``: a rollback within the second of a promote to the same
+    package still gets new names (SageMaker refuses to create a model or config twice)."""
+    suffix = f"-{label}-{now.astimezone(timezone.utc).strftime('%y%m%d%H%M%S')}-{secrets.token_hex(2)}"
     return base[: MAX_NAME - len(suffix)].rstrip("-") + suffix
 
 

@@ -226,3 +226,19 @@ def test_a_new_model_keeps_network_isolation_of_the_model_it_replaces():
     assert request["VpcConfig"] == current["VpcConfig"]
     assert request["PrimaryContainer"] == {"ModelPackageName": "arn:aws:sagemaker:us-east-1:123456789012:model-package/g/3",
                                            "Environment": {"A": "1"}}
+
+
+def test_deploying_the_same_package_twice_in_one_second_gets_new_names(
+        live_endpoint, outputs_file, tiny_model_dir, tmp_path):
+    """A rollback to a package promoted the same second must not collide with that promote's names."""
+    from datetime import datetime, timezone
+
+    from mladmin.sagemaker.aws import Aws
+    from mladmin.sagemaker.rollout import deploy
+
+    v1 = register(outputs_file, d := trained_model(tiny_model_dir, tmp_path, 1), eval_report(d, tmp_path, 150.0))
+    now = datetime(2026, 12, 2, 13, 0, 0, tzinfo=timezone.utc)
+
+    first, second = (deploy(Aws(REGION), ENDPOINT, v1["arn"], now=now) for _ in range(2))
+
+    assert first.endpoint_config_name != second.endpoint_config_name and first.model_name != second.model_name
