@@ -66,3 +66,11 @@ def test_training_security_group_admits_only_its_own_jobs(dev_plan):
                                         "fromPort": 0.0, "toPort": 0.0, "self": True}]
     assert all("0.0.0.0/0" not in rule.get("cidrBlocks", []) for rule in group.inputs["egress"])
     assert dev_plan.stack_outputs["trainingSecurityGroupId"] == group.id
+
+
+def test_every_training_job_field_is_documented_and_camel_case():
+    from stacks.settings.training import TrainingJobSettings
+
+    for name, field in TrainingJobSettings.model_fields.items():
+        assert field.description, name
+        assert field.alias and "_" not in field.alias, name
