@@ -49,8 +49,11 @@ def stack_outputs(stack, outputs_file: Path | None, from_plan: bool):
 
 
 def print_json(value: Any) -> None:
-    console.print_json(json.dumps(value, default=str)) if output.interactive() else typer.echo(
-        json.dumps(value, indent=2, default=str))
+    """Coloured at a terminal; plain, whole JSON in a pipe."""
+    if output.interactive():
+        console.print_json(json.dumps(value, default=str))
+    else:
+        typer.echo(json.dumps(value, indent=2, default=str))
 
 
 def register(app: typer.Typer) -> None:
@@ -79,8 +82,8 @@ def register(app: typer.Typer) -> None:
             where = f"{target.source}: mladmin:sagemaker.trainingJobs[{index}]"
             request = training.training_request(target.settings, settings_job, outputs,
                                                 now=datetime.now(timezone.utc), where=where)
-            if dry_run:
-                print_json(request) if as_json else typer.echo(json.dumps(request, indent=2))
+            if dry_run:  # the request is the whole answer, as JSON either way
+                print_json(request)
                 return
             arn = training.submit(Aws(target.settings.region), request)
         if as_json:

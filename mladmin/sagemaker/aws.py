@@ -67,13 +67,3 @@ def call(operation: Callable[..., Any], /, **kwargs: Any) -> Any:
     except BotoCoreError as exc:
         raise SageMakerCommandError(f"{name}: {' '.join(str(exc).split())}") from None
 
-
-def is_not_found(exc: Exception) -> bool:
-    """True for a ClientError saying the named thing does not exist."""
-    from botocore.exceptions import ClientError
-
-    if not isinstance(exc, ClientError):
-        return False
-    error = exc.response.get("Error", {})
-    return error.get("Code") in ("ValidationException", "ResourceNotFound", "NoSuchKey", "404") and (
-        "not found" in str(error.get("Message", "")).lower() or error.get("Code") in ("NoSuchKey", "404"))
