@@ -1,7 +1,7 @@
 """`mladmin launch`: SageMaker training jobs described under mladmin:sagemaker.trainingJobs.
 
 `launch train STACK JOB` submits one run, `launch status STACK [NAME]` lists or describes runs,
-`launch stop STACK NAME` stops one. Exit 0 ok · 2 bad input, missing outputs or credentials, or a
+`launch stop STACK NAME` stops one, `launch fetch STACK NAME DIR` downloads a finished run's model. Exit 0 ok · 2 bad input, missing outputs or credentials, or a
 refused AWS call (one line, no traceback).
 """
 
@@ -145,6 +145,26 @@ def register(app: typer.Typer) -> None:
             target = load_stack(stack, config)
             training.stop(Aws(target.settings.region), target.settings, name, target.source)
         output.line(f"stopping {escape(name)}: mladmin launch status {stack} {escape(name)} shows when it has stopped")
+
+    @launch_app.command("fetch", cls=Command)
+    def fetch(
+        stack: str = typer.Argument(..., help=STACK_HELP),
+        name: str = typer.Argument(..., help="The SageMaker name of a finished run, as `launch status` lists it."),
+        directory: Path = typer.Argument(..., metavar="DIR", help="New or empty directory for the trained model."),
+        config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+        force: bool = typer.Option(False, "--force", help="Unpack into DIR even if it is not empty."),
+    ) -> None:
+        """Download a finished run's model (its model.tar.gz) into DIR, ready for `mladmin eval` and `model register`."""
+        from mladmin.cli.model import _check_target
+        from mladmin.sagemaker import training
+        from mladmin.sagemaker.aws import Aws
+        from mladmin.sagemaker.stack import load_stack
+
+        _check_target(directory, force)
+        with command_errors():
+            target = load_stack(stack, config)
+            uri = training.fetch_model(Aws(target.settings.region), target.settings, name, directory, target.source)
+        output.line(f"unpacked {escape(uri)} into {escape(str(directory))}")
 
     app.add_typer(launch_app, name="launch")
 

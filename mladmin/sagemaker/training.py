@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, ec2_type
@@ -188,3 +189,33 @@ def stop(aws: Aws, settings: Settings, name: str, source: str) -> None:
 
 def _is_run_of(name: str, prefix: str) -> bool:
     return name.startswith(prefix) and re.fullmatch(rf"\d{{{TIMESTAMP_LENGTH}}}", name[len(prefix):]) is not None
+
+
+def fetch_model(aws: Aws, settings: Settings, name: str, directory: Path, source: str) -> str:
+    """Unpack the model.tar.gz of a finished run into ``directory`` (the trainer's final/ as it was saved).
+
+    Returns the artifact's S3 URI. Members are checked by tarfile's "data" filter: no absolute paths,
+    no links out of ``directory``, no devices.
+    """
+    import tarfile
+    import tempfile
+
+    if owning_job(settings, name) is None:
+        raise SageMakerCommandError(f"{name!r} is not a run of a training job of {source} (expected "
+                                    f"<team>-{settings.environment}-<job>-<yymmddHHMMSS>, as `mladmin launch status` lists)")
+    run = describe(aws, name)
+    uri = (run.get("ModelArtifacts") or {}).get("S3ModelArtifacts")
+    if run.get("TrainingJobStatus") not in ("Completed", "Stopped") or not uri:
+        raise SageMakerCommandError(f"{name}: {run.get('TrainingJobStatus')} without a model artifact yet "
+                                    "(expected a Completed or Stopped run)")
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile() as archive:
+        call(aws.s3.download_fileobj, Bucket=bucket, Key=key, Fileobj=archive)
+        archive.seek(0)
+        try:
+            with tarfile.open(fileobj=archive, mode="r:gz") as tar:
+                tar.extractall(directory, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            raise SageMakerCommandError(f"{uri}: cannot unpack into {directory} ({exc})") from None
+    return uri

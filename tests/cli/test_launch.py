@@ -172,3 +172,19 @@ def test_dry_run_submits_nothing(aws_env, outputs_file, job):
 
     assert result.exit_code == 0, result.output
     assert boto3.client("sagemaker", region_name="us-east-1").list_training_jobs()["TrainingJobSummaries"] == []
+
+
+def test_fetch_unpacks_a_finished_run_model_for_eval_and_register(aws_env, outputs_file, tiny_model_dir, tmp_path):
+    from mladmin.sagemaker.registry import pack_model
+
+    job = submitted(mladmin("launch", "train", "dev", "finetune-tiny", "--outputs", outputs_file, "--json"))
+    bucket, key = job["ModelArtifacts"]["S3ModelArtifacts"].removeprefix("s3://").split("/", 1)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key=key, Body=pack_model(tiny_model_dir))  # what SageMaker uploads from /opt/ml/model
+
+    result = mladmin("launch", "fetch", "dev", job["TrainingJobName"], tmp_path / "final")
+
+    assert result.exit_code == 0, result.output
+    assert {p.name: p.read_bytes() for p in (tmp_path / "final").iterdir()} == {
+        p.name: p.read_bytes() for p in tiny_model_dir.iterdir()}
