@@ -211,6 +211,7 @@ def test_settings_allow_as_many_gpus_at_full_scale_out_as_the_budget_policy(envi
             config["mladmin:cluster"]["nodeGroups"] = [
                 {"name": "gpu", "instanceTypes": [instance_type], "minSize": 0, "maxSize": size}]
             config["mladmin:sagemaker"]["endpoints"] = []
+            config["mladmin:sagemaker"]["trainingJobs"] = []  # they name teams
             config["mladmin:teams"] = []
         return edit
 
