@@ -71,6 +71,8 @@ class IamArgs:
     # prefixes; "" gives it whole buckets (only where no team shares them).
     bucket_prefix: str = "platform"
     metric_namespaces: Sequence[str] = ("/aws/sagemaker/*", "mladmin/*")  # PutMetricData only into these
+    # Objects the role writes besides its prefix of the write buckets: endpoint data capture.
+    capture_object_arns: Sequence[pulumi.Input[str]] = ()
     # SageMaker in VPC mode: ENIs only in subnets and security groups tagged with this environment.
     vpc_mode: bool = False
     extra_regions: Sequence[str] = ()             # boundary: regions besides ``region`` teams may act in
@@ -149,6 +151,8 @@ def sagemaker_execution_policy(args: IamArgs) -> Document:
         statement("LocatePlatformBuckets", ["s3:GetBucketLocation"], all_buckets),
         statement("ReadObjects", ["s3:GetObject", "s3:GetObjectVersion"], _object_arns(all_buckets, args.bucket_prefix)),
     ]
+    if args.capture_object_arns:
+        statements.append(statement("WriteDataCapture", ["s3:PutObject"], list(args.capture_object_arns)))
     if args.write_bucket_arns:
         statements.append(
             statement(
@@ -184,13 +188,18 @@ def vpc_mode_statements(args: IamArgs) -> list[Statement]:
     is open within the account and region, as AWS's own SageMaker policies have it; only SageMaker can
     use it, since only sagemaker.amazonaws.com may assume this role.
     """
-    ec2 = f"arn:aws:ec2:{args.region}:{args.account_id}"
+    return vpc_eni_statements(args.region, args.account_id, args.tags.environment)
+
+
+def vpc_eni_statements(region: str, account_id: str, environment: str) -> list[Statement]:
+    """ENIs for SageMaker jobs and endpoints, only in subnets and security groups tagged ``environment``."""
+    ec2 = f"arn:aws:ec2:{region}:{account_id}"
     return [
         statement(
             "CreateEnisOnlyInPlatformSubnets",
             ["ec2:CreateNetworkInterface"],
             [f"{ec2}:subnet/*", f"{ec2}:security-group/*"],
-            conditions={"StringEquals": {"aws:ResourceTag/environment": args.tags.environment}},
+            conditions={"StringEquals": {"aws:ResourceTag/environment": environment}},
         ),
         statement(
             "ManageSageMakerEnis",

@@ -8,7 +8,8 @@ from policies.spec import REGISTRY, PolicySpec
 
 # Importing an area module registers its policies; this order is the catalogue's order.
 AREAS = ("storage", "encryption", "resource_policies", "network", "eks", "iam", "sagemaker", "gpu",
-         "observability", "kubernetes", "exemptions")
+         "observability", "kubernetes", "rds", "elb", "ecs", "serverless", "data_services", "analytics",
+         "exemptions")
 
 
 @lru_cache(maxsize=1)

@@ -28,3 +28,9 @@ def policy_exemption_expired(stack: StackView, ctx: Context) -> Iterator[tuple[s
             yield None, message + "; it matches no resource any more"
         for resource in matched:
             yield resource.urn, message
+
+
+def exemption_hint(policy_id: str, resource_name: str, why: str) -> str:
+    """How to accept a finding on purpose: the `mladmin:policy.exemptions` entry that would hide it."""
+    return (f"if {why} on purpose, exempt it under mladmin:policy.exemptions: "
+            f"{{policy: {policy_id}, resource: {resource_name}, reason: <why>, expires: <YYYY-MM-DD>}}")

@@ -69,27 +69,34 @@ def _describe(rule: dict) -> str:
     return f"{ports} open to {', '.join(sorted(set(rule['cidrs']) & WORLD))}"
 
 
+def _admin_exposure(rule: dict) -> list[str]:
+    """The admin ports (as 'SSH (22)') a world-open rule reaches; [] when it is not world-open or reaches none."""
+    if not set(rule["cidrs"]) & WORLD:
+        return []
+    low, high = _ports(rule)
+    return [f"{name} ({port})" for port, name in ADMIN_PORTS.items() if low <= port <= high]
+
+
 @resource_policy(
     id="sg-no-public-admin-ports", area="network", title="No SSH/RDP from the internet",
-    description="No security group allows ingress from 0.0.0.0/0 or ::/0 to SSH (22) or RDP (3389).",
+    description="No security group allows ingress from 0.0.0.0/0 or ::/0 to SSH (22) or RDP (3389). One finding "
+                "per rule, naming every port the rule opens (an all-ports rule is one finding); such rules are not "
+                "reported again by sg-no-public-ingress or ec2-default-sg-restricts-all.",
     severity=Severity.CRITICAL, enforcement=STRICT, types=(SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE, DEFAULT_SG),
     remediation="Remove the rule; reach instances through SSM Session Manager or a bastion in a private subnet.",
     frameworks=[cis_aws("5.2"), cis_aws("5.3"), nist("SC-7"), nist("AC-17")],
 )
 def sg_no_public_admin_ports(resource: Subject, ctx: Context) -> Iterator[str]:
     for rule in _ingress_rules(resource):
-        if not set(rule["cidrs"]) & WORLD:
-            continue
-        low, high = _ports(rule)
-        for port, name in ADMIN_PORTS.items():
-            if low <= port <= high:
-                yield f"{name} ({port}) reachable from the internet: {_describe(rule)}"
+        exposed = _admin_exposure(rule)
+        if exposed:
+            yield f"{' and '.join(exposed)} reachable from the internet: {_describe(rule)}"
 
 
 @stack_policy(
     id="sg-no-public-ingress", area="network", title="No internet ingress except web on load balancers",
     description="Ingress from 0.0.0.0/0 or ::/0 is allowed only to ports 80/443 of security groups attached "
-                "to load balancers.",
+                "to load balancers. Rules that reach SSH or RDP are reported once, by sg-no-public-admin-ports.",
     types=(SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE),
     severity=Severity.HIGH, enforcement=STRICT,
     remediation="Restrict the CIDR to known ranges, or put the service behind a load balancer whose security "
@@ -107,7 +114,7 @@ def sg_no_public_ingress(stack: StackView, ctx: Context) -> Iterator[tuple[str, 
         candidates.append((rule_resource, owners))
     for resource, owners in candidates:
         for rule in _ingress_rules(resource):
-            if not set(rule["cidrs"]) & WORLD:
+            if not set(rule["cidrs"]) & WORLD or _admin_exposure(rule):
                 continue
             low, high = _ports(rule)
             web_only = rule["protocol"] in ("tcp", "6") and low == high and low in WEB_PORTS
@@ -117,17 +124,33 @@ def sg_no_public_ingress(stack: StackView, ctx: Context) -> Iterator[tuple[str, 
             yield resource.urn, f"'{resource.name}': {_describe(rule)} ({where})"
 
 
-@resource_policy(
-    id="ec2-default-sg-restricts-all", area="network", title="Default security group closed",
-    description="The VPC default security group has no ingress or egress rules.",
-    severity=Severity.MEDIUM, enforcement=STANDARD, types=(DEFAULT_SG,),
-    remediation="Manage the default security group with empty ingress and egress lists.",
+@stack_policy(
+    id="ec2-default-sg-restricts-all", area="network", title="Default security groups closed",
+    description="Every VPC's default security group has no rules: the program manages it with an "
+                "aws.ec2.DefaultSecurityGroup with empty ingress and egress (AWS creates it allowing all traffic "
+                "from its members and all traffic out). World-open SSH/RDP rules on it are reported by "
+                "sg-no-public-admin-ports.",
+    types=(VPC, DEFAULT_SG),
+    severity=Severity.MEDIUM, enforcement=STANDARD,
+    remediation="Add an aws.ec2.DefaultSecurityGroup with vpc_id the VPC's and no ingress or egress rules; give "
+                "workloads their own security groups.",
     frameworks=[cis_aws("5.4"), nist("SC-7")],
 )
-def ec2_default_sg_restricts_all(resource: Subject, ctx: Context) -> Iterator[str]:
-    for direction in ("ingress", "egress"):
-        if as_list(resource.props.get(direction)):
-            yield f"default security group has {direction} rules"
+def ec2_default_sg_restricts_all(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    vpcs = stack.of_type(VPC)
+    managed = stack.children_by_target((DEFAULT_SG,), "vpcId", vpcs)
+    for vpc in vpcs:
+        if not managed.get(vpc.urn):
+            yield vpc.urn, (f"VPC '{vpc.name}' leaves its default security group as AWS creates it (all traffic from "
+                            "its members in, all traffic out): no aws.ec2.DefaultSecurityGroup manages it")
+    for group in stack.of_type(DEFAULT_SG):
+        ingress = [r for r in _ingress_rules(group) if not _admin_exposure(r)]
+        egress = given(group, "egress")
+        require(egress)
+        counts = [f"{n} {direction} rule(s)" for direction, n in
+                  (("ingress", len(ingress)), ("egress", len(as_list(egress)))) if n]
+        if counts:
+            yield group.urn, f"default security group '{group.name}' has {' and '.join(counts)}"
 
 
 @stack_policy(

@@ -118,8 +118,11 @@ def cloudtrail_multi_region(resource: Subject, ctx: Context) -> Iterator[str]:
         yield "trail leaves out global service events (IAM, STS, CloudFront)"
 
 
+DEFAULT_TAG_KEYS = ["owner", "environment", "team", "cost-center"]
+
+
 class TagParams(Params):
-    required_tags: list[str] = ["owner", "environment", "team", "cost-center"]
+    required_tags: list[str] = list(DEFAULT_TAG_KEYS)
 
 
 def effective_tags(resource: Subject) -> dict:
@@ -139,10 +142,14 @@ def effective_tags(resource: Subject) -> dict:
 
 @resource_policy(
     id="required-tags", area="governance", title="Required tags",
-    description="Every taggable AWS resource carries the owner, environment, team and cost-center tags "
-                "(its own or the provider's default tags).",
-    severity=Severity.MEDIUM, enforcement=STANDARD,
-    remediation="Pass the shared tags (components.tags) to the resource, or set them as the provider's default_tags.",
+    description="Every taggable AWS resource carries the tag keys the stack's policy config names "
+                "(mladmin:policy.parameters.required-tags.requiredTags; by default owner, environment, team and "
+                "cost-center), as its own tags or the provider's default tags. Advisory unless the stack's config "
+                "makes it mandatory (mladmin:policy.enforcement.required-tags), so a program that follows another "
+                "tagging convention is not blocked by ours.",
+    severity=Severity.MEDIUM, enforcement=ADVISORY,
+    remediation="Pass the shared tags (components.tags) to the resource, or set them as the provider's default_tags; "
+                "set the keys your organisation uses under mladmin:policy.parameters.required-tags.requiredTags.",
     frameworks=[nist("CM-8"), nist("PM-5")],
     params=TagParams,
 )
@@ -152,7 +159,9 @@ def required_tags(resource: Subject, ctx: Context) -> Iterator[str]:
     tags = effective_tags(resource)
     missing = [t for t in ctx.params.required_tags if not str(tags.get(t) or "").strip()]
     if missing:
-        yield f"missing tags: {', '.join(missing)}"
+        source = ("the pack's default keys: set mladmin:policy.parameters.required-tags.requiredTags to your own"
+                  if list(ctx.params.required_tags) == DEFAULT_TAG_KEYS else "keys from mladmin:policy")
+        yield f"missing tags: {', '.join(missing)} ({source})"
 
 
 @resource_policy(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
+from policies.exemptions import exemption_hint
 from policies.spec import STRICT, Context, Severity, Subject, nist, resource_policy
 from policies.statements import public_statements
 from policies.views import present
@@ -169,7 +170,8 @@ def secret_policy_not_public(resource: Subject, ctx: Context) -> Iterator[str]:
 @resource_policy(
     id="lambda-not-public", area="resource-policies", title="No public Lambda permission or function URL",
     description="Lambda permissions for the '*' principal carry a source_arn, source_account or "
-                "principal_org_id, and function URLs require IAM authentication.",
+                "principal_org_id, and function URLs require IAM authentication; a URL that is public on purpose "
+                "(authorization type NONE) needs an exemption with its reason and expiry.",
     severity=Severity.CRITICAL, enforcement=STRICT, types=(LAMBDA_PERMISSION, LAMBDA_FUNCTION_URL),
     remediation="Give aws.lambda_.Permission a service or account principal with source_arn/source_account "
                 "(or principal_org_id), and set authorization_type='AWS_IAM' on aws.lambda_.FunctionUrl.",
@@ -179,7 +181,8 @@ def lambda_not_public(resource: Subject, ctx: Context) -> Iterator[str]:
     props = resource.props
     if resource.type == LAMBDA_FUNCTION_URL:
         if props.get("authorizationType") == "NONE":
-            yield "function URL has authorization type NONE: anyone on the internet can invoke it"
+            yield ("function URL has authorization type NONE: anyone on the internet can invoke it; "
+                   + exemption_hint("lambda-not-public", resource.name, "it is a public endpoint"))
         return
     # A limit fed from another resource (a source ARN unknown until apply) still limits.
     if props.get("principal") == "*" and not any(present(props, limit) for limit in LAMBDA_LIMITS):

@@ -1,5 +1,12 @@
 """S3 policies. pulumi-aws 7 models most bucket settings as their own resources, so most of
-these are stack policies that join a bucket to the resources whose `bucket` input refers to it."""
+these are stack policies that join a bucket to the resources whose `bucket` input refers to it.
+
+AWS defaults for new buckets, which these policies do not report as missing: SSE-S3 (AES256) default
+encryption since January 2023, and ACLs disabled (object ownership BucketOwnerEnforced) since April 2023.
+Public website buckets (an aws.s3.BucketWebsiteConfiguration for the bucket, or the deprecated inline
+`website`) are recognised: SSE-S3 suffices for them (anonymous readers cannot use KMS keys), and the
+findings that a public website necessarily raises say which exemption accepts them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,8 @@ from typing import Any, Iterator
 from policies.spec import (
     PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, cis_aws, nist, resource_policy, stack_policy,
 )
-from policies.statements import public_statements
+from policies.exemptions import exemption_hint
+from policies.statements import is_public, public_statements
 from policies.views import (
     StackView, Unknown, as_list, condition_keys, dig, first, given, peek, require, statements, truthy,
 )
@@ -28,6 +36,8 @@ LOGGING_CONFIGS = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2
 REPLICATION_CONFIGS = ("aws:s3/bucketReplicationConfig:BucketReplicationConfig",)
 OWNERSHIP_CONTROLS = ("aws:s3/bucketOwnershipControls:BucketOwnershipControls",)
 BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
+WEBSITE_CONFIGS = ("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
+                   "aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2")
 
 PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 PUBLIC_CANNED_ACLS = {"public-read", "public-read-write", "authenticated-read"}
@@ -54,13 +64,29 @@ def _log_targets(stack: StackView, buckets: list[Any]) -> set[str]:
     return targets
 
 
+def _websites(stack: StackView, buckets: list[Any]) -> set[str]:
+    """Buckets that serve a website: a website configuration names them (or the deprecated inline block)."""
+    sites = {b.urn for b in buckets if _inline(b, "website")}
+    for config in stack.of_type(*WEBSITE_CONFIGS):
+        sites.update(b.urn for b in stack.referenced(config, "bucket", buckets))
+    return sites
+
+
+def _website_note(policy_id: str, bucket: Any, sites: set[str]) -> str:
+    if bucket.urn not in sites:
+        return ""
+    return f"; '{bucket.name}' is a website bucket: " + exemption_hint(policy_id, bucket.name, "it serves the public")
+
+
 def _either(value: Any, fallback: Any) -> Any:
     return fallback if value is None else value
 
 
 def _inline(bucket: Any, *props: str) -> list[Any]:
-    """A bucket's deprecated inline settings the program gave (an `Unknown` if fed but not known yet)."""
-    return [value for prop in props for value in [given(bucket, prop)] if value is not None]
+    """A bucket's deprecated inline settings the program gave (an `Unknown` if fed but not known yet).
+    Empty values are absent: after `pulumi up` the provider reports `logging: {}`, `website: {}` for a
+    bucket that has none."""
+    return [value for prop in props for value in [given(bucket, prop)] if isinstance(value, Unknown) or value]
 
 
 @stack_policy(
@@ -77,17 +103,19 @@ def s3_public_access_block(stack: StackView, ctx: Context) -> Iterator[tuple[str
         if all(truthy(peek(account_block.props, flag)) for flag in PAB_FLAGS):
             return
     buckets, blocks = _children(stack, PUBLIC_ACCESS_BLOCKS)
+    sites = _websites(stack, buckets)
     for bucket in buckets:
+        note = _website_note("s3-public-access-block", bucket, sites)
         attached = blocks.get(bucket.urn, [])
         if not attached:
-            yield bucket.urn, f"bucket '{bucket.name}' has no public access block"
+            yield bucket.urn, f"bucket '{bucket.name}' has no public access block{note}"
             continue
         for block in attached:
             flags = {flag: peek(block.props, flag) for flag in PAB_FLAGS}
             off = [flag for flag, value in flags.items() if not truthy(value)]
             require(*(flags[flag] for flag in off))  # an unknown flag may yet be on
             if off:
-                yield bucket.urn, f"bucket '{bucket.name}': public access block '{block.name}' leaves {', '.join(off)} off"
+                yield bucket.urn, f"bucket '{bucket.name}': public access block '{block.name}' leaves {', '.join(off)} off{note}"
 
 
 @resource_policy(
@@ -123,13 +151,25 @@ def s3_no_public_acl(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[cis_aws("2.1.4"), nist("AC-3")],
 )
 def s3_bucket_policy_not_public(resource: Subject, ctx: Context) -> Iterator[str]:
-    yield from public_statements(resource.props.get("policy"))
+    document = resource.props.get("policy")
+    findings = list(public_statements(document))
+    if findings and _only_reads_objects(document):  # what a public website's policy grants
+        findings[-1] += "; " + exemption_hint("s3-bucket-policy-not-public", resource.name,
+                                              "the bucket serves a public website")
+    yield from findings
+
+
+def _only_reads_objects(document: Any) -> bool:
+    actions = {str(a) for s in statements(document) if is_public(s) for a in as_list(s.get("Action"))}
+    return actions == {"s3:GetObject"}
 
 
 @stack_policy(
     id="s3-sse-kms", area="storage", title="S3 default encryption with KMS",
-    description="Every S3 bucket encrypts by default with SSE-KMS (aws:kms or aws:kms:dsse); server access-log "
-                "target buckets, which S3 can only deliver to with SSE-S3, use AES256.",
+    description="Every S3 bucket encrypts by default with SSE-KMS (aws:kms or aws:kms:dsse). Server access-log "
+                "target buckets, which S3 can only deliver to with SSE-S3, and public website buckets, whose "
+                "anonymous readers cannot use KMS keys, may keep SSE-S3 (AES256), which S3 applies to every "
+                "bucket without a configuration since January 2023.",
     types=BUCKETS,
     severity=Severity.HIGH, enforcement=STRICT,
     remediation="Add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm 'aws:kms', "
@@ -138,7 +178,7 @@ def s3_bucket_policy_not_public(resource: Subject, ctx: Context) -> Iterator[str
 )
 def s3_sse_kms(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     buckets, configs = _children(stack, ENCRYPTION_CONFIGS)
-    log_targets = _log_targets(stack, buckets)
+    sse_s3_enough = _log_targets(stack, buckets) | _websites(stack, buckets)
     for bucket in buckets:
         rule_sets = [peek(c.props, "rules") for c in configs.get(bucket.urn, [])]
         for inline in _inline(bucket, "serverSideEncryptionConfiguration"):  # deprecated inline block
@@ -147,12 +187,16 @@ def s3_sse_kms(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
             peek(first(rule), "applyServerSideEncryptionByDefault", "sseAlgorithm")
             for rules in rule_sets for rule in as_list(rules)
         ]
-        if bucket.urn in log_targets and "AES256" in algorithms:
-            continue  # S3 server access logs can only be delivered to SSE-S3 buckets
+        if bucket.urn in sse_s3_enough and all(a in (None, "AES256") for a in algorithms):
+            continue  # access logs can only be delivered to SSE-S3 buckets; anonymous website reads cannot use KMS
         if not any(a in KMS_ALGORITHMS for a in algorithms if isinstance(a, str)):
             require(*algorithms)
-            found = ", ".join(str(a) for a in algorithms if a) or "none"
-            yield bucket.urn, f"bucket '{bucket.name}' has no SSE-KMS default encryption (found: {found})"
+            found = ", ".join(str(a) for a in algorithms if a)
+            if found:
+                yield bucket.urn, f"bucket '{bucket.name}' encrypts by default with {found}, not SSE-KMS"
+            else:
+                yield bucket.urn, (f"bucket '{bucket.name}' has no default-encryption configuration, so S3 applies "
+                                   "SSE-S3 (AES256, its default since January 2023), not SSE-KMS")
 
 
 @stack_policy(
@@ -195,11 +239,15 @@ def _denies_insecure_transport(document: Any) -> bool:
 )
 def s3_tls_only(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     buckets, policies = _children(stack, BUCKET_POLICIES)
+    sites = _websites(stack, buckets)
     for bucket in buckets:
         documents = [peek(p.props, "policy") for p in policies.get(bucket.urn, [])] + _inline(bucket, "policy")
         if not any(_denies_insecure_transport(d) for d in documents if not isinstance(d, Unknown)):
             require(*documents)
-            yield bucket.urn, f"bucket '{bucket.name}' does not deny requests without TLS (aws:SecureTransport)"
+            note = _website_note("s3-tls-only", bucket, sites)
+            if note:  # S3 website endpoints speak only HTTP
+                note = "; S3 website endpoints serve only HTTP (front the bucket with CloudFront for HTTPS)" + note
+            yield bucket.urn, f"bucket '{bucket.name}' does not deny requests without TLS (aws:SecureTransport){note}"
 
 
 @stack_policy(
@@ -246,17 +294,21 @@ def s3_replication_prod(stack: StackView, ctx: Context) -> Iterator[tuple[str, s
 
 @stack_policy(
     id="s3-bucket-owner-enforced", area="storage", title="S3 ACLs disabled",
-    description="Every S3 bucket disables ACLs with object ownership BucketOwnerEnforced.",
+    description="S3 buckets keep ACLs disabled (object ownership BucketOwnerEnforced). New buckets get it by "
+                "default since April 2023, so only ownership controls that set ObjectWriter or "
+                "BucketOwnerPreferred are reported, not a bucket without them.",
     types=BUCKETS,
     severity=Severity.MEDIUM, enforcement=STANDARD,
-    remediation="Add an aws.s3.BucketOwnershipControls with rule.object_ownership 'BucketOwnerEnforced'.",
+    remediation="Set the aws.s3.BucketOwnershipControls rule.object_ownership to 'BucketOwnerEnforced' (or remove "
+                "it from a new bucket) and grant access with bucket policies instead of ACLs.",
     frameworks=[nist("AC-3"), nist("AC-6")],
 )
 def s3_bucket_owner_enforced(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
     buckets, controls = _children(stack, OWNERSHIP_CONTROLS)
     for bucket in buckets:
-        owners = [_either(peek(c.props, "rule", "objectOwnership"), peek(c.props, "rule", 0, "objectOwnership"))
-                  for c in controls.get(bucket.urn, [])]
-        if "BucketOwnerEnforced" not in owners:
-            require(*owners)
-            yield bucket.urn, f"bucket '{bucket.name}' does not enforce bucket-owner object ownership"
+        for control in controls.get(bucket.urn, []):
+            owner = _either(peek(control.props, "rule", "objectOwnership"), peek(control.props, "rule", 0, "objectOwnership"))
+            require(owner)
+            if owner != "BucketOwnerEnforced":
+                yield bucket.urn, (f"bucket '{bucket.name}': ownership controls '{control.name}' set {owner}, which "
+                                   "enables ACLs (new buckets default to BucketOwnerEnforced)")

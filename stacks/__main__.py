@@ -6,6 +6,7 @@
 import pulumi
 
 from stacks.platform import build_platform
+from stacks.sagemaker import build_sagemaker
 from stacks.settings import SettingsError, settings_from_pulumi
 
 try:
@@ -15,6 +16,7 @@ except SettingsError as error:
     raise pulumi.RunError(str(error)) from None
 
 platform = build_platform(settings)
+sagemaker = build_sagemaker(settings, platform)
 
-for name, value in platform.outputs().items():
+for name, value in {**platform.outputs(), **sagemaker.outputs()}.items():
     pulumi.export(name, value)

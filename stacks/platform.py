@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pulumi
 import pulumi_aws as aws
 
 from components.iam import Iam, IamArgs
@@ -97,6 +98,8 @@ def build_platform(settings: Settings) -> Platform:
         read_bucket_arns=[storage.bucket_arns["datasets"]],
         write_bucket_arns=[storage.bucket_arns["models"], storage.bucket_arns["checkpoints"]],
         repository_arns=list(storage.repository_arns.values()),
+        # Endpoints capture requests and responses under the datasets bucket's platform/capture/.
+        capture_object_arns=[pulumi.Output.concat(storage.bucket_arns["datasets"], "/platform/capture/*")],
         vpc_mode=True,
         extra_regions=[store.replication_region] if store.replication_region else [],
     ))

@@ -178,7 +178,7 @@ def test_settings_accept_exactly_the_gpu_node_types_the_allowlist_policy_allows(
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_settings_accept_exactly_the_sagemaker_gpu_types_the_allowlist_policy_allows(environment):
     def allow(name):
-        return lambda config: config["mladmin:sagemaker"].update(allowedInstanceTypes=[name], endpoints=[])
+        return lambda config: config["mladmin:sagemaker"].update(allowedInstanceTypes=[name], endpoints=[], retraining=[])
 
     candidates = [f"ml.{t}" for t in ACCELERATED_TYPES]
     by_settings = {t for t in candidates
@@ -211,6 +211,7 @@ def test_settings_allow_as_many_gpus_at_full_scale_out_as_the_budget_policy(envi
             config["mladmin:cluster"]["nodeGroups"] = [
                 {"name": "gpu", "instanceTypes": [instance_type], "minSize": 0, "maxSize": size}]
             config["mladmin:sagemaker"]["endpoints"] = []
+            config["mladmin:sagemaker"]["retraining"] = []
             config["mladmin:sagemaker"]["trainingJobs"] = []  # they name teams
             config["mladmin:teams"] = []
         return edit

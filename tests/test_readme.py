@@ -31,3 +31,10 @@ def test_readme_architecture_diagram_is_current(prod_plan):
 
     diagram = re.search(r"```mermaid\n(.*?)```", README, flags=re.S).group(1)
     assert diagram == to_mermaid(prod_plan, "components"), "regenerate: mladmin graph prod --detail components"
+
+
+def test_readme_states_the_number_of_policies_the_pack_has():
+    from policies.catalogue import catalogue
+
+    stated = re.search(r"CrossGuard pack of (\d+) policies", README)
+    assert stated and int(stated.group(1)) == len(catalogue())

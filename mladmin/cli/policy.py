@@ -123,7 +123,7 @@ _SHORT_LEVEL = {"mandatory": "MAND", "advisory": "adv", "disabled": "off"}
 
 
 def _list(fmt: str, output_file: Path | None) -> None:
-    from policies.docs import catalogue_rows
+    from policies.docs import catalogue_rows, services_summary
     from policies.facts.environments import ENVIRONMENTS
 
     rows = catalogue_rows()
@@ -141,8 +141,10 @@ def _list(fmt: str, output_file: Path | None) -> None:
         output.table(title, [output.Column(c) for c in columns], table_rows)
         output.line("[dim]MAND mandatory · adv advisory · off disabled; frameworks and remediation: "
                     "--list --format json[/]")
+        output.line(f"services: {escape(services_summary(rows))}")
         return
     columns = ["id", "area", "severity", *ENVIRONMENTS, "frameworks"]
     output.table(title, [output.Column(c) for c in columns],
                  [[row["id"], row["area"], row["severity"], *(row["enforcement"][env] for env in ENVIRONMENTS),
                    escape("; ".join(row["frameworks"]))] for row in rows])
+    output.line(f"services: {escape(services_summary(rows))}")

@@ -56,16 +56,22 @@ def load_project(root: Path) -> Project:
                    virtualenv=(root / virtualenv).resolve() if virtualenv else None)
 
 
+def load_yaml_file(path: Path, what: str = "YAML") -> Any:
+    """A YAML (or JSON) file's content; a syntax error is a ConfigError naming the file, line and column."""
+    try:
+        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_FAST_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ConfigError([f"{path}: not valid {what}{where}: {getattr(exc, 'problem', exc)}"],
+                          source=str(path)) from None
+
+
 def read_stack_config(path: Path, project: str) -> tuple[dict[str, Any], list[str]]:
     """Return (config with native values keyed "namespace:key", secret keys) from a stack file."""
     if not path.is_file():
         raise ConfigError([f"{path}: file not found"], source=str(path))
-    try:
-        data = yaml.load(path.read_text(), Loader=_FAST_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigError([f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}"], source=str(path)) from None
+    data = load_yaml_file(path)
     if data is None:
         data = {}
     if not isinstance(data, dict):

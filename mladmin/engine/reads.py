@@ -22,9 +22,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Union
 
-import yaml
 
 from .errors import ConfigError, EngineError
+from .project import load_yaml_file
 
 FLAG = "--reads"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -118,12 +118,7 @@ class Reads:
         path = Path(path)
         if not path.is_file():
             raise ConfigError([f"{path}: file not found ({FLAG} expects a YAML or JSON file)"], source=str(path))
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-            raise ConfigError([f"{path}: not valid YAML or JSON{where}"], source=str(path)) from None
+        data = load_yaml_file(path, "YAML or JSON")
         if data is None:
             data = {}
         if not isinstance(data, dict):

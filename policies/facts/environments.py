@@ -41,3 +41,14 @@ GPU_BUDGET: Mapping[str, int] = MappingProxyType({"dev": 8, "staging": 32, "prod
 # sagemaker.allowedInstanceTypes); the GPU types among them are further limited to the environment's
 # GPU_INSTANCE_TYPES_ALLOWED. Our rule, checked 2026-12.
 SAGEMAKER_DEFAULT_INSTANCE_TYPES: tuple[str, ...] = ("ml.m5.xlarge", "ml.g5.xlarge", "ml.g5.2xlarge", "ml.g5.12xlarge")
+
+# Environments whose data stores must be encrypted with a customer-managed KMS key (a key the
+# platform's key policy controls and CloudTrail logs), not the service's AWS-managed or AWS-owned
+# key. Our rule, checked 2026-12: staging and prod hold real datasets and checkpoints; dev may rely
+# on the services' default encryption. Policies: rds-storage-encrypted, efs-encrypted, the
+# SQS/Kinesis/DynamoDB/Secrets Manager/Redshift key policies (parameter requireCustomerKey).
+CUSTOMER_MANAGED_KEY_REQUIRED: Mapping[str, bool] = MappingProxyType({"dev": False, "staging": True, "prod": True})
+
+# Fewest days of automated RDS/Aurora backups (point-in-time restore window). Our rule, checked
+# 2026-12: AWS's own default is 1 day (the API's when none is given); staging a week; prod two weeks.
+RDS_BACKUP_RETENTION_MIN_DAYS: Mapping[str, int] = MappingProxyType({"dev": 1, "staging": 7, "prod": 14})

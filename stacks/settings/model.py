@@ -107,9 +107,17 @@ class Settings(SettingsModel):
                     problems.add(("cluster", "nodeGroups", group_index, "instanceTypes", type_index),
                                  f"{show(name)} is not allowed in {self.environment} ({expected})")
         for endpoint_index, endpoint in enumerate(self.sagemaker.endpoints):
+            if endpoint.instance_type is None:  # serverless: CPU only
+                continue
             if _accelerated(endpoint.instance_type, lookup_sagemaker) and endpoint.instance_type not in allowed:
                 problems.add(("sagemaker", "endpoints", endpoint_index, "instanceType"),
                              f"{show(endpoint.instance_type)} is not allowed in {self.environment} ({expected})")
+        for pipeline_index, pipeline in enumerate(self.sagemaker.retraining):
+            for key, name in (("instanceType", pipeline.instance_type),
+                              ("evaluationInstanceType", pipeline.evaluation_instance_type)):
+                if name is not None and _accelerated(name, lookup_sagemaker) and name not in allowed:
+                    problems.add(("sagemaker", "retraining", pipeline_index, key),
+                                 f"{show(name)} is not allowed in {self.environment} ({expected})")
         for type_index, name in enumerate(self.sagemaker.allowed_instance_types):
             if _accelerated(name, lookup_sagemaker) and name not in allowed:
                 problems.add(("sagemaker", "allowedInstanceTypes", type_index),
@@ -121,7 +129,8 @@ class Settings(SettingsModel):
         budget = budget if isinstance(budget, int) and not isinstance(budget, bool) else GPU_BUDGET[self.environment]
         pools = sum(group.max_size * max(spec.accelerators for spec in group.specs) for group in self.cluster.node_groups)
         endpoints = sum((endpoint.max_instance_count or endpoint.initial_instance_count)
-                        * lookup_sagemaker(endpoint.instance_type).accelerators for endpoint in self.sagemaker.endpoints)
+                        * lookup_sagemaker(endpoint.instance_type).accelerators for endpoint in self.sagemaker.endpoints
+                        if endpoint.instance_type is not None)
         if pools + endpoints > budget:
             problems.add(
                 "cluster",

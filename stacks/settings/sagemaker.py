@@ -13,6 +13,13 @@ from .base import Name, SettingsModel, duplicates, scope_of, show
 from .errors import Problems
 from .instance_types import UnknownInstanceType, lookup_sagemaker
 from .rules import PROD_MIN_ENDPOINT_INSTANCES
+from .sagemaker_deploy import (
+    AutoscalingSettings,
+    DeploymentSettings,
+    ImageTag,
+    RetrainingSettings,
+    ServerlessSettings,
+)
 from .training import TrainingJobSettings
 
 
@@ -70,7 +77,23 @@ class EndpointSettings(SettingsModel):
 
     name: Name = Field(examples=["chat-prod"], description="Endpoint name, unique in the environment.")
     model: ModelName = Field(examples=["chat-llm"], description="Model to serve: its name under the artifacts bucket's models/ prefix.")
-    instance_type: SageMakerInstanceType = Field(examples=["ml.g5.xlarge"], description="An ml. instance type from allowedInstanceTypes.")
+    image_tag: ImageTag = Field(examples=["1.4.2"], description="Tag of the serving image in the serving repository (pinned; never latest).")
+    instance_type: SageMakerInstanceType | None = Field(
+        None, examples=["ml.g5.xlarge"], description="An ml. instance type from allowedInstanceTypes (required unless serverless)."
+    )
+    serverless: ServerlessSettings | None = Field(
+        None, description="Serve from a serverless variant instead of instances (dev only). Default none."
+    )
+    allow_outbound: bool = Field(
+        False, description="Let the model container open network connections (turns network isolation off). Default false."
+    )
+    deployment: DeploymentSettings = Field(
+        default_factory=DeploymentSettings, description="Blue/green rollout with automatic rollback. Default: see its keys."
+    )
+    autoscaling: AutoscalingSettings | None = Field(
+        None, description="Target tracking between initialInstanceCount and maxInstanceCount. Default: on with "
+        "its defaults when maxInstanceCount > initialInstanceCount."
+    )
     initial_instance_count: int = Field(1, ge=1, description="Instances at creation. Default 1 (prod requires >= 2).")
     max_instance_count: int | None = Field(
         None, ge=1, description="Upper bound for autoscaling. Default: initialInstanceCount (no autoscaling)."
@@ -81,17 +104,56 @@ class EndpointSettings(SettingsModel):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> "EndpointSettings":
+    def _check(self, info: ValidationInfo) -> "EndpointSettings":
+        problems = Problems()
+        if self.serverless is not None:
+            self._check_serverless(problems, scope_of(info).environment)
+        elif self.instance_type is None:
+            problems.add("instanceType", "missing (expected an ml. instance type, or serverless for a dev endpoint)")
         if self.max_instance_count is None:
             self.max_instance_count = self.initial_instance_count
         elif self.max_instance_count < self.initial_instance_count:
-            problems = Problems()
             problems.add(
                 "maxInstanceCount",
                 f"{self.max_instance_count} is less than initialInstanceCount {self.initial_instance_count}",
             )
-            problems.raise_if_any()
+        if self.autoscaling is not None and self.max_instance_count == self.initial_instance_count:
+            problems.add("autoscaling", f"needs maxInstanceCount above initialInstanceCount {self.initial_instance_count}")
+        shifting = self.deployment.traffic_shifting
+        if shifting in ("canary", "linear") and self.initial_instance_count < 2:
+            problems.add(
+                ("deployment", "trafficShifting"),
+                f"{show(shifting)} needs initialInstanceCount >= 2 (a canary or linear step is at most half the "
+                "fleet; expected allAtOnce for a single instance)",
+            )
+        if self.deployment.step_percent is not None and self.deployment.shifting(self.initial_instance_count) == "allAtOnce":
+            problems.add(("deployment", "stepPercent"), "is only used by canary or linear traffic shifting")
+        problems.raise_if_any()
         return self
+
+    def _check_serverless(self, problems: Problems, environment: str | None) -> None:
+        if environment is not None and environment != "dev":
+            problems.add("serverless", f"is not allowed in {environment} (serverless endpoints have no VPC, network "
+                                       "isolation or data capture; expected instanceType)")
+        excluded = {"instance_type": "instanceType", "max_instance_count": "maxInstanceCount",
+                    "initial_instance_count": "initialInstanceCount", "autoscaling": "autoscaling",
+                    "data_capture_percent": "dataCapturePercent", "allow_outbound": "allowOutbound"}
+        for field, key in excluded.items():
+            if field in self.model_fields_set:
+                problems.add(key, "does not apply to a serverless endpoint (expected it removed, or serverless removed)")
+
+    @property
+    def is_serverless(self) -> bool:
+        return self.serverless is not None
+
+    @property
+    def scales(self) -> bool:
+        """Autoscaling applies: instance-based with room above the initial count."""
+        return not self.is_serverless and (self.max_instance_count or 0) > self.initial_instance_count
+
+    @property
+    def scaling(self) -> AutoscalingSettings:
+        return self.autoscaling or AutoscalingSettings()
 
 
 class SageMakerSettings(SettingsModel):
@@ -111,6 +173,9 @@ class SageMakerSettings(SettingsModel):
     data_capture_percent: int = Field(
         20, ge=0, le=100, description="Share of endpoint requests captured to S3 for drift analysis; 0 disables. Default 20."
     )
+    retraining: list[RetrainingSettings] = Field(
+        default_factory=list, description="Retraining pipelines, one per model family served by the endpoints. Default none."
+    )
     training_jobs: list[TrainingJobSettings] = Field(
         default_factory=list, description="Training jobs `mladmin launch train` submits. Default none."
     )
@@ -125,7 +190,7 @@ class SageMakerSettings(SettingsModel):
             problems.add(("allowedInstanceTypes", index), f"{show(name)} is listed twice")
         allowed = ", ".join(self.allowed_instance_types)
         for index, endpoint in enumerate(self.endpoints):
-            if endpoint.instance_type not in self.allowed_instance_types:
+            if endpoint.instance_type is not None and endpoint.instance_type not in self.allowed_instance_types:
                 problems.add(
                     ("endpoints", index, "instanceType"),
                     f"{show(endpoint.instance_type)} is not in allowedInstanceTypes (expected one of {allowed})",
@@ -136,6 +201,13 @@ class SageMakerSettings(SettingsModel):
                     f"{endpoint.initial_instance_count} is below the prod minimum of {PROD_MIN_ENDPOINT_INSTANCES} "
                     "(SageMaker spreads instances over zones)",
                 )
+        self._check_retraining(problems, allowed)
+        first_by_slug: dict[str, str] = {}
+        for index, endpoint in enumerate(self.endpoints):
+            other = first_by_slug.setdefault(model_slug(endpoint.model), endpoint.model)
+            if other != endpoint.model:
+                problems.add(("endpoints", index, "model"), f"{show(endpoint.model)} gives the same model package "
+                                                            f"group name as {show(other)} (expected distinct names)")
         if scope.is_prod and self.domain.enabled and self.domain.app_network_access_type != "VpcOnly":
             problems.add(
                 ("domain", "appNetworkAccessType"),
@@ -144,6 +216,45 @@ class SageMakerSettings(SettingsModel):
         problems.raise_if_any()
         return self
 
+    def _check_retraining(self, problems: Problems, allowed: str) -> None:
+        served = {endpoint.model for endpoint in self.endpoints}
+        for index, name in duplicates([pipeline.model for pipeline in self.retraining]):
+            problems.add(("retraining", index, "model"), f"{show(name)} already has a retraining pipeline")
+        for index, pipeline in enumerate(self.retraining):
+            if pipeline.model not in served:
+                problems.add(("retraining", index, "model"), f"{show(pipeline.model)} is not served by any endpoint "
+                                                             f"(expected one of {', '.join(sorted(served)) or 'none'})")
+            if len(model_slug(pipeline.model)) > MAX_MODEL_SLUG:
+                problems.add(("retraining", index, "model"), f"{show(pipeline.model)} is too long for the pipeline's "
+                                                             f"role name (expected at most {MAX_MODEL_SLUG} characters)")
+            for key, value in (("instanceType", pipeline.instance_type),
+                               ("evaluationInstanceType", pipeline.evaluation_instance_type)):
+                if value is None:
+                    continue
+                try:
+                    _sagemaker_type(value)
+                except ValueError as error:
+                    problems.add(("retraining", index, key), str(error))
+                    continue
+                if value not in self.allowed_instance_types:
+                    problems.add(("retraining", index, key),
+                                 f"{show(value)} is not in allowedInstanceTypes (expected one of {allowed})")
+
     def capture_percent(self, endpoint: EndpointSettings) -> int:
-        """The data capture share that applies to ``endpoint``."""
+        """The data capture share that applies to ``endpoint`` (0 for serverless: not supported there)."""
+        if endpoint.is_serverless:
+            return 0
         return self.data_capture_percent if endpoint.data_capture_percent is None else endpoint.data_capture_percent
+
+    def models(self) -> list[str]:
+        """Every model family the endpoints serve, in order of first use."""
+        return list(dict.fromkeys(endpoint.model for endpoint in self.endpoints))
+
+
+# Role names are at most 64 characters: "<prefix>-retrain-<model>" with the longest prefix (mladmin-staging).
+MAX_MODEL_SLUG = 64 - len("mladmin-staging-retrain-")
+
+
+def model_slug(model: str) -> str:
+    """A model name as it appears in resource names: model package group ``<prefix>-<slug>``."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-").lower()

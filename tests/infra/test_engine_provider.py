@@ -65,7 +65,9 @@ def test_required_tags_counts_the_providers_default_tags(tagged_plan):
 
     report = evaluate(tagged_plan)
     missing = {v.resource_name: v.message for v in report.violations if v.policy == "required-tags"}
-    assert missing == {"logs": "missing tags: team", "replica-key": "missing tags: environment, cost-center"}
+    default_keys = " (the pack's default keys: set mladmin:policy.parameters.required-tags.requiredTags to your own)"
+    assert missing == {"logs": "missing tags: team" + default_keys,
+                       "replica-key": "missing tags: environment, cost-center" + default_keys}
 
 
 def test_tags_all_is_unknown_when_a_tag_value_is_unknown():

@@ -39,7 +39,8 @@ ACCOUNT_ROOT = {"Sid": "Account", "Effect": "Allow", "Principal": {"AWS": f"arn:
 
 def bucket(name: str, *, skip: tuple[str, ...] = (), log_to: aws.s3.Bucket | None = None,
            replicate_to: aws.s3.Bucket | None = None, sse: str = "aws:kms", versioning: str = "Enabled",
-           restrict_public_buckets: bool = True, policy_statements: tuple[dict, ...] = ()) -> aws.s3.Bucket:
+           restrict_public_buckets: bool = True, policy_statements: tuple[dict, ...] = (),
+           ownership: str = "BucketOwnerEnforced", website: bool = False) -> aws.s3.Bucket:
     """Declare a bucket with its public access block, encryption, versioning, TLS-only policy,
     ownership controls and access logging; `skip` leaves some out."""
     b = aws.s3.Bucket(name, bucket=f"{name}-bucket", tags=TAGS)
@@ -60,7 +61,9 @@ def bucket(name: str, *, skip: tuple[str, ...] = (), log_to: aws.s3.Bucket | Non
              "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
             *policy_statements))
     if "own" not in skip:
-        aws.s3.BucketOwnershipControls(f"{name}-ownership", bucket=b.id, rule={"object_ownership": "BucketOwnerEnforced"})
+        aws.s3.BucketOwnershipControls(f"{name}-ownership", bucket=b.id, rule={"object_ownership": ownership})
+    if website:
+        aws.s3.BucketWebsiteConfiguration(f"{name}-website", bucket=b.id, index_document={"suffix": "index.html"})
     if log_to is not None and "log" not in skip:
         aws.s3.BucketLogging(f"{name}-logging", bucket=b.id, target_bucket=log_to.id, target_prefix=f"{name}/")
     if replicate_to is not None:
@@ -158,12 +161,12 @@ PASSING = {
     "s3-no-public-acl": [Case(planned(lambda: aws.s3.BucketAcl("data-acl", bucket="data-bucket", acl="private")))],
     "s3-bucket-policy-not-public": [Case(data_and_logs(policy_statements=(
         anyone("s3:GetObject", "arn:aws:s3:::data-bucket/*", ORG_ONLY, sid="Organisation"),)))],
-    "s3-sse-kms": [Case(data_and_logs()), Case(legacy_bucket())],
+    "s3-sse-kms": [Case(data_and_logs()), Case(legacy_bucket()), Case(data_and_logs(website=True, skip=("sse",)))],
     "s3-versioning": [Case(data_and_logs()), Case(legacy_bucket())],
     "s3-tls-only": [Case(data_and_logs())],
     "s3-access-logging": [Case(data_and_logs()), Case(legacy_bucket())],
     "s3-replication-prod": [Case(replicated(True), environment="prod")],
-    "s3-bucket-owner-enforced": [Case(data_and_logs())],
+    "s3-bucket-owner-enforced": [Case(data_and_logs()), Case(data_and_logs(skip=("own",)))],
     "ebs-volume-encrypted": [Case(planned(lambda: (
         aws.ebs.Volume("scratch", availability_zone="us-east-1a", size=100, encrypted=True, kms_key_id=KEY_ARN, tags=TAGS),
         aws.ec2.Instance("bastion", ami="ami-0abc", instance_type="t3.micro", root_block_device={"encrypted": True},
@@ -239,7 +242,7 @@ FAILING = {
     "s3-tls-only": [Case(data_and_logs(skip=("pol",)), "data")],
     "s3-access-logging": [Case(data_and_logs(skip=("log",)), "data")],
     "s3-replication-prod": [Case(replicated(False), "data", environment="prod")],
-    "s3-bucket-owner-enforced": [Case(data_and_logs(skip=("own",)), "data")],
+    "s3-bucket-owner-enforced": [Case(data_and_logs(ownership="ObjectWriter"), "data")],
     "ebs-volume-encrypted": [
         Case(planned(lambda: aws.ebs.Volume("scratch", availability_zone="us-east-1a", size=100)), "scratch"),
         Case(planned(lambda: aws.ec2.Instance("bastion", ami="ami-0abc", instance_type="t3.micro")), "bastion"),

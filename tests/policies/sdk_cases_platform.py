@@ -155,7 +155,7 @@ PASSING = {
     "ecr-kms": [Case(repository(encryption_configurations=[{"encryption_type": "KMS", "kms_key": KEY_ARN}]))],
     "sg-no-public-admin-ports": [Case(planned(lambda: aws.ec2.SecurityGroup("ssh", ingress=[ingress(22, "10.0.0.0/16")])))],
     "sg-no-public-ingress": [Case(load_balanced_https())],
-    "ec2-default-sg-restricts-all": [Case(planned(lambda: aws.ec2.DefaultSecurityGroup("default", vpc_id="vpc-0abc",
+    "ec2-default-sg-restricts-all": [Case(planned(lambda: aws.ec2.DefaultSecurityGroup("default", vpc_id=vpc().id,
                                                                                        ingress=[], egress=[])))],
     "vpc-flow-logs": [Case(planned(lambda: aws.ec2.FlowLog("main-flow", vpc_id=vpc().id, traffic_type="ALL",
                                                            log_destination_type="s3",
@@ -219,8 +219,10 @@ FAILING = {
     "sg-no-public-ingress": [
         Case(open_api_port(), "api-8080"),
         Case(planned(lambda: aws.ec2.SecurityGroup("web", ingress=[ingress(443, WORLD)])), "web")],
-    "ec2-default-sg-restricts-all": [Case(planned(lambda: aws.ec2.DefaultSecurityGroup(
-        "default", vpc_id="vpc-0abc", ingress=[{"protocol": "-1", "self": True, "from_port": 0, "to_port": 0}])), "default")],
+    "ec2-default-sg-restricts-all": [
+        Case(planned(lambda: aws.ec2.DefaultSecurityGroup(
+            "default", vpc_id=vpc().id, ingress=[{"protocol": "-1", "self": True, "from_port": 0, "to_port": 0}])), "default"),
+        Case(planned(vpc), "main")],
     "vpc-flow-logs": [Case(planned(vpc), "main")],
     "eks-nodes-private-subnets": [Case(private_node_group("private", "public"), "system"),
                                   Case(public_by_route_resource(), "system")],

@@ -65,6 +65,15 @@ def test_list_prints_the_catalogue_with_severities_and_frameworks():
     assert all(row["severity"] and row["frameworks"] for row in rows)
 
 
+def test_list_names_the_services_each_policy_covers():
+    rows = json.loads(CliRunner().invoke(app, ["policy", "--list", "--format", "json"]).output)
+    services = {row["id"]: row["services"] for row in rows}
+    assert services["rds-not-public"] == ["RDS"] and services["lb-internal"] == ["Elastic Load Balancing"]
+    assert services["k8s-no-privileged"] == ["Kubernetes"] and services["required-tags"] == []
+    covered = {s for row in rows for s in row["services"]}
+    assert {"RDS", "ECS", "Lambda", "SQS", "DynamoDB", "OpenSearch", "Glue", "Redshift", "ECR"} <= covered
+
+
 def test_list_as_a_table():
     result = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["policy", "--list"])
     assert result.exit_code == 0

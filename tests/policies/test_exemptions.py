@@ -32,8 +32,9 @@ def test_exemptions_match_urn_globs():
 
 def test_an_exemption_covers_only_its_policy_and_resource():
     report = evaluate(plan(OPEN_SSH, policy=exemption(resource="other-sg")))
-    assert policy_findings(report, "sg-no-public-admin-ports")
-    assert policy_findings(report, "sg-no-public-ingress")  # not exempted: a different policy
+    assert policy_findings(report, "sg-no-public-admin-ports")  # another resource's exemption
+    exempted = evaluate(plan(OPEN_SSH, policy=exemption()))
+    assert policy_findings(exempted, "required-tags")  # not exempted: a different policy
 
 
 def test_an_expired_exemption_no_longer_hides_the_finding():

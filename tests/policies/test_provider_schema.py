@@ -166,6 +166,8 @@ BUILT_HERE = {
     "network.py": {"protocol", "from", "to", "cidrs"},  # _ingress_rules' normalised records
     "observability.py": {"tags", "environment"},  # the parsed default_tags JSON; effective_tags' result
     "kubernetes.py": {"runAsUser", "runAsNonRoot"},  # the pod and container security contexts merged
+    # keys of the parsed container_definitions JSON (the ECS API's ContainerDefinition, not provider inputs)
+    "ecs.py": {"name", "value", "privileged", "readonlyRootFilesystem", "user", "environment"},
 }
 
 

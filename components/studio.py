@@ -1,0 +1,123 @@
+"""A SageMaker Studio domain kept inside the VPC, and one user profile per team member."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components import validation as check
+from components.tags import Tags, child_opts, tags_problems
+
+# Studio apps run as this POSIX user, not root (uid 0 would be root inside the apps).
+NON_ROOT_UID, NON_ROOT_GID = 1000, 100
+_PROFILE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+@dataclass(frozen=True)
+class StudioUser:
+    team: str
+    member: str                          # Identity Center user name (SSO) or any member name (IAM)
+    execution_role_arn: pulumi.Input[str]  # the team's role
+
+    @property
+    def profile_name(self) -> str:
+        return f"{self.team}-{re.sub(r'[^A-Za-z0-9]+', '-', self.member).strip('-')}"[:63].rstrip("-")
+
+
+@dataclass(frozen=True)
+class StudioArgs:
+    domain_name: str
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    subnet_ids: Sequence[pulumi.Input[str]]  # private subnets
+    kms_key_arn: pulumi.Input[str]           # the domain's EFS home volumes and app storage
+    execution_role_arn: pulumi.Input[str]    # default role of apps (the platform SageMaker role)
+    tags: Tags
+    auth_mode: str = "IAM"                   # IAM or SSO (IAM Identity Center)
+    app_network_access_type: str = "VpcOnly"  # AWS's default is PublicInternetOnly
+    default_instance_type: str = "ml.t3.medium"
+    retain_home_volumes: bool = True         # keep the EFS home volume when the domain is deleted
+    users: Sequence[StudioUser] = field(default_factory=tuple)
+
+
+class Studio(pulumi.ComponentResource):
+    def __init__(self, name: str, args: StudioArgs, opts: pulumi.ResourceOptions | None = None):
+        check.raise_if_problems("Studio", validate(args))
+        super().__init__("mladmin:sagemaker:Studio", name, None, opts)
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            name=f"{args.domain_name}-studio",
+            vpc_id=args.vpc_id,
+            description=f"Studio domain {args.domain_name}: apps and their EFS home volumes among themselves, "
+                        "HTTPS out",
+            ingress=[{"description": "Studio apps and EFS (NFS) within the domain", "protocol": "tcp",
+                      "from_port": 0, "to_port": 65535, "self": True}],
+            egress=[{"description": "Within the domain", "protocol": "tcp", "from_port": 0, "to_port": 65535,
+                     "self": True},
+                    {"description": "HTTPS to AWS APIs through the VPC's endpoints and NAT", "protocol": "tcp",
+                     "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
+            tags=args.tags.merged({"Name": f"{args.domain_name}-studio"}),
+            opts=child_opts(self),
+        )
+        groups = [self.security_group.id]
+        self.domain = aws.sagemaker.Domain(
+            name,
+            domain_name=args.domain_name,
+            auth_mode=args.auth_mode,
+            app_network_access_type=args.app_network_access_type,
+            vpc_id=args.vpc_id,
+            subnet_ids=list(args.subnet_ids),
+            kms_key_id=args.kms_key_arn,
+            default_user_settings={
+                "execution_role": args.execution_role_arn,
+                "security_groups": groups,
+                "custom_posix_user_config": {"uid": NON_ROOT_UID, "gid": NON_ROOT_GID},
+                "sharing_settings": {"notebook_output_option": "Disabled"},
+                "jupyter_lab_app_settings": {"default_resource_spec": {"instance_type": args.default_instance_type}},
+            },
+            domain_settings={"security_group_ids": groups, "docker_settings": {"enable_docker_access": "DISABLED"}},
+            retention_policy={"home_efs_file_system": "Retain" if args.retain_home_volumes else "Delete"},
+            tags=args.tags.merged({"Name": args.domain_name}),
+            opts=child_opts(self),
+        )
+        self.user_profiles = {
+            user.profile_name: aws.sagemaker.UserProfile(
+                f"{name}-{user.profile_name}",
+                domain_id=self.domain.id,
+                user_profile_name=user.profile_name,
+                single_sign_on_user_identifier="UserName" if args.auth_mode == "SSO" else None,
+                single_sign_on_user_value=user.member if args.auth_mode == "SSO" else None,
+                user_settings={
+                    "execution_role": user.execution_role_arn,
+                    "security_groups": groups,
+                    "custom_posix_user_config": {"uid": NON_ROOT_UID, "gid": NON_ROOT_GID},
+                },
+                tags=args.tags.for_team(user.team).merged({"Name": user.profile_name, "member": user.member}),
+                opts=child_opts(self),
+            )
+            for user in args.users
+        }
+        self.domain_id = self.domain.id
+        self.security_group_id = self.security_group.id
+        self.register_outputs({"domain_id": self.domain_id, "security_group_id": self.security_group_id})
+
+
+def validate(args: StudioArgs) -> list[str]:
+    problems = check.name_prefix("domain_name", args.domain_name, max_length=63 - len("-studio"))
+    problems += check.one_of("auth_mode", args.auth_mode, ("IAM", "SSO"))
+    problems += check.one_of("app_network_access_type", args.app_network_access_type, ("VpcOnly", "PublicInternetOnly"))
+    if not list(args.subnet_ids):
+        problems.append("subnet_ids: at least one private subnet is required")
+    seen: set[str] = set()
+    for i, user in enumerate(args.users):
+        if not _PROFILE.match(user.profile_name):
+            problems.append(f"users[{i}]: {user.profile_name!r} is not a user profile name")
+        elif user.profile_name in seen:
+            problems.append(f"users[{i}]: {user.profile_name!r} is already a user profile")
+        seen.add(user.profile_name)
+    problems += tags_problems(args.tags)
+    return problems
