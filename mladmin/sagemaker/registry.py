@@ -1,10 +1,10 @@
 """The model registry: register a trained model with its evaluation report, promote it, roll back.
 
-Artifacts live in the models bucket under the platform prefix, which the platform SageMaker role
-(the endpoints' execution role) can read:
+Artifacts live in the models bucket under the model's prefix (stacks/sagemaker.py `model_prefix`,
+inside the platform prefix the endpoints' execution role reads):
 
-    s3://<models bucket>/platform/registry/<model>/<fingerprint[:16]>/model.tar.gz
-    s3://<models bucket>/platform/registry/<model>/<fingerprint[:16]>/evaluation.json
+    s3://<models bucket>/platform/models/<model>/registry/<fingerprint[:16]>/model.tar.gz
+    s3://<models bucket>/platform/models/<model>/registry/<fingerprint[:16]>/evaluation.json
 
 ``fingerprint`` is the model's identity from the evaluation report (workloads/evaluate/model.py), so
 re-registering the same weights overwrites nothing different. The package's ModelQuality statistics
@@ -29,7 +29,7 @@ from mladmin.sagemaker.training import image_uri
 from stacks.settings import EndpointSettings, Settings
 
 REPORT_KIND, REPORT_VERSION = "mladmin.eval-report", 1
-REGISTRY_PREFIX = "platform/registry"
+REGISTRY_FOLDER = "registry"
 PENDING, APPROVED, REJECTED = "PendingManualApproval", "Approved", "Rejected"
 CONTENT_TYPE = "application/json"
 
@@ -97,7 +97,9 @@ def pack_model(directory: Path) -> bytes:
 
 
 def artifact_prefix(model: str, fingerprint: str) -> str:
-    return f"{REGISTRY_PREFIX}/{model}/{fingerprint.removeprefix('sha256:')[:16]}"
+    from stacks.sagemaker import model_prefix
+
+    return f"{model_prefix(model)}/{REGISTRY_FOLDER}/{fingerprint.removeprefix('sha256:')[:16]}"
 
 
 def endpoint_for_model(settings: Settings, model: str, source: str) -> list[EndpointSettings]:

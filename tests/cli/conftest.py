@@ -44,11 +44,10 @@ def aws_env(moto_endpoint, monkeypatch, tmp_path):
 
 @pytest.fixture(scope="session")
 def dev_outputs(dev_plan) -> dict:
-    """The dev stack's outputs as after `pulumi up`, plus the SageMaker ones the endpoint stack exports
-    (sagemakerEndpoints, modelPackageGroups: `<prefix>-<endpoint>`, `<prefix>-<model>`)."""
-    return {**dev_plan.stack_outputs,
-            "sagemakerEndpoints": {"chat-dev": "mladmin-dev-chat-dev"},
-            "modelPackageGroups": {"tiny-chat": "mladmin-dev-tiny-chat"}}
+    """The dev stack's outputs as after `pulumi up` (offline plan: real names, placeholder ids)."""
+    assert dev_plan.stack_outputs["sagemakerEndpoints"] == {"chat-dev": "mladmin-dev-chat-dev"}
+    assert dev_plan.stack_outputs["modelPackageGroups"] == {"tiny-chat": "mladmin-dev-tiny-chat"}
+    return dev_plan.stack_outputs
 
 
 @pytest.fixture

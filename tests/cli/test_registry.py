@@ -118,7 +118,7 @@ def test_register_uploads_the_archive_and_report_and_creates_a_pending_package(
     assert container["ModelDataUrl"] == done["model_data_url"]
     s3 = boto3.client("s3", region_name=REGION)
     bucket, key = done["model_data_url"].removeprefix("s3://").split("/", 1)
-    assert key.startswith("platform/registry/tiny-chat/") and bucket == live_endpoint["bucket"]
+    assert key.startswith("platform/models/tiny-chat/registry/") and bucket == live_endpoint["bucket"]
     archive = s3.get_object(Bucket=bucket, Key=key)
     assert archive["ServerSideEncryption"] == "aws:kms" and archive["SSEKMSKeyId"] == live_endpoint["key"]
     with tarfile.open(fileobj=io.BytesIO(archive["Body"].read())) as tar:
@@ -202,9 +202,9 @@ def test_rollback_without_an_earlier_approved_package_exits_2(live_endpoint, out
     assert "has no approved version before 1" in result.stderr
 
 
-def test_registry_commands_without_the_endpoint_outputs_exit_2(aws_env, dev_plan, tmp_path):
-    outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps(dev_plan.stack_outputs))  # a stack without the SageMaker outputs
+def test_registry_commands_without_the_endpoint_outputs_exit_2(aws_env, dev_outputs, tmp_path):
+    outputs = tmp_path / "outputs.json"  # a stack deployed before it had endpoints
+    outputs.write_text(json.dumps({k: v for k, v in dev_outputs.items() if k != "sagemakerEndpoints"}))
 
     result = mladmin("model", "promote", "dev", "chat-dev", "1", "--outputs", outputs)
 
