@@ -35,7 +35,8 @@ def add_registry_commands(model_app: typer.Typer) -> None:
         model: str = typer.Argument(..., help="Model family: an endpoints[*].model of the stack (its package group)."),
         directory: Path = typer.Argument(..., metavar="DIR", help="The trained model (the trainer's final/)."),
         report: Path = typer.Option(..., "--report", help="The `mladmin eval` JSON report of DIR."),
-        image_tag: str = typer.Option(..., "--image-tag", help="Tag or sha256 digest of the serving image to run it."),
+        image_tag: Optional[str] = typer.Option(None, "--image-tag", help="Tag or sha256 digest of the serving image "
+                                                "to run it. Default: the imageTag of the endpoint serving MODEL."),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
         outputs_file: Optional[Path] = typer.Option(None, "--outputs", help=OUTPUTS_HELP),
         from_plan: bool = typer.Option(False, "--from-plan", help=FROM_PLAN_HELP),

@@ -112,16 +112,21 @@ def endpoint_for_model(settings: Settings, model: str, source: str) -> list[Endp
 
 
 def register(aws: Aws, settings: Settings, outputs: StackOutputs, *, model: str, directory: Path,
-             report_path: Path, image_tag: str, source: str) -> Registered:
-    """Pack, upload and register ``directory`` as a new version in the model's package group."""
+             report_path: Path, image_tag: str | None, source: str) -> Registered:
+    """Pack, upload and register ``directory`` as a new version in the model's package group.
+
+    The serving image is ``image_tag`` of the serving repository, by default the imageTag of the
+    first endpoint that serves ``model``."""
     from stacks.settings.training import PinnedImage  # the same rule as training images
     from pydantic import TypeAdapter, ValidationError
 
+    endpoints = endpoint_for_model(settings, model, source)
+    if image_tag is None:
+        image_tag = endpoints[0].image_tag
     try:
         TypeAdapter(PinnedImage).validate_python(image_tag)
     except ValidationError as exc:
         raise SageMakerCommandError(f"--image-tag: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
-    endpoint_for_model(settings, model, source)
     report = load_report(report_path)
     fingerprint = check_same_model(directory, report, report_path)
     group = outputs.get("modelPackageGroups", model)

@@ -86,7 +86,7 @@ def eval_report(directory: Path, root: Path, perplexity: float, gate_max: float 
 
 def register(outputs_file, directory, report):
     result = mladmin("model", "register", "dev", "tiny-chat", directory, "--report", report,
-                     "--image-tag", "2026.12.0", "--outputs", outputs_file, "--json")
+                     "--outputs", outputs_file, "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -114,7 +114,7 @@ def test_register_uploads_the_archive_and_report_and_creates_a_pending_package(
     statistics = package["ModelMetrics"]["ModelQuality"]["Statistics"]
     assert statistics == {"ContentType": "application/json", "S3Uri": done["report_url"]}
     container = package["InferenceSpecification"]["Containers"][0]
-    assert container["Image"].endswith("/mladmin-dev/serving:2026.12.0")
+    assert container["Image"].endswith("/mladmin-dev/serving:1.4.2")  # the endpoint's imageTag
     assert container["ModelDataUrl"] == done["model_data_url"]
     s3 = boto3.client("s3", region_name=REGION)
     bucket, key = done["model_data_url"].removeprefix("s3://").split("/", 1)
@@ -242,3 +242,13 @@ def test_deploying_the_same_package_twice_in_one_second_gets_new_names(
     first, second = (deploy(Aws(REGION), ENDPOINT, v1["arn"], now=now) for _ in range(2))
 
     assert first.endpoint_config_name != second.endpoint_config_name and first.model_name != second.model_name
+
+
+def test_register_refuses_a_moving_serving_image(aws_env, outputs_file, tiny_model_dir, tmp_path):
+    directory = trained_model(tiny_model_dir, tmp_path, 1)
+
+    result = mladmin("model", "register", "dev", "tiny-chat", directory, "--report",
+                     eval_report(directory, tmp_path, 100.0), "--image-tag", "latest", "--outputs", outputs_file)
+
+    assert result.exit_code == 2
+    assert "--image-tag: 'latest' is not a pinned image" in result.stderr
