@@ -17,6 +17,8 @@ COMMAND_MODULES = (
     "mladmin.cli.plan",
     "mladmin.cli.graph",
     "mladmin.cli.policy",
+    "mladmin.cli.cost",
+    "mladmin.cli.diff",
     "mladmin.cli.model",
     "mladmin.cli.train",
     "mladmin.cli.eval",

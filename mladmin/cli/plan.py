@@ -39,9 +39,22 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(document, indent=2, default=str))
         else:
             _render(plan, verdict)
+            _cost_line(plan)
             if output_file is not None:
                 output.line(f"plan written to {escape(str(output_file))}")
         raise typer.Exit(_exit_code(verdict))
+
+
+def _cost_line(plan) -> None:
+    """The monthly total, one line (the breakdown is `mladmin cost`'s)."""
+    from mladmin.cli.cost import total_line
+    from mladmin.cost import PricingError, cost_inputs, estimate
+    from stacks.settings import SettingsError
+
+    try:
+        output.line(escape(total_line(estimate(plan, cost_inputs(plan).assumptions))))
+    except (SettingsError, PricingError) as error:
+        output.line(f"cost: not estimated ({escape(str(error).splitlines()[0])}; details: mladmin cost)")
 
 
 def _exit_code(verdict: dict | None) -> int:

@@ -6,6 +6,7 @@
 """
 
 from .cluster import ClusterSettings, NodeGroupSettings, SystemNodesSettings, TaintSettings
+from .cost import CostSettings
 from .errors import SettingsError
 from .loader import load_settings, load_settings_file, settings_from_pulumi
 from .model import Settings
@@ -18,6 +19,7 @@ from .teams import TeamMemberSettings, TeamSettings
 __all__ = [
     "BudgetSettings",
     "ClusterSettings",
+    "CostSettings",
     "EndpointSettings",
     "MonitoringSettings",
     "NetworkSettings",

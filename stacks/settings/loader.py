@@ -24,7 +24,7 @@ PROJECT = "mladmin"
 MLADMIN_KEYS: tuple[str, ...] = tuple(
     field.alias or name for name, field in Settings.model_fields.items() if name != "region"
 )
-_STRUCTURED = {"network", "storage", "cluster", "sagemaker", "monitoring", "budgets", "teams", "policy"}
+_STRUCTURED = {"network", "storage", "cluster", "sagemaker", "monitoring", "budgets", "cost", "teams", "policy"}
 # Top-level keys of a Pulumi stack file.
 STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
 _REPO_ROOT = Path(__file__).resolve().parents[2]

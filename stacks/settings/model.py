@@ -11,6 +11,7 @@ from policies.facts.environments import GPU_BUDGET, GPU_INSTANCE_TYPES_ALLOWED
 from .base import ENVIRONMENTS, Environment, Region, Scope, SettingsModel, TagValue, duplicates, show
 from .aws_facts import REGIONS
 from .cluster import ClusterSettings
+from .cost import CostSettings
 from .errors import Problems
 from .instance_types import UnknownInstanceType, lookup, lookup_sagemaker
 from .monitoring import BudgetSettings, MonitoringSettings
@@ -40,6 +41,7 @@ class Settings(SettingsModel):
     sagemaker: SageMakerSettings = Field(default_factory=dict, validate_default=True, description="SageMaker.")
     monitoring: MonitoringSettings = Field(default_factory=dict, validate_default=True, description="Logs and alarms.")
     budgets: BudgetSettings = Field(default_factory=dict, validate_default=True, description="Cost budget.")
+    cost: CostSettings = Field(default_factory=dict, validate_default=True, description="Usage assumed by `mladmin cost`.")
     teams: list[TeamSettings] = Field(default_factory=list, description="Teams using the platform. Default none.")
     policy: dict[str, Any] = Field(
         default_factory=dict,

@@ -31,6 +31,7 @@ def test_plan_prints_every_type_and_name_whole():
     result = mladmin("plan", "dev", "--program", DEMO)
     assert result.returncode == 1, result.stderr  # the demo fails mandatory policies
     assert "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("cost: $")  # the monthly total, one line (mladmin cost)
     assert_whole(result.stdout, [t for r in plan.resources if r.parent for t in (r.type, r.name)])
 
 
@@ -110,3 +111,28 @@ def test_workload_output_is_never_cut(workload_outputs, command):
     assert result.returncode in (0, 1), result.stderr
     assert_whole(result.stdout + result.stderr, [])
     assert "Traceback" not in result.stderr
+
+
+def test_cost_prints_every_resource_and_how_it_was_priced_whole():
+    costed = PROGRAMS / "costed"
+    estimate = json.loads(mladmin("cost", "dev", "--program", costed, "--json").stdout)
+    result = mladmin("cost", "dev", "--program", costed, "--by", "resource")
+    assert result.returncode == 0, result.stderr
+    assert_whole(result.stdout, [t for item in estimate["resources"] for t in (item["name"], item["type"], item["basis"])])
+
+
+def test_diff_prints_every_changed_key_and_replacement_whole(tmp_path):
+    import shutil
+    import subprocess
+
+    shutil.copytree(PROGRAMS / "costed", tmp_path / "prog")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    main = tmp_path / "prog" / "__main__.py"
+    main.write_text(main.read_text().replace("costed-data", "costed-data-with-a-much-longer-bucket-name-than-80-columns"))
+    result = mladmin("diff", "dev", "--program", tmp_path / "prog", "--base", "HEAD")
+    assert result.returncode == 0, result.stderr
+    assert_whole(result.stdout, ['bucket: "costed-data" -> "costed-data-with-a-much-longer-bucket-name-than-80-columns"',
+                                 "!! REPLACE aws:s3/bucket:Bucket data (bucket): data-loss/downtime risk"])

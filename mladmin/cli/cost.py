@@ -1,0 +1,107 @@
+"""`mladmin cost STACK`: the estimated monthly cost of a stack, from its offline plan."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+
+from mladmin.cli import output
+from mladmin.cli.common import (CONFIG_HELP, EXIT_FINDINGS, EXIT_OK, PROGRAM_HELP, READS_HELP, STACK_HELP,
+                                assume_created_option, fail, load_plan)
+from mladmin.cli.helpformat import Command
+
+
+class GroupBy(str, Enum):
+    resource = "resource"
+    component = "component"
+    team = "team"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("cost", cls=Command)
+    def cost_command(
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
+        as_json: bool = typer.Option(False, "--json", help="Print the estimate as JSON."),
+        check: bool = typer.Option(False, "--check", help="Exit 1 when the estimate exceeds the environment's "
+                                   "budget (mladmin:budgets) or a team's share exceeds its monthlyBudgetUsd."),
+        by: Optional[GroupBy] = typer.Option(None, "--by", help="Group by resource, component or team. "
+                                             "Default: components, then teams."),
+        config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
+        program: Optional[Path] = typer.Option(None, "--program", help=PROGRAM_HELP),
+        reads: Optional[Path] = typer.Option(None, "--reads", help=READS_HELP),
+        assume_created: bool = assume_created_option(),
+    ) -> None:
+        """Estimate a stack's monthly cost offline (us-east-1 list prices, node groups at min and max size)."""
+        plan = load_plan(stack, config, program, assume_created, reads)
+        result, inputs = estimate_or_fail(plan)
+        over = over_budget(result, inputs)
+        if as_json:
+            document = result.to_json()
+            document["budget"] = {"monthly_limit_usd": inputs.monthly_limit_usd, "team_budgets": inputs.team_budgets,
+                                  "over": over}
+            typer.echo(json.dumps(document, indent=2))
+        else:
+            _render(result, inputs, by, over)
+        raise typer.Exit(EXIT_FINDINGS if check and over else EXIT_OK)
+
+
+def estimate_or_fail(plan):
+    """The estimate and the config it used; bad config or an unpriced type is exit 2 with one line each."""
+    from mladmin.cost import PricingError, cost_inputs, estimate
+    from stacks.settings import SettingsError
+
+    try:
+        inputs = cost_inputs(plan)
+        return estimate(plan, inputs.assumptions), inputs
+    except (SettingsError, PricingError) as error:
+        fail(str(error))
+
+
+def over_budget(result, inputs) -> list[str]:
+    """One sentence per budget the estimate (at minimum size) exceeds."""
+    problems = []
+    if inputs.monthly_limit_usd is not None and result.monthly_min > inputs.monthly_limit_usd:
+        problems.append(f"{result.stack}: estimated ${result.monthly_min:,.2f}/month exceeds the budget "
+                        f"${inputs.monthly_limit_usd:,.2f} (mladmin:budgets.monthlyLimitUsd)")
+    teams = result.by("team")
+    for team, limit in sorted(inputs.team_budgets.items()):
+        spent = teams.get(team, (0.0, 0.0))[0]
+        if spent > limit:
+            problems.append(f"team {team}: estimated ${spent:,.2f}/month exceeds its budget ${limit:,.2f} "
+                            "(mladmin:teams[].monthlyBudgetUsd)")
+    return problems
+
+
+def total_line(result) -> str:
+    """The one-line total that `mladmin plan` prints too."""
+    spread = (f", ${result.monthly_max:,.2f} at maximum size" if result.monthly_max != result.monthly_min else "")
+    return f"cost: ${result.monthly_min:,.2f}/month at minimum size{spread} (details: mladmin cost)"
+
+
+def _render(result, inputs, by: GroupBy | None, over: list[str]) -> None:
+    columns = [output.Column("$/month at min", "right"), output.Column("$/month at max", "right")]
+    if by is GroupBy.resource:
+        rows = [[escape(item.name), escape(item.type), f"{item.monthly_min:,.2f}", f"{item.monthly_max:,.2f}",
+                 escape(item.basis)]
+                for item in sorted(result.items, key=lambda i: (-i.monthly_min, -i.monthly_max, i.name))]
+        output.table("Cost by resource", [output.Column("resource"), output.Column("type"), *columns,
+                                          output.Column("how")], rows)
+    for key in ([by.value] if by in (GroupBy.component, GroupBy.team) else ["component", "team"] if by is None else []):
+        rows = [[escape(group), f"{low:,.2f}", f"{high:,.2f}"] for group, (low, high) in result.by(key).items()]
+        output.table(f"Cost by {key}", [output.Column(key), *columns], rows)
+    output.line(f"{escape(result.stack)}: ${result.monthly_min:,.2f}/month at minimum size, "
+                f"${result.monthly_max:,.2f} at maximum size ({len(result.items)} priced resources, "
+                f"{result.free_resources} with no charge of their own)")
+    if inputs.monthly_limit_usd is not None:
+        output.line(f"budget: ${inputs.monthly_limit_usd:,.2f}/month")
+    a = result.assumptions
+    output.line(f"assumed (mladmin:cost): spot at {a.spot_price_factor:g} x on-demand, {a.nat_gb_per_month:g} GB "
+                f"per NAT, {a.s3_gb_per_bucket:g} GB per bucket, {a.log_gb_per_group_month:g} GB logs per group; "
+                "prices: policies/facts/prices.py (us-east-1)")
+    for problem in over:
+        output.line(f"[red]over budget:[/] {escape(problem)}")
