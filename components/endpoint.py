@@ -136,7 +136,10 @@ class Endpoint(pulumi.ComponentResource):
             endpoint_config_name=self.endpoint_config.name,
             deployment_config=deployment_config(args.rollout, [alarm_name for alarm_name, _ in self.alarms]),
             tags=tags,
-            opts=child_opts(self, depends_on=[alarm for _, alarm in self.alarms]),
+            # `mladmin model promote/rollback` move the endpoint to new configs: `pulumi up --refresh` must
+            # not move it back to the stack's first config (and model).
+            opts=pulumi.ResourceOptions.merge(child_opts(self, depends_on=[alarm for _, alarm in self.alarms]),
+                                              pulumi.ResourceOptions(ignore_changes=["endpointConfigName"])),
         )
         self.scaling_target = self.scaling_policy = None
         if args.scaling is not None:

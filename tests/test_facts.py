@@ -215,6 +215,7 @@ def test_settings_allow_as_many_gpus_at_full_scale_out_as_the_budget_policy(envi
                 {"name": "gpu", "instanceTypes": [instance_type], "minSize": 0, "maxSize": size}]
             config["mladmin:sagemaker"]["endpoints"] = []
             config["mladmin:sagemaker"]["retraining"] = []
+            config["mladmin:sagemaker"]["trainingJobs"] = []  # they name teams
             config["mladmin:teams"] = []
             config.pop("mladmin:workloads", None)
         return edit

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "mladmin.cli.eval",
     "mladmin.cli.serve",
     "mladmin.cli.drift",
+    "mladmin.cli.launch",
 )
 
 app = typer.Typer(

@@ -14,7 +14,7 @@ from mladmin.cli.helpformat import Command, Group
 
 
 def register(app: typer.Typer) -> None:
-    model_app = typer.Typer(cls=Group, help="Build local models for demos and tests.", no_args_is_help=True)
+    model_app = typer.Typer(cls=Group, help="Build local models; register, promote and roll back models in the SageMaker registry.", no_args_is_help=True)
 
     @model_app.command("tiny", cls=Command)
     def tiny(
@@ -46,6 +46,9 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         output.line(f"wrote tiny model ({layers} layers, {dim} dims, vocab {vocab_size}) to {escape(str(out))}")
 
+    from mladmin.cli.registry import add_registry_commands
+
+    add_registry_commands(model_app)
     app.add_typer(model_app, name="model")
 
 

@@ -20,6 +20,7 @@ from .sagemaker import SageMakerSettings
 from .storage import StorageSettings
 from .teams import TeamSettings
 from .workloads import WorkloadsSettings
+from .training import check_training_jobs
 
 PLATFORM_TEAM = "platform"
 # The policy whose per-environment allowlist (policies.facts) the settings apply too, and its parameter.
@@ -89,6 +90,7 @@ class Settings(SettingsModel):
         self._check_workloads(problems)
         self._check_gpu_budget(problems)
         self._check_node_group_zones(problems)
+        check_training_jobs(self, problems)
         if self.is_prod and not self.budget_recipients:
             problems.add(
                 ("budgets", "notifyEmails"),

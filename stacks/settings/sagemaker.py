@@ -20,6 +20,7 @@ from .sagemaker_deploy import (
     RetrainingSettings,
     ServerlessSettings,
 )
+from .training import TrainingJobSettings
 
 
 def _sagemaker_type(value: str) -> str:
@@ -174,6 +175,9 @@ class SageMakerSettings(SettingsModel):
     )
     retraining: list[RetrainingSettings] = Field(
         default_factory=list, description="Retraining pipelines, one per model family served by the endpoints. Default none."
+    )
+    training_jobs: list[TrainingJobSettings] = Field(
+        default_factory=list, description="Training jobs `mladmin launch train` submits. Default none."
     )
 
     @model_validator(mode="after")
