@@ -24,7 +24,7 @@ class DiffFormat(str, Enum):
 def register(app: typer.Typer) -> None:
     @app.command("diff", cls=Command)
     def diff_command(
-        stack: Optional[str] = typer.Argument(None, metavar="[STACK]", help="Stack to compare (or --all-stacks)."),
+        stack: Optional[str] = typer.Argument(None, metavar="STACK", help="Stack to compare (or --all-stacks)."),
         base: str = typer.Option(..., "--base", help="Git ref to compare against, e.g. origin/main or HEAD~1."),
         output_format: DiffFormat = typer.Option(DiffFormat.text, "--format", help="text, markdown (one "
                                                  "pull-request comment for every stack) or json."),
