@@ -48,6 +48,10 @@ def generated_config(base: dict, teams: int) -> dict:
     if isinstance(cluster, dict) and cluster.get("nodeGroups"):
         group = cluster["nodeGroups"][-1]
         cluster["nodeGroups"] = [dict(copy.deepcopy(group), name=f"gpu-{i:03d}") for i in range(teams)]
+    # Workloads and training jobs name the shipped teams and pools, which the generated ones replace.
+    values.pop("mladmin:workloads", None)
+    if isinstance(values.get("mladmin:sagemaker"), dict):
+        values["mladmin:sagemaker"].pop("trainingJobs", None)
     # Room for every generated pool at maxSize: the GPU budget is not what this measures.
     policy = values.setdefault("mladmin:policy", {}) or {}
     values["mladmin:policy"] = policy

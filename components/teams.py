@@ -141,6 +141,10 @@ def access_policy(args: TeamsArgs, team: str, own_role_arn: str) -> dict:
         statement("PutJobMetrics", ["cloudwatch:PutMetricData"], "*",
                   conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
     ]
+    if args.pod_identity_cluster_arn:
+        # Members build their kubeconfig (`aws eks update-kubeconfig`); what they may do inside the
+        # cluster is the access entry's: their own namespace only.
+        statements.append(statement("DescribeOwnCluster", ["eks:DescribeCluster"], [args.pod_identity_cluster_arn]))
     if args.repository_arns:
         statements += [
             statement("PullPlatformImages", ECR_PULL_ACTIONS, list(args.repository_arns)),

@@ -119,6 +119,16 @@ def test_eks_pod_identity_hands_the_team_role_only_to_pods_of_this_stacks_cluste
 
 
 @pytest.mark.parametrize("stack, team", CASES)
+def test_team_role_describes_its_stacks_cluster_for_a_kubeconfig_and_no_other(accounts, stack, team):
+    acct = accounts[stack]
+    role = team_role(acct, stack, team)
+    cluster = f"arn:aws:eks:{acct.region}:{acct.account_id}:cluster/{prefix(stack)}-eks"
+    assert_allowed(acct, role, "eks:DescribeCluster", cluster)
+    assert_denied(acct, role, "eks:DescribeCluster", cluster.replace("-eks", "-other"))
+    assert_denied(acct, role, "eks:UpdateClusterConfig", cluster)
+
+
+@pytest.mark.parametrize("stack, team", CASES)
 def test_team_role_reads_lists_and_writes_its_prefix_in_every_data_bucket(accounts, stack, team):
     acct = accounts[stack]
     role = team_role(acct, stack, team)
