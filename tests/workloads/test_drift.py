@@ -259,6 +259,7 @@ def test_unreachable_cloudwatch_exits_2(profile_path, logs, tmp_path, monkeypatc
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # the outcome is the same after botocore's retries, only slower
     with socket.socket() as sock:  # a port with nothing listening
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
