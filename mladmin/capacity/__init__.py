@@ -25,6 +25,9 @@ t the tensor-parallel degree (GPUs per model replica), r = G / t replicas per in
    Tokens/s of an instance running B sequences (β = B / r per replica): T(B) = B / step(B / r).
    This is an UPPER BOUND: it ignores compute, tensor-parallel communication and scheduling; real
    servers reach roughly half to four fifths of it. ``--measured-tps`` replaces T with a measurement.
+   Leaving out the all-reduce means the roofline always favours the widest degree t (weights held once,
+   more room for KV); on PCIe-linked GPUs (no NVLink: g4dn, g5, g6, g6e) that costs most, and each
+   candidate names its interconnect.
 7. Load: ``--concurrency N`` → instances I = ceil(N / (r × n(t))), each running B = N / I;
    ``--rps R`` → tokens/s needed R × output_tokens, instances I = ceil(R × output_tokens / T(r × n(t)))
    at full concurrency; neither → one instance at full concurrency.

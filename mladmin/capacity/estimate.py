@@ -38,6 +38,7 @@ class Candidate:
     gpu: str
     gpus: int
     gpu_memory_gib: float
+    interconnect: str  # NVLink or PCIe: the tensor-parallel all-reduce the roofline leaves out runs over it
     fits: bool
     shortfall_gib: float  # 0 when it fits
     tensor_parallel: int | None
@@ -141,23 +142,23 @@ def candidate(model: ModelArchitecture, request: Request, instance_type: str) ->
         if per_replica < 1:
             continue
         replicas = gpus // degree
-        option = _priced(model, request, instance_type, spec.memory_bandwidth_gbs, family.device or "", gpus, memory,
-                         price, degree, replicas, replicas * per_replica)
+        option = _priced(model, request, instance_type, spec, family.device or "", gpus, memory, price, degree,
+                         replicas, replicas * per_replica)
         if best is None or option.usd_per_million_tokens < best.usd_per_million_tokens:  # type: ignore[operator]
             best = option
     if best is not None:
         return best
     shortfall = (weights + per_sequence - gpus * usable_bytes_per_gpu(memory)) / GIB
-    return Candidate(instance_type, family.device or "", gpus, memory, False, round(shortfall, 2), None, 0, 0, 0.0,
+    return Candidate(instance_type, family.device or "", gpus, memory, spec.interconnect, False, round(shortfall, 2), None, 0, 0, 0.0,
                      None, ROOFLINE if request.measured_tps is None else MEASURED, None, price, None, None)
 
 
-def _priced(model, request, instance_type, bandwidth, device, gpus, memory, price, degree, replicas,
+def _priced(model, request, instance_type, spec, device, gpus, memory, price, degree, replicas,
             max_concurrency) -> Candidate:
     def throughput(batch: float) -> float:
         if request.measured_tps is not None:
             return request.measured_tps
-        return tokens_per_second(model, request, batch, replicas, degree, bandwidth)
+        return tokens_per_second(model, request, batch, replicas, degree, spec.memory_bandwidth_gbs)
 
     if request.concurrency is not None:
         instances = math.ceil(request.concurrency / max_concurrency)
@@ -166,7 +167,7 @@ def _priced(model, request, instance_type, bandwidth, device, gpus, memory, pric
         batch = float(max_concurrency)
         instances = math.ceil(request.rps * request.output_tokens / throughput(batch)) if request.rps else 1
     tps = throughput(batch)
-    return Candidate(instance_type, device, gpus, memory, True, 0.0, degree, replicas, max_concurrency, batch, tps,
+    return Candidate(instance_type, device, gpus, memory, spec.interconnect, True, 0.0, degree, replicas, max_concurrency, batch, tps,
                      ROOFLINE if request.measured_tps is None else MEASURED, instances, price,
                      round(instances * price, 4), price / (tps * 3600) * 1e6)
 
@@ -186,4 +187,4 @@ def recommendation(model: ModelArchitecture, rows: Sequence[Candidate]) -> str:
                 f"{closest.shortfall_gib:,.1f} GiB; try a smaller --dtype, a shorter --context or a larger type.")
     best = fitting[0]
     return (f"{best.instance_type}: {best.instances} × ${best.usd_per_hour:,.2f}/h, tensor-parallel {best.tensor_parallel}, "
-            f"${best.usd_per_million_tokens:,.2f} per million output tokens ({best.throughput_basis}).")
+            f"${best.usd_per_million_tokens:,.4g} per million output tokens ({best.throughput_basis}).")
