@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
                    output.Column("$/h", "right"), output.Column("$/M tok", "right")]
         table_rows = []
         for row in rows:
-            gpus = f"{row.gpus}x {row.gpu.removeprefix('NVIDIA ')} {row.gpu_memory_gib:g}G"
+            gpus = f"{row.gpus}x {row.gpu.removeprefix('NVIDIA ')} {row.gpu_memory_gib:g}G {row.interconnect}"
             if not row.fits:
                 table_rows.append([escape(row.instance_type), gpus, f"no, {row.shortfall_gib:,.1f} GiB short", "-",
                                    "0", "-", "-", f"{row.usd_per_hour:,.2f}", "-"])
