@@ -44,10 +44,32 @@ def register(app: typer.Typer) -> None:
             document = result.to_json()
             document["budget"] = {"monthly_limit_usd": inputs.monthly_limit_usd, "team_budgets": inputs.team_budgets,
                                   "over": over}
+            document["serving"] = [fit.to_json() for fit in _serving(plan)]
             typer.echo(json.dumps(document, indent=2))
         else:
             _render(result, inputs, by, over)
+            _serving_lines(_serving(plan))
         raise typer.Exit(EXIT_FINDINGS if check and over else EXIT_OK)
+
+
+def _serving(plan):
+    """Serving endpoints whose model the capacity catalogue knows (mladmin/capacity/stack.py)."""
+    from mladmin.capacity.stack import endpoint_fits
+
+    return endpoint_fits(plan.config)
+
+
+def _serving_lines(fits) -> None:
+    from mladmin.capacity.stack import CHECK_CONTEXT
+
+    for fit in fits:
+        e = fit.estimate
+        if e.fits:
+            output.line(f"serving: endpoint {escape(fit.endpoint)} ({escape(fit.model)} on {escape(fit.instance_type)}): "
+                        f"${e.usd_per_million_tokens:,.2f} per million output tokens at {e.max_concurrency:,} "
+                        f"concurrent {CHECK_CONTEXT:,}-token sequences ({e.throughput_basis}; mladmin capacity)")
+        else:
+            output.line(f"[red]serving:[/] {escape(fit.finding() or '')}")
 
 
 def estimate_or_fail(plan):

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "mladmin.cli.graph",
     "mladmin.cli.policy",
     "mladmin.cli.cost",
+    "mladmin.cli.capacity",
     "mladmin.cli.diff",
     "mladmin.cli.model",
     "mladmin.cli.train",

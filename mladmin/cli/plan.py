@@ -33,6 +33,8 @@ def register(app: typer.Typer) -> None:
         verdict = _policy_verdict(plan)
         if verdict is not None:
             document["policy"] = verdict
+        capacity = _capacity_findings(plan)
+        document["capacity"] = capacity
         if output_file is not None:
             output.write_file(output_file, json.dumps(document, indent=2, default=str) + "\n")
         if as_json:
@@ -40,9 +42,18 @@ def register(app: typer.Typer) -> None:
         else:
             _render(plan, verdict)
             _cost_line(plan)
+            for finding in capacity:
+                output.line(f"[red]capacity:[/] {escape(finding)}")
             if output_file is not None:
                 output.line(f"plan written to {escape(str(output_file))}")
-        raise typer.Exit(_exit_code(verdict))
+        raise typer.Exit(max(_exit_code(verdict), EXIT_FINDINGS if capacity else EXIT_OK))
+
+
+def _capacity_findings(plan) -> list[str]:
+    """Serving endpoints whose catalogue model does not fit their instance type (mladmin/capacity/stack.py)."""
+    from mladmin.capacity.stack import endpoint_fits
+
+    return [finding for fit in endpoint_fits(plan.config) if (finding := fit.finding())]
 
 
 def _cost_line(plan) -> None:

@@ -133,3 +133,46 @@ EFA_NETWORK_CARDS: Mapping[str, int] = MappingProxyType({
     "p4d.24xlarge": 4, "p4de.24xlarge": 4, "p5.48xlarge": 32, "p5e.48xlarge": 32, "p5en.48xlarge": 16,
     "trn1.32xlarge": 8, "trn1n.32xlarge": 16,
 })
+
+
+@dataclass(frozen=True)
+class GpuSpec:
+    """Per-GPU figures of an NVIDIA family that capacity planning needs beyond ``InstanceFamily``
+    (which already holds the device name, GPUs per size and memory per GPU)."""
+
+    memory_bandwidth_gbs: float  # GB/s per GPU (10^9 bytes/s), HBM/GDDR peak
+    interconnect: Literal["NVLink", "PCIe"]
+    interconnect_gbs: float  # GB/s per GPU, bidirectional, as the datasheet quotes it
+    source: str
+
+
+_T4 = "from memory of the NVIDIA T4 datasheet (320 GB/s GDDR6; PCIe Gen3 x16 32 GB/s)"
+_A10G = ("from memory of the NVIDIA A10 datasheet and the EC2 G5 page (A10G: 600 GB/s GDDR6; "
+         "PCIe Gen4 x16 64 GB/s; no NVLink on G5)")
+_L4 = "from memory of the NVIDIA L4 datasheet (300 GB/s GDDR6; PCIe Gen4 x16 64 GB/s)"
+_L40S = "from memory of the NVIDIA L40S datasheet (864 GB/s GDDR6; PCIe Gen4 x16 64 GB/s, no NVLink)"
+
+# Keyed like FAMILIES (family name); every NVIDIA family there has a row (tests/capacity/test_facts.py).
+GPU_SPECS: Mapping[str, GpuSpec] = MappingProxyType({
+    "g4dn": GpuSpec(320, "PCIe", 32, _T4),
+    "g5g": GpuSpec(320, "PCIe", 32, _T4 + "; T4G as the EC2 G5g page"),
+    "g5": GpuSpec(600, "PCIe", 64, _A10G),
+    "g6": GpuSpec(300, "PCIe", 64, _L4),
+    "gr6": GpuSpec(300, "PCIe", 64, _L4),
+    "g6e": GpuSpec(864, "PCIe", 64, _L40S),
+    "p3": GpuSpec(900, "NVLink", 300, "from memory of the NVIDIA V100 SXM2 datasheet (900 GB/s HBM2; NVLink 300 GB/s)"),
+    "p3dn": GpuSpec(900, "NVLink", 300, "from memory of the NVIDIA V100 SXM2 32 GB datasheet (900 GB/s; NVLink 300 GB/s)"),
+    "p4d": GpuSpec(1555, "NVLink", 600, "from memory of the NVIDIA A100 datasheet (40 GB SXM: 1,555 GB/s; NVLink 600 GB/s)"),
+    "p4de": GpuSpec(2039, "NVLink", 600, "from memory of the NVIDIA A100 datasheet (80 GB SXM: 2,039 GB/s; NVLink 600 GB/s)"),
+    "p5": GpuSpec(3350, "NVLink", 900, "from memory of the NVIDIA H100 datasheet (SXM5: 3.35 TB/s HBM3; NVLink 900 GB/s)"),
+    "p5e": GpuSpec(4800, "NVLink", 900, "from memory of the NVIDIA H200 datasheet (SXM: 4.8 TB/s HBM3e; NVLink 900 GB/s)"),
+    "p5en": GpuSpec(4800, "NVLink", 900, "from memory of the NVIDIA H200 datasheet (SXM: 4.8 TB/s HBM3e; NVLink 900 GB/s)"),
+    "p6-b200": GpuSpec(8000, "NVLink", 1800, "from memory of the NVIDIA B200 / HGX B200 datasheet (8 TB/s HBM3e; "
+                       "NVLink 5 1.8 TB/s)"),
+})
+
+
+def gpu_spec(instance_type: str) -> GpuSpec | None:
+    """The GPU figures of an EC2 or ``ml.`` NVIDIA type whose size is listed, else None."""
+    family = family_of(instance_type)
+    return GPU_SPECS.get(family.name) if family is not None and family.accelerator == "nvidia" else None

@@ -136,3 +136,11 @@ def test_diff_prints_every_changed_key_and_replacement_whole(tmp_path):
     assert result.returncode == 0, result.stderr
     assert_whole(result.stdout, ['bucket: "costed-data" -> "costed-data-with-a-much-longer-bucket-name-than-80-columns"',
                                  "!! REPLACE aws:s3/bucket:Bucket data (bucket): data-loss/downtime risk"])
+
+
+def test_capacity_prints_every_instance_type_and_the_recommendation_whole(tiny_model_dir):
+    estimate = json.loads(mladmin("capacity", tiny_model_dir, "--context", "128", "--json").stdout)
+    result = mladmin("capacity", tiny_model_dir, "--context", "128")
+    assert result.returncode == 0, result.stderr
+    assert_whole(result.stdout, [row["instance_type"] for row in estimate["candidates"]]
+                 + ["recommended: " + estimate["recommendation"]])

@@ -1,0 +1,57 @@
+"""`mladmin capacity` as a user runs it: piped, the ranked table, --json's schema and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.helpers import mladmin
+
+CANDIDATE_KEYS = {"instance_type", "gpu", "gpus", "gpu_memory_gib", "interconnect", "fits", "shortfall_gib",
+                  "tensor_parallel", "replicas", "max_concurrency", "concurrency_per_instance", "tokens_per_second",
+                  "throughput_basis", "instances", "usd_per_hour", "usd_per_hour_total", "usd_per_million_tokens"}
+
+
+@pytest.fixture(scope="module")
+def llama_70b_json():
+    result = mladmin("capacity", "llama-3.1-70b", "--context", "8192", "--concurrency", "32", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_json_follows_the_documented_schema(llama_70b_json):
+    assert set(llama_70b_json) == {"model", "request", "memory", "candidates", "recommendation"}
+    assert llama_70b_json["memory"]["kv_bytes_per_token"] == 327_680
+    assert all(set(row) == CANDIDATE_KEYS for row in llama_70b_json["candidates"])
+
+
+def test_table_ranks_fitting_types_by_cost_per_million_tokens_and_recommends_the_first(llama_70b_json):
+    result = mladmin("capacity", "llama-3.1-70b", "--context", "8192", "--concurrency", "32")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("instance "))
+    names = [line.split()[0] for line in lines[header + 1:-1]]
+    assert names == [row["instance_type"] for row in llama_70b_json["candidates"]]
+    assert lines[-1] == "recommended: " + llama_70b_json["recommendation"]
+    assert "roofline upper bound" in result.stdout and "no, 47.5 GiB short" in result.stdout
+
+
+def test_instance_types_limit_the_candidates_and_measured_tps_prices_them():
+    result = mladmin("capacity", "llama-3.1-8b", "--instance-types", "g6e.xlarge,ml.g5.2xlarge",
+                     "--measured-tps", "500", "--json")
+    rows = json.loads(result.stdout)["candidates"]
+    assert {row["instance_type"] for row in rows} == {"g6e.xlarge", "ml.g5.2xlarge"}
+    assert all(row["throughput_basis"] == "measured" and row["tokens_per_second"] == 500 for row in rows)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("gpt-5",), "error: unknown model 'gpt-5'"),
+    (("llama-3.1-70b", "--instance-types", "p9.huge"), "error: unknown instance type 'p9.huge'"),
+    (("gemma-2-9b", "--context", "16384"), "error: --context 16384: gemma-2-9b holds at most 8,192 positions"),
+    (("mistral-7b", "--dtype", "fp4"), "error: --dtype 'fp4': expected one of"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    result = mladmin("capacity", *args)
+    assert result.returncode == 2 and result.stderr.startswith(message), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
