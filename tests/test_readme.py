@@ -38,3 +38,15 @@ def test_readme_states_the_number_of_policies_the_pack_has():
 
     stated = re.search(r"CrossGuard pack of (\d+) policies", README)
     assert stated and int(stated.group(1)) == len(catalogue())
+
+
+def test_readme_capacity_example_is_what_the_command_prints():
+    import shlex
+    import subprocess
+    import sys
+
+    block = re.search(r"```text\n(\.venv/bin/mladmin capacity [^\n]*)\n(.*?)```", README, flags=re.S)
+    command, shown = block.group(1), block.group(2)
+    argv = [sys.executable, "-m", "mladmin.cli.main", *shlex.split(command)[1:]]
+    printed = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert printed == shown
