@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from typing import Iterator
 
-from policies.capacity_fit import DEFAULT_HEADROOM_PERCENT, MAX_HEADROOM_PERCENT, one_sequence_fit
+from policies.capacity_fit import (CHECK_CONTEXT, DEFAULT_HEADROOM_PERCENT, MAX_HEADROOM_PERCENT, RUNTIME_OVERHEAD,
+                                   one_sequence_fit)
 from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, ec2_type
 from policies.facts.models import CATALOGUE
 from policies.observability import effective_tags
@@ -144,8 +145,8 @@ def _headroom(tags: Mapping) -> float:
 @resource_policy(
     id="sagemaker-model-fits-instance", area="sagemaker", title="Served model fits its GPU instance",
     description="An endpoint configuration whose tag mladmin:model names a model of the catalogue "
-                "(policies/facts/models.py) runs it on instance types whose GPU memory, less 10% for the runtime, "
-                "holds its bf16 weights and one 4,096-token sequence's KV cache with the configured headroom "
+                f"(policies/facts/models.py) runs it on instance types whose GPU memory, less {RUNTIME_OVERHEAD:.0%} for the "
+                f"runtime, holds its bf16 weights and one {CHECK_CONTEXT:,}-token sequence's KV cache with the configured headroom "
                 f"(tag {HEADROOM_TAG}, default {DEFAULT_HEADROOM_PERCENT}%) left free. Models outside the "
                 "catalogue and instance types without NVIDIA GPUs are not checked.",
     severity=Severity.HIGH, enforcement=STANDARD, types=(ENDPOINT_CONFIG,),
