@@ -87,6 +87,17 @@ class EndpointArgs:
     rollout: Rollout = Rollout()
     scaling: Scaling | None = None              # None: fixed at initial_instance_count
     alarm_actions: Sequence[pulumi.Input[str]] = ()  # who hears about a rollback
+    # Tagged on the Model and EndpointConfiguration (mladmin:model, mladmin:capacity-headroom-percent) so policy
+    # sagemaker-model-fits-instance can size a catalogue model against the variant's instance type in a preview.
+    served_model: str | None = None
+    capacity_headroom_percent: int | None = None
+
+
+def _capacity_tags(args: EndpointArgs) -> dict[str, str]:
+    tags = {"mladmin:model": args.served_model} if args.served_model else {}
+    if args.capacity_headroom_percent is not None:
+        tags["mladmin:capacity-headroom-percent"] = str(args.capacity_headroom_percent)
+    return tags
 
 
 class Endpoint(pulumi.ComponentResource):
@@ -95,6 +106,7 @@ class Endpoint(pulumi.ComponentResource):
         super().__init__("mladmin:sagemaker:Endpoint", name, None, opts)
         self._name, self._args = name, args
         tags = args.tags.merged({"Name": args.endpoint_name})
+        sized_tags = {**tags, **_capacity_tags(args)}
 
         self.security_group = None
         vpc_config = None
@@ -118,7 +130,7 @@ class Endpoint(pulumi.ComponentResource):
             primary_container={"image": args.image_uri, "model_data_url": args.model_data_url, "mode": "SingleModel"},
             vpc_config=vpc_config,
             enable_network_isolation=args.network_isolation if args.serverless is None else None,
-            tags=tags,
+            tags=sized_tags,
             opts=child_opts(self),
         )
         self.endpoint_config = aws.sagemaker.EndpointConfiguration(
@@ -126,7 +138,7 @@ class Endpoint(pulumi.ComponentResource):
             production_variants=[self._variant()],
             kms_key_arn=args.volume_kms_key_arn,
             data_capture_config=_capture(args.capture) if args.capture else None,
-            tags=tags,
+            tags=sized_tags,
             opts=child_opts(self),
         )
         self.alarms = self._rollback_alarms()

@@ -6,7 +6,11 @@ from collections.abc import Mapping
 
 from typing import Iterator
 
+from policies.capacity_fit import (CHECK_CONTEXT, DEFAULT_HEADROOM_PERCENT, MAX_HEADROOM_PERCENT, RUNTIME_OVERHEAD,
+                                   one_sequence_fit)
 from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, ec2_type
+from policies.facts.models import CATALOGUE
+from policies.observability import effective_tags
 from policies.spec import PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, nist, resource_policy
 from policies.views import as_list, first, present, truthy
 
@@ -16,6 +20,10 @@ MODEL = "aws:sagemaker/model:Model"
 TRAINING_JOB = "aws:sagemaker/trainingJob:TrainingJob"
 HPO_JOB = "aws:sagemaker/hyperParameterTuningJob:HyperParameterTuningJob"
 DATA_QUALITY_JOB = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
+# Tags components/endpoint.py puts on an endpoint's Model and EndpointConfiguration: the served model's name
+# (mladmin:sagemaker.endpoints[].model) and the stack's capacity headroom (mladmin:sagemaker.capacityHeadroomPercent).
+MODEL_TAG = "mladmin:model"
+HEADROOM_TAG = "mladmin:capacity-headroom-percent"
 
 
 def _has_instance_store(instance_type: str) -> bool:
@@ -124,3 +132,38 @@ def sagemaker_inter_container_encryption(resource: Subject, ctx: Context) -> Ite
         yield "inter-container traffic is not encrypted"
 
 
+
+
+def _headroom(tags: Mapping) -> float:
+    try:
+        value = float(tags.get(HEADROOM_TAG, DEFAULT_HEADROOM_PERCENT))
+    except (TypeError, ValueError):
+        return DEFAULT_HEADROOM_PERCENT
+    return value if 0 <= value <= MAX_HEADROOM_PERCENT else DEFAULT_HEADROOM_PERCENT
+
+
+@resource_policy(
+    id="sagemaker-model-fits-instance", area="sagemaker", title="Served model fits its GPU instance",
+    description="An endpoint configuration whose tag mladmin:model names a model of the catalogue "
+                f"(policies/facts/models.py) runs it on instance types whose GPU memory, less {RUNTIME_OVERHEAD:.0%} for the "
+                f"runtime, holds its bf16 weights and one {CHECK_CONTEXT:,}-token sequence's KV cache with the configured headroom "
+                f"(tag {HEADROOM_TAG}, default {DEFAULT_HEADROOM_PERCENT}%) left free. Models outside the "
+                "catalogue and instance types without NVIDIA GPUs are not checked.",
+    severity=Severity.HIGH, enforcement=STANDARD, types=(ENDPOINT_CONFIG,),
+    remediation="Serve the model on a larger GPU instance type (mladmin capacity MODEL ranks them), a smaller "
+                "model, or lower mladmin:sagemaker.capacityHeadroomPercent.",
+    frameworks=[nist("CP-2(2)"), nist("SC-6")],
+)
+def sagemaker_model_fits_instance(resource: Subject, ctx: Context) -> Iterator[str]:
+    tags = effective_tags(resource)
+    model = CATALOGUE.get(str(tags.get(MODEL_TAG, "")).lower())
+    if model is None:
+        return
+    headroom = _headroom(tags)
+    for variant in as_list(resource.props.get("productionVariants")):
+        if not isinstance(variant, Mapping) or not isinstance(variant.get("instanceType"), str):
+            continue
+        fit = one_sequence_fit(model, variant["instanceType"], headroom)
+        problem = fit.problem() if fit is not None else None
+        if problem is not None:
+            yield f"variant {variant.get('variantName', '?')}: {problem}"

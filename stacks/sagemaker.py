@@ -132,6 +132,8 @@ def _endpoint_args(settings: Settings, endpoint: EndpointSettings, platform: Any
         execution_role_arn=platform.iam.sagemaker_role_arn,
         tags=tags,
         variant_name=endpoint.variant_name,
+        served_model=endpoint.model,
+        capacity_headroom_percent=settings.sagemaker.capacity_headroom_percent,
         rollout=rollout,
         alarm_actions=alarms,
     )

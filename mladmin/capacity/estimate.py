@@ -6,14 +6,13 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
+from policies.capacity_fit import (  # noqa: F401 (formulas 1-4 have one home, shared with the policy)
+    DTYPE_BYTES, GIB, RUNTIME_OVERHEAD, kv_bytes_per_token, usable_bytes_per_gpu, weight_bytes)
 from policies.facts.environments import GPU_INSTANCE_TYPES_ALLOWED
 from policies.facts.instance_types import accelerators_per_instance, family_of, gpu_spec
 from policies.facts.models import ModelArchitecture
 from policies.facts.prices import instance_hourly
 
-GIB = 2 ** 30
-RUNTIME_OVERHEAD = 0.10
-DTYPE_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 ROOFLINE, MEASURED = "roofline upper bound", "measured"
 
 
@@ -54,18 +53,6 @@ class Candidate:
 
     def to_json(self) -> dict:
         return asdict(self)
-
-
-def weight_bytes(model: ModelArchitecture, dtype: str) -> float:
-    return model.parameters * DTYPE_BYTES[dtype]
-
-
-def kv_bytes_per_token(model: ModelArchitecture, kv_dtype: str) -> float:
-    return 2 * model.layers * model.kv_heads * model.head_dim * DTYPE_BYTES[kv_dtype]
-
-
-def usable_bytes_per_gpu(memory_gib: float) -> float:
-    return memory_gib * GIB * (1 - RUNTIME_OVERHEAD)
 
 
 def sequences_per_replica(weights: float, per_sequence: float, gpus: int, memory_gib: float) -> int:

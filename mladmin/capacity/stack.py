@@ -1,7 +1,10 @@
 """The stack check: SageMaker endpoints (``mladmin:sagemaker.endpoints``) whose ``model`` names a catalogue model
-are sized like ``mladmin capacity MODEL --instance-types TYPE --context CHECK_CONTEXT``: a model that does not fit
-its instance type is a finding (``mladmin plan`` exits 1) that says by how many GiB; one that fits shows its
-$ per million output tokens in ``mladmin cost``. Endpoints serving other models are not checked.
+are checked like policy ``sagemaker-model-fits-instance`` (policies/capacity_fit.py): a model whose bf16 weights
+and one CHECK_CONTEXT-token sequence do not fit its instance type, or leave less than
+``mladmin:sagemaker.capacityHeadroomPercent`` of the usable GPU memory free, is a finding (``mladmin plan``
+exits 1) naming the numbers; one that fits is sized like ``mladmin capacity MODEL --instance-types TYPE
+--context CHECK_CONTEXT`` and shows its $ per million output tokens in ``mladmin cost``. Endpoints serving
+other models are not checked.
 """
 
 from __future__ import annotations
@@ -13,12 +16,11 @@ from typing import Any, Mapping
 from pydantic import ValidationError
 
 from mladmin.capacity.estimate import CapacityError, Candidate, Request, candidate
+from policies.capacity_fit import CHECK_CONTEXT, OneSequenceFit, one_sequence_fit
 from policies.facts.models import CATALOGUE
-from stacks.settings.sagemaker import EndpointSettings
+from stacks.settings.sagemaker import EndpointSettings, SageMakerSettings
 
-# Context each served sequence is assumed to hold (prompt + output), bf16 weights and KV cache, one sequence
-# at least: the least an endpoint must hold to serve at all.
-CHECK_CONTEXT = 4096
+__all__ = ["CHECK_CONTEXT", "EndpointFit", "endpoint_fits", "headroom_percent"]
 
 
 @dataclass(frozen=True)
@@ -27,29 +29,46 @@ class EndpointFit:
     model: str
     instance_type: str
     estimate: Candidate
+    fit: OneSequenceFit
 
     def finding(self) -> str | None:
-        if self.estimate.fits:
+        problem = self.fit.problem()
+        if problem is None:
             return None
-        return (f"endpoint {self.endpoint}: {self.model} (bf16, one {CHECK_CONTEXT:,}-token sequence) does not fit "
-                f"{self.instance_type}: {self.estimate.shortfall_gib:,.1f} GiB short "
-                f"(mladmin capacity {self.model} --instance-types {self.instance_type})")
+        return f"endpoint {self.endpoint}: {problem} (mladmin capacity {self.model} --instance-types {self.instance_type})"
 
     def to_json(self) -> dict:
         return {"endpoint": self.endpoint, "model": self.model, "instance_type": self.instance_type,
-                "context": CHECK_CONTEXT, "finding": self.finding(), **self.estimate.to_json()}
+                "context": self.fit.context, "headroom_percent": self.fit.headroom_percent,
+                "free_gib": round(self.fit.free_gib, 2), "finding": self.finding(), **self.estimate.to_json()}
 
 
-def endpoint_fits(config: Mapping[str, Any]) -> list[EndpointFit]:
-    """Each SageMaker endpoint with an instance type and a catalogue model, sized; others are left out
-    (the settings report malformed endpoints)."""
+def _section(config: Mapping[str, Any]) -> dict:
     section = config.get("mladmin:sagemaker")
     if isinstance(section, str):
         try:
             section = json.loads(section)
         except json.JSONDecodeError:
-            return []
-    endpoints = section.get("endpoints") if isinstance(section, dict) else None
+            return {}
+    return section if isinstance(section, dict) else {}
+
+
+def headroom_percent(config: Mapping[str, Any]) -> int:
+    """``mladmin:sagemaker.capacityHeadroomPercent``, its default when absent; the settings report bad values
+    (one line, exit 2) before any check runs, so a bad value here also falls back to the default."""
+    field = SageMakerSettings.model_fields["capacity_headroom_percent"]
+    value = _section(config).get("capacityHeadroomPercent", field.default)
+    try:
+        return SageMakerSettings.model_validate({"capacityHeadroomPercent": value}).capacity_headroom_percent
+    except ValidationError:
+        return field.default
+
+
+def endpoint_fits(config: Mapping[str, Any]) -> list[EndpointFit]:
+    """Each SageMaker endpoint with an instance type and a catalogue model, sized; others are left out
+    (the settings report malformed endpoints)."""
+    endpoints = _section(config).get("endpoints")
+    headroom = headroom_percent(config)
     fits = []
     for raw in endpoints if isinstance(endpoints, list) else []:
         try:
@@ -59,9 +78,12 @@ def endpoint_fits(config: Mapping[str, Any]) -> list[EndpointFit]:
         model = CATALOGUE.get(endpoint.model.lower())
         if model is None or endpoint.instance_type is None:
             continue
+        fit = one_sequence_fit(model, endpoint.instance_type, headroom)
         try:
             sized = candidate(model, Request(context=min(CHECK_CONTEXT, model.max_positions)), endpoint.instance_type)
         except CapacityError:  # not an NVIDIA GPU type (CPU, Inferentia) or unpriced: nothing to size
             continue
-        fits.append(EndpointFit(endpoint.name, model.name, endpoint.instance_type, sized))
+        if fit is None:
+            continue
+        fits.append(EndpointFit(endpoint.name, model.name, endpoint.instance_type, sized, fit))
     return fits

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
+from policies.capacity_fit import DEFAULT_HEADROOM_PERCENT, MAX_HEADROOM_PERCENT
 from policies.facts.environments import SAGEMAKER_DEFAULT_INSTANCE_TYPES
 
 from .base import Name, SettingsModel, duplicates, scope_of, show
@@ -172,6 +173,12 @@ class SageMakerSettings(SettingsModel):
     )
     data_capture_percent: int = Field(
         20, ge=0, le=100, description="Share of endpoint requests captured to S3 for drift analysis; 0 disables. Default 20."
+    )
+    capacity_headroom_percent: int = Field(
+        DEFAULT_HEADROOM_PERCENT, ge=0, le=MAX_HEADROOM_PERCENT,
+        description="Share of an endpoint's usable GPU memory that must stay free once its catalogue model "
+        "(bf16 weights and one 4,096-token sequence) is loaded; less is a finding in `mladmin plan` and policy "
+        f"sagemaker-model-fits-instance. Default {DEFAULT_HEADROOM_PERCENT}.",
     )
     retraining: list[RetrainingSettings] = Field(
         default_factory=list, description="Retraining pipelines, one per model family served by the endpoints. Default none."

@@ -8,11 +8,13 @@ import pytest
 import yaml
 
 from mladmin.capacity.stack import endpoint_fits
+from stacks.settings import SettingsError, load_settings
+from tests.infra.test_config_errors import stack_config
 from tests.cli.helpers import PROGRAMS, mladmin
 
 
-def _config(*endpoints: dict) -> dict:
-    return {"mladmin:sagemaker": {"endpoints": [{"imageTag": "1.4.2", **e} for e in endpoints]}}
+def _config(*endpoints: dict, **sagemaker) -> dict:
+    return {"mladmin:sagemaker": {"endpoints": [{"imageTag": "1.4.2", **e} for e in endpoints], **sagemaker}}
 
 
 def test_a_model_too_large_for_its_endpoint_is_a_finding_that_says_by_how_many_gib():
@@ -25,6 +27,33 @@ def test_a_model_too_large_for_its_endpoint_is_a_finding_that_says_by_how_many_g
 def test_a_model_that_fits_has_no_finding_and_a_cost_per_million_tokens():
     (fit,) = endpoint_fits(_config({"name": "small", "model": "Llama-3.1-8B", "instanceType": "ml.g5.2xlarge"}))
     assert fit.finding() is None and fit.estimate.usd_per_million_tokens > 0
+
+
+GEMMA_ON_A10G = {"name": "tight", "model": "gemma-2-9b", "instanceType": "ml.g5.xlarge"}
+
+
+def test_a_model_that_fits_with_less_free_memory_than_the_configured_headroom_is_a_finding_naming_the_numbers():
+    # 9.24e9 x 2 + 2 x 42 x 8 x 256 x 2 x 4,096 = 19,889,045,504 bytes = 18.5 GiB of 24 GiB x 0.9 = 21.6 GiB:
+    # 3.1 GiB free = 14.2 %, below a 20 % headroom
+    (fit,) = endpoint_fits(_config(GEMMA_ON_A10G, capacityHeadroomPercent=20))
+    assert fit.finding() == ("endpoint tight: gemma-2-9b (bf16, one 4,096-token sequence) fits ml.g5.xlarge with "
+                             "3.1 GiB free (14.2% of 21.6 GiB usable), below the 20% headroom "
+                             "(mladmin capacity gemma-2-9b --instance-types ml.g5.xlarge)")
+
+
+def test_the_default_headroom_is_ten_percent():
+    (fit,) = endpoint_fits(_config(GEMMA_ON_A10G))
+    assert fit.fit.headroom_percent == 10 and fit.finding() is None
+
+
+@pytest.mark.parametrize("value", [-1, 91, "lots"])
+def test_a_headroom_outside_0_to_90_percent_is_one_settings_error_line(value):
+    config = stack_config("dev")
+    config["mladmin:sagemaker"] = {**config.get("mladmin:sagemaker", {}), "capacityHeadroomPercent": value}
+    with pytest.raises(SettingsError) as raised:
+        load_settings(config, source="stacks/Pulumi.dev.yaml", stack="dev")
+    (problem,) = raised.value.problems
+    assert problem.startswith("stacks/Pulumi.dev.yaml: mladmin:sagemaker.capacityHeadroomPercent: ")
 
 
 @pytest.mark.parametrize("endpoint", [

@@ -120,6 +120,14 @@ def test_models_serve_the_pinned_serving_image_and_artifact_in_the_vpc_isolated(
             plan.stack_outputs["sagemakerEndpointSecurityGroupIds"][endpoint["name"]]]
 
 
+def test_model_and_endpoint_config_name_the_served_model_and_headroom_for_the_fit_policy(dev_plan):
+    for endpoint in endpoints_of("dev"):
+        for resource_type in (MODEL, CONFIG):
+            tags = component_child(dev_plan, resource_type, f"endpoint-{endpoint['name']}").inputs["tags"]
+            assert tags["mladmin:model"] == endpoint["model"]
+            assert tags["mladmin:capacity-headroom-percent"] == "10"
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_rollback_alarms_are_the_endpoints_own_and_wired_into_its_deployment(all_plans, stack):
     plan = all_plans[stack]

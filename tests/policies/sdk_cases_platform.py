@@ -50,7 +50,8 @@ def eks_cluster(name: str = "ml", **options) -> list:
 
 
 def endpoint_config(name: str, instance_type: str, **options) -> list:
-    return planned(lambda: aws.sagemaker.EndpointConfiguration(name, tags=TAGS, production_variants=[
+    tags = {**TAGS, **options.pop("extra_tags", {})}
+    return planned(lambda: aws.sagemaker.EndpointConfiguration(name, tags=tags, production_variants=[
         {"variant_name": "main", "model_name": "llm", "instance_type": instance_type, "initial_instance_count": 1}],
         **options))
 
@@ -204,6 +205,10 @@ PASSING = {
                                Case(endpoint_config("nvme", "ml.g5.2xlarge"))],
     "sagemaker-data-capture-prod": [Case(endpoint_config("llm", "ml.g5.2xlarge", data_capture_config=CAPTURE),
                                          environment="prod")],
+    "sagemaker-model-fits-instance": [
+        Case(endpoint_config("small", "ml.g5.2xlarge", extra_tags={"mladmin:model": "llama-3.1-8b"})),
+        Case(endpoint_config("own", "ml.g5.xlarge", extra_tags={"mladmin:model": "chat-llm"})),  # not in the catalogue
+        Case(endpoint_config("tight", "ml.g5.xlarge", extra_tags={"mladmin:model": "gemma-2-9b"}))],  # 14.2% free > 10%
     "sagemaker-notebook-no-direct-internet": [Case(notebook(direct_internet_access="Disabled", subnet_id="subnet-0a",
                                                             security_groups=["sg-0abc"]))],
     "sagemaker-notebook-no-root": [Case(notebook(root_access="Disabled"))],
@@ -269,6 +274,10 @@ FAILING = {
         "studio", domain_name="studio", auth_mode="IAM", vpc_id="vpc-0abc", subnet_ids=["subnet-0a"],
         default_user_settings={"execution_role": ROLE_ARN})), "studio")],
     "sagemaker-endpoint-kms": [Case(endpoint_config("cpu", "ml.m5.xlarge"), "cpu")],
+    "sagemaker-model-fits-instance": [
+        Case(endpoint_config("big", "ml.g5.2xlarge", extra_tags={"mladmin:model": "llama-3.1-70b"}), "big"),
+        Case(endpoint_config("tight", "ml.g5.xlarge", extra_tags={"mladmin:model": "gemma-2-9b",
+                                                                 "mladmin:capacity-headroom-percent": "20"}), "tight")],
     "sagemaker-data-capture-prod": [
         Case(endpoint_config("llm", "ml.g5.2xlarge"), "llm", environment="prod"),
         Case(endpoint_config("llm", "ml.g5.2xlarge", data_capture_config={**CAPTURE, "initial_sampling_percentage": 0}),
