@@ -7,7 +7,7 @@ from functools import lru_cache
 from policies.spec import REGISTRY, PolicySpec
 
 # Importing an area module registers its policies; this order is the catalogue's order.
-AREAS = ("storage", "encryption", "resource_policies", "network", "eks", "iam", "sagemaker", "gpu",
+AREAS = ("storage", "encryption", "resource_policies", "network", "eks", "iam", "sagemaker", "sagemaker_endpoints", "gpu",
          "observability", "kubernetes", "rds", "elb", "ecs", "serverless", "data_services", "analytics",
          "exemptions")
 

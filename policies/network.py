@@ -9,7 +9,10 @@ from typing import Any, Iterator
 from policies.spec import (
     STANDARD, STRICT, Context, Severity, Subject, cis_aws, cis_eks, nist, resource_policy, stack_policy,
 )
-from policies.views import StackView, as_list, depends_on, first, given, peek, present, require, truthy
+from policies.sagemaker_endpoints import serverless_only_models
+from policies.views import (
+    StackView, as_list, depends_on, first, given, is_unknown, peek, present, require, truthy,
+)
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -240,17 +243,23 @@ def eks_endpoint_private(resource: Subject, ctx: Context) -> Iterator[str]:
         yield "public endpoint open to the internet (set public_access_cidrs)"
 
 
-@resource_policy(
+@stack_policy(
     id="sagemaker-model-vpc", area="network", title="SageMaker models in a VPC",
-    description="SageMaker models run inside the VPC (vpc_config with subnets and security groups).",
+    description="SageMaker models run inside the VPC (vpc_config with subnets and security groups). Models "
+                "served only by serverless endpoint variants are skipped: AWS refuses a VPC config for them.",
     severity=Severity.HIGH, enforcement=STANDARD, types=(SAGEMAKER_MODEL,),
     remediation="Set vpc_config with the private subnet ids and the serving security group.",
     frameworks=[nist("SC-7")],
 )
-def sagemaker_model_vpc(resource: Subject, ctx: Context) -> Iterator[str]:
-    vpc_config = first(resource.props.get("vpcConfig")) or {}
-    if not present(vpc_config, "subnets") or not present(vpc_config, "securityGroupIds"):
-        yield "model has no VPC configuration"
+def sagemaker_model_vpc(stack: StackView, ctx: Context) -> Iterator[tuple[str | None, str]]:
+    skipped = serverless_only_models(stack)
+    for model in stack.of_type(SAGEMAKER_MODEL):
+        vpc_config = given(model, "vpcConfig")
+        if model.urn in skipped or is_unknown(vpc_config):  # fed by other resources: set, not yet known
+            continue
+        vpc_config = first(vpc_config) or {}
+        if not present(vpc_config, "subnets") or not present(vpc_config, "securityGroupIds"):
+            yield model.urn, "model has no VPC configuration"
 
 
 @resource_policy(

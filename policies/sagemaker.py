@@ -11,8 +11,11 @@ from policies.capacity_fit import (CHECK_CONTEXT, DEFAULT_HEADROOM_PERCENT, MAX_
 from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, ec2_type
 from policies.facts.models import CATALOGUE
 from policies.observability import effective_tags
-from policies.spec import PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, nist, resource_policy
-from policies.views import as_list, first, present, truthy
+from policies.sagemaker_endpoints import serverless_only_models
+from policies.spec import (
+    PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, nist, resource_policy, stack_policy,
+)
+from policies.views import StackView, as_list, first, given, present, require, truthy
 
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"
@@ -104,16 +107,24 @@ def sagemaker_notebook_kms(resource: Subject, ctx: Context) -> Iterator[str]:
         yield "notebook volume has no customer-managed KMS key"
 
 
-@resource_policy(
+@stack_policy(
     id="sagemaker-network-isolation", area="sagemaker", title="SageMaker network isolation",
-    description="SageMaker models and training jobs run with network isolation: containers make no outbound calls.",
+    description="SageMaker models and training jobs run with network isolation: containers make no outbound "
+                "calls. Models served only by serverless endpoint variants are skipped: AWS refuses network "
+                "isolation for them.",
     severity=Severity.MEDIUM, enforcement=STANDARD, types=(MODEL, TRAINING_JOB),
     remediation="Set enable_network_isolation=True; ship weights in the model artifact instead of downloading them.",
     frameworks=[nist("SC-7"), nist("SC-39")],
 )
-def sagemaker_network_isolation(resource: Subject, ctx: Context) -> Iterator[str]:
-    if not truthy(resource.props.get("enableNetworkIsolation")):
-        yield "network isolation is off"
+def sagemaker_network_isolation(stack: StackView, ctx: Context) -> Iterator[tuple[str | None, str]]:
+    skipped = serverless_only_models(stack)
+    for resource in stack.of_type(MODEL, TRAINING_JOB):
+        if resource.urn in skipped:
+            continue
+        value = given(resource, "enableNetworkIsolation")
+        require(value)
+        if not truthy(value):
+            yield resource.urn, "network isolation is off"
 
 
 @resource_policy(

@@ -45,8 +45,8 @@ def aws_env(moto_endpoint, monkeypatch, tmp_path):
 @pytest.fixture(scope="session")
 def dev_outputs(dev_plan) -> dict:
     """The dev stack's outputs as after `pulumi up` (offline plan: real names, placeholder ids)."""
-    assert dev_plan.stack_outputs["sagemakerEndpoints"] == {"chat-dev": "mladmin-dev-chat-dev"}
-    assert dev_plan.stack_outputs["modelPackageGroups"] == {"tiny-chat": "mladmin-dev-tiny-chat"}
+    assert dev_plan.stack_outputs["sagemakerEndpoints"]["chat-dev"] == "mladmin-dev-chat-dev"
+    assert dev_plan.stack_outputs["modelPackageGroups"]["tiny-chat"] == "mladmin-dev-tiny-chat"
     return dev_plan.stack_outputs
 
 

@@ -38,6 +38,11 @@ def endpoints_of(stack: str) -> list[dict]:
     return stack_config(stack)["mladmin:sagemaker"]["endpoints"]
 
 
+def dedicated_endpoints_of(stack: str) -> list[dict]:
+    """The endpoints on instances (serverless ones have no VPC, isolation or instance counts)."""
+    return [e for e in endpoints_of(stack) if "serverless" not in e]
+
+
 def nvme(instance_type: str) -> bool:
     return ec2_type(instance_type).split(".", 1)[0] in INSTANCE_STORE_FAMILIES
 
@@ -49,16 +54,17 @@ def component_child(plan, resource_type: str, component: str):
 
 @pytest.fixture(scope="module")
 def dev_with_serverless_plan(tmp_path_factory):
-    """dev plus a serverless endpoint and a CPU endpoint (the stack file shows both, commented out)."""
+    """dev with its serverless endpoint plus a CPU endpoint (the stack file shows it, commented out)."""
     from mladmin.engine import plan_stack
 
     document = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
     sagemaker = document["config"]["mladmin:sagemaker"]
-    sagemaker["endpoints"] += [
+    shipped = {e["name"] for e in sagemaker["endpoints"]}
+    sagemaker["endpoints"] += [e for e in [
         {"name": "embed-dev", "model": "embedder", "imageTag": "1.4.2",
          "serverless": {"memorySizeMb": 2048, "maxConcurrency": 5}},
         {"name": "cpu-dev", "model": "classifier", "imageTag": "1.4.2", "instanceType": "ml.m5.xlarge"},
-    ]
+    ] if e["name"] not in shipped]
     path = tmp_path_factory.mktemp("stacks") / "Pulumi.dev.yaml"
     path.write_text(yaml.safe_dump(document))
     return plan_stack("dev", config_file=path, preview=False)
@@ -81,7 +87,9 @@ def test_endpoint_volumes_use_the_data_key_wherever_the_instance_type_takes_one(
     data_key = plan.stack_outputs["dataKeyArn"]
     for config in plan.of_type(CONFIG):
         (variant,) = config.inputs["productionVariants"]
-        if nvme(variant["instanceType"]):
+        if "serverlessConfig" in variant:  # no volume to encrypt; SageMaker refuses a key for serverless
+            assert "kmsKeyArn" not in config.inputs, config.name
+        elif nvme(variant["instanceType"]):
             assert "kmsKeyArn" not in config.inputs, variant["instanceType"]
         else:
             assert config.inputs["kmsKeyArn"] == data_key
@@ -108,7 +116,7 @@ def test_prod_captures_requests_and_responses_to_the_datasets_bucket_with_kms(pr
 def test_models_serve_the_pinned_serving_image_and_artifact_in_the_vpc_isolated(all_plans, stack):
     plan = all_plans[stack]
     repository = plan.stack_outputs["repositories"]["serving"]
-    for endpoint in endpoints_of(stack):
+    for endpoint in dedicated_endpoints_of(stack):
         model = component_child(plan, MODEL, f"endpoint-{endpoint['name']}").inputs
         container = model["primaryContainer"]
         assert container["image"] == f"{repository}:{endpoint['imageTag']}"
@@ -168,7 +176,7 @@ def test_a_single_instance_endpoint_shifts_all_at_once(dev_plan):
 @pytest.mark.parametrize("stack", STACKS)
 def test_autoscaling_tracks_invocations_between_the_initial_and_maximum_count(all_plans, stack):
     plan = all_plans[stack]
-    for endpoint in endpoints_of(stack):
+    for endpoint in dedicated_endpoints_of(stack):
         component = f"endpoint-{endpoint['name']}"
         targets = [t for t in plan.of_type(TARGET) if t.parent.endswith(f"::{component}")]
         maximum = endpoint.get("maxInstanceCount", endpoint["initialInstanceCount"])

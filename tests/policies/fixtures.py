@@ -5,7 +5,7 @@ The hand-written `bucket_set` below serves tests that need fixed resource counts
 
 from __future__ import annotations
 
-from tests.policies import sdk_cases, sdk_cases_platform, sdk_cases_services, sdk_cases_workloads
+from tests.policies import sdk_cases, sdk_cases_platform, sdk_cases_sagemaker, sdk_cases_services, sdk_cases_workloads
 from tests.policies.builders import TAGS, Case, doc, res
 
 B = "aws:s3/bucket:Bucket"
@@ -48,8 +48,12 @@ def bucket_set(name: str, *, skip: tuple[str, ...] = (), replicate: bool = False
 
 PASSING: dict[str, list[Case]] = {}
 FAILING: dict[str, list[Case]] = {}
-for _module in (sdk_cases, sdk_cases_platform, sdk_cases_workloads, sdk_cases_services):
+for _module in (sdk_cases, sdk_cases_platform, sdk_cases_workloads, sdk_cases_services, sdk_cases_sagemaker):
     PASSING.update(_module.PASSING)
     FAILING.update(_module.FAILING)
 for _policy, _cases in sdk_cases.EXTRA_FAILING.items():
     FAILING[_policy] = FAILING[_policy] + _cases
+for _policy, _cases in sdk_cases_sagemaker.EXTRA_FAILING.items():
+    FAILING[_policy] = FAILING[_policy] + _cases
+for _policy, _cases in sdk_cases_sagemaker.EXTRA_PASSING.items():
+    PASSING[_policy] = PASSING[_policy] + _cases
