@@ -6,7 +6,7 @@ from typing import Iterator
 
 from policies.keys import KEY_DEFAULTS, KEY_NOTE, KeyParams, customer_key
 from policies.spec import STANDARD, STRICT, Context, Severity, Subject, nist, resource_policy, stack_policy
-from policies.views import StackView, peek, present, require, truthy
+from policies.views import StackView, dig, present, truthy
 
 GLUE_JOB = "aws:glue/job:Job"
 GLUE_CRAWLER = "aws:glue/crawler:Crawler"
@@ -40,8 +40,7 @@ def glue_security_configuration(resource: Subject, ctx: Context) -> Iterator[str
     params=KeyParams, param_defaults=KEY_DEFAULTS,
 )
 def redshift_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
-    encrypted = peek(resource.props, "encrypted")
-    require(encrypted)
+    encrypted = dig(resource.props, "encrypted")
     if encrypted is not None and not truthy(encrypted):
         yield "cluster is not encrypted (encrypted is 'false')"
     elif ctx.params.require_customer_key and not customer_key(resource.props, "kmsKeyId"):
@@ -76,7 +75,6 @@ def redshift_audit_logging(stack: StackView, ctx: Context) -> Iterator[tuple[str
     frameworks=[nist("SC-7")],
 )
 def redshift_enhanced_vpc_routing(resource: Subject, ctx: Context) -> Iterator[str]:
-    routing = peek(resource.props, "enhancedVpcRouting")
-    require(routing)
+    routing = dig(resource.props, "enhancedVpcRouting")
     if not truthy(routing):
         yield "COPY/UNLOAD traffic leaves the VPC (enhanced_vpc_routing is off)"

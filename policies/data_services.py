@@ -13,7 +13,7 @@ from typing import Iterator
 from policies.facts.tls import OPENSEARCH_TLS_POLICIES
 from policies.keys import KEY_DEFAULTS, KEY_NOTE, KeyParams, customer_key
 from policies.spec import STANDARD, STRICT, Context, Severity, Subject, cis_aws, nist, resource_policy, stack_policy
-from policies.views import StackView, peek, present, require, truthy
+from policies.views import StackView, dig, peek, present, require, truthy
 
 SQS_QUEUE = "aws:sqs/queue:Queue"
 KINESIS_STREAM = "aws:kinesis/stream:Stream"
@@ -41,8 +41,7 @@ _KEYED = dict(params=KeyParams, param_defaults=KEY_DEFAULTS)
 def sqs_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
     if customer_key(resource.props, "kmsMasterKeyId"):
         return
-    managed = peek(resource.props, "sqsManagedSseEnabled")
-    require(managed)
+    managed = dig(resource.props, "sqsManagedSseEnabled")
     if managed is not None and not truthy(managed):
         yield "queue is not encrypted (sqs_managed_sse_enabled is off and no KMS key is set)"
     elif ctx.params.require_customer_key:
@@ -58,8 +57,7 @@ def sqs_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("SC-28")], **_KEYED,
 )
 def kinesis_stream_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
-    kind = peek(resource.props, "encryptionType")
-    require(kind)
+    kind = dig(resource.props, "encryptionType")
     if kind != "KMS":
         yield f"stream records are not encrypted (encryption_type {kind or 'not set: NONE, the default'})"
     elif ctx.params.require_customer_key and not customer_key(resource.props, "kmsKeyId"):
@@ -75,8 +73,7 @@ def kinesis_stream_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("CP-9"), nist("CP-10")],
 )
 def dynamodb_pitr(resource: Subject, ctx: Context) -> Iterator[str]:
-    enabled = peek(resource.props, "pointInTimeRecovery", "enabled")
-    require(enabled)
+    enabled = dig(resource.props, "pointInTimeRecovery", "enabled")
     if not truthy(enabled):
         yield "point-in-time recovery is off"
 
@@ -92,8 +89,7 @@ def dynamodb_pitr(resource: Subject, ctx: Context) -> Iterator[str]:
 def dynamodb_customer_key(resource: Subject, ctx: Context) -> Iterator[str]:
     if not ctx.params.require_customer_key:
         return
-    enabled = peek(resource.props, "serverSideEncryption", "enabled")
-    require(enabled)
+    enabled = dig(resource.props, "serverSideEncryption", "enabled")
     if not truthy(enabled):
         yield f"table is encrypted with the AWS-owned key (the default), not a customer-managed key ({KEY_NOTE})"
     elif not customer_key(resource.props, "serverSideEncryption", "kmsKeyArn"):
@@ -143,8 +139,7 @@ def secret_rotation(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]
     frameworks=[cis_aws("2.4.1"), nist("SC-28")], **_KEYED,
 )
 def efs_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
-    encrypted = peek(resource.props, "encrypted")
-    require(encrypted)
+    encrypted = dig(resource.props, "encrypted")
     if not truthy(encrypted):
         yield "file system is not encrypted (encrypted is off, the default)"
     elif ctx.params.require_customer_key and not customer_key(resource.props, "kmsKeyId"):
@@ -169,12 +164,10 @@ def elasticache_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
     if resource.type == CACHE_CLUSTER and present(resource.props, "replicationGroupId"):
         return  # a member: the replication group decides
     if resource.type == REPLICATION_GROUP:
-        at_rest = peek(resource.props, "atRestEncryptionEnabled")
-        require(at_rest)
+        at_rest = dig(resource.props, "atRestEncryptionEnabled")
         if not truthy(at_rest) and not (at_rest is None and _valkey(resource)):
             yield "data at rest is not encrypted (at_rest_encryption_enabled is off, the Redis OSS default)"
-    transit = peek(resource.props, "transitEncryptionEnabled")
-    require(transit)
+    transit = dig(resource.props, "transitEncryptionEnabled")
     if not truthy(transit):
         yield "traffic is not encrypted in transit (transit_encryption_enabled is off, the default)"
 
@@ -216,8 +209,7 @@ def opensearch_in_vpc(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("AC-3"), nist("AC-6")],
 )
 def opensearch_fine_grained_access(resource: Subject, ctx: Context) -> Iterator[str]:
-    enabled = peek(resource.props, "advancedSecurityOptions", "enabled")
-    require(enabled)
+    enabled = dig(resource.props, "advancedSecurityOptions", "enabled")
     if not truthy(enabled):
         yield "fine-grained access control is off"
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Iterator
 
 from policies.spec import STANDARD, STRICT, Context, Severity, Subject, nist, resource_policy
-from policies.views import as_list, known_items, peek, require, truthy
+from policies.views import dig, as_list, known_items, peek, require, truthy
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
@@ -26,8 +26,7 @@ SECRET_NAME = re.compile(r"(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?
 
 def containers(resource: Subject) -> list[Mapping[str, Any]]:
     """The task's container definitions (raises the engine's unknown error when preview cannot read them)."""
-    raw = peek(resource.props, "containerDefinitions")
-    require(raw)
+    raw = dig(resource.props, "containerDefinitions")
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
@@ -112,8 +111,7 @@ def ecs_secrets_not_in_environment(resource: Subject, ctx: Context) -> Iterator[
     frameworks=[nist("SC-7")],
 )
 def ecs_no_public_ip(resource: Subject, ctx: Context) -> Iterator[str]:
-    assign = peek(resource.props, "networkConfiguration", "assignPublicIp")
-    require(assign)
+    assign = dig(resource.props, "networkConfiguration", "assignPublicIp")
     if truthy(assign):
         yield "tasks get public IPs (network_configuration.assign_public_ip is on)"
 

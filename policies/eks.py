@@ -12,7 +12,7 @@ from policies.spec import (
     ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, cis_eks, nist, resource_policy,
     stack_policy,
 )
-from policies.views import StackView, as_list, dig, first, given, is_sequence, is_unknown, peek, present, truthy
+from policies.views import StackView, as_list, first, given, is_sequence, is_unknown, peek, present, truthy
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"

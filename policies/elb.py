@@ -16,7 +16,7 @@ from policies.observability import effective_tags
 from policies.spec import (
     PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, nist, resource_policy,
 )
-from policies.views import known_items, peek, require, truthy
+from policies.views import dig, known_items, peek, require, truthy
 
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
@@ -46,8 +46,7 @@ def _redirects_to_https(action: Any) -> bool:
     frameworks=[nist("SC-8"), nist("SC-23")],
 )
 def lb_listener_https(resource: Subject, ctx: Context) -> Iterator[str]:
-    protocol = peek(resource.props, "protocol")
-    require(protocol)
+    protocol = dig(resource.props, "protocol")
     if str(protocol or "").upper() != "HTTP":
         return
     actions = known_items(peek(resource.props, "defaultActions"))
@@ -92,8 +91,7 @@ def lb_tls_policy(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("AU-2"), nist("AU-12")],
 )
 def lb_access_logs(resource: Subject, ctx: Context) -> Iterator[str]:
-    enabled = peek(resource.props, "accessLogs", "enabled")
-    require(enabled)
+    enabled = dig(resource.props, "accessLogs", "enabled")
     if not truthy(enabled):
         yield "access logs are off"
 
@@ -109,8 +107,7 @@ def lb_access_logs(resource: Subject, ctx: Context) -> Iterator[str]:
 def lb_drop_invalid_headers(resource: Subject, ctx: Context) -> Iterator[str]:
     if not _application(resource):
         return
-    drop = peek(resource.props, "dropInvalidHeaderFields")
-    require(drop)
+    drop = dig(resource.props, "dropInvalidHeaderFields")
     if not truthy(drop):
         yield "invalid header fields are passed to the targets (drop_invalid_header_fields is off)"
 
@@ -123,8 +120,7 @@ def lb_drop_invalid_headers(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("CP-10")],
 )
 def lb_deletion_protection_prod(resource: Subject, ctx: Context) -> Iterator[str]:
-    protected = peek(resource.props, "enableDeletionProtection")
-    require(protected)
+    protected = dig(resource.props, "enableDeletionProtection")
     if not truthy(protected):
         yield "the load balancer can be deleted (enable_deletion_protection is off)"
 
@@ -139,8 +135,7 @@ def lb_deletion_protection_prod(resource: Subject, ctx: Context) -> Iterator[str
     frameworks=[nist("SC-7")],
 )
 def lb_internal(resource: Subject, ctx: Context) -> Iterator[str]:
-    internal = peek(resource.props, "internal")
-    require(internal)
+    internal = dig(resource.props, "internal")
     if truthy(internal):
         return
     if str(effective_tags(resource).get(INTERNET_FACING_TAG, "")).lower() == "true":

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from policies.spec import STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
 from policies.statements import is_public, restricting_conditions
-from policies.views import as_list, condition_keys, is_allow, known_items, peek, present, statements
+from policies.views import as_list, is_allow, known_items, peek, present, statements
 
 POLICY = "aws:iam/policy:Policy"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

@@ -18,7 +18,7 @@ from policies.keys import KEY_DEFAULTS, KEY_NOTE, KeyParams, customer_key
 from policies.spec import (
     PROD_ONLY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy, stack_policy,
 )
-from policies.views import StackView, given, known_items, peek, present, require, truthy
+from policies.views import StackView, dig, given, known_items, peek, present, require, truthy
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -49,8 +49,7 @@ def _kind(resource: Subject) -> str:
 def rds_storage_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
     if _replica(resource):
         return
-    encrypted = peek(resource.props, "storageEncrypted")
-    require(encrypted)
+    encrypted = dig(resource.props, "storageEncrypted")
     serverless_v1 = resource.type == CLUSTER and peek(resource.props, "engineMode") == "serverless"
     if not truthy(encrypted) and not serverless_v1:
         yield f"{_kind(resource)} storage is not encrypted (storage_encrypted is off, the RDS default)"
@@ -68,8 +67,7 @@ def rds_storage_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[cis_aws("2.3.3"), nist("SC-7"), nist("AC-3")],
 )
 def rds_not_public(resource: Subject, ctx: Context) -> Iterator[str]:
-    public = peek(resource.props, "publiclyAccessible")
-    require(public)
+    public = dig(resource.props, "publiclyAccessible")
     if truthy(public):
         yield "publicly_accessible is on: the endpoint resolves to a public IP"
 
@@ -93,8 +91,7 @@ class BackupParams(Params):
 def rds_backup_retention(resource: Subject, ctx: Context) -> Iterator[str]:
     if _replica(resource):
         return
-    days = peek(resource.props, "backupRetentionPeriod")
-    require(days)
+    days = dig(resource.props, "backupRetentionPeriod")
     kept = 1 if days is None else int(float(days))
     if kept == 0:
         yield "automated backups are off (backup_retention_period 0)"
@@ -112,8 +109,7 @@ def rds_backup_retention(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("CP-9"), nist("SI-12")],
 )
 def rds_deletion_protection_prod(resource: Subject, ctx: Context) -> Iterator[str]:
-    protected = peek(resource.props, "deletionProtection")
-    require(protected)
+    protected = dig(resource.props, "deletionProtection")
     if not truthy(protected):
         yield f"the {_kind(resource)} can be deleted (deletion_protection is off)"
 

@@ -102,7 +102,11 @@ def as_list(value: Any) -> list:
 
 
 def dig(props: Mapping[str, Any] | None, *path: str | int, default: Any = None) -> Any:
-    """props["a"]["b"][0]... with `default` for anything missing along the way."""
+    """props["a"]["b"][0]... with `default` for anything missing along the way.
+
+    On the engine's props (unknown-checking proxies), reaching a value unknown at preview raises
+    UnknownValueError, so the policy is reported as not run; `peek` reads without raising.
+    """
     current: Any = props
     for key in path:
         if isinstance(key, int):
