@@ -54,26 +54,3 @@ def prod_preview_plan():
 @pytest.fixture(scope="session")
 def all_preview_plans(dev_preview_plan, staging_preview_plan, prod_preview_plan):
     return {"dev": dev_preview_plan, "staging": staging_preview_plan, "prod": prod_preview_plan}
-
-
-CLUSTER_WORKLOADS_PROGRAM = "tests/fixtures/programs/cluster_workloads"
-
-
-def _cluster_workloads_plan(stack: str, preview: bool):
-    """The shipped stack plus the Kubernetes side on a stand-in cluster (until Cluster is on main)."""
-    from pathlib import Path
-
-    from mladmin.engine import plan_program
-
-    root = Path(__file__).resolve().parents[1]
-    return plan_program(root / CLUSTER_WORKLOADS_PROGRAM, stack, root / f"stacks/Pulumi.{stack}.yaml", preview=preview)
-
-
-@pytest.fixture(scope="session")
-def prod_cluster_plan():
-    return _cluster_workloads_plan("prod", preview=False)
-
-
-@pytest.fixture(scope="session")
-def dev_cluster_preview_plan():
-    return _cluster_workloads_plan("dev", preview=True)

@@ -52,7 +52,7 @@ def text_lines(diff: StackDiff, base_ref: str) -> list[str]:
 def markdown(diffs: list[StackDiff], base_ref: str, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     """One comment for every stack: a collapsible section each, under ``limit`` characters."""
     header = [f"## mladmin diff against `{_code(base_ref)}`", ""]
-    header += [f"| stack | add | change | **replace** | remove | policy new / fixed | monthly cost |",
+    header += ["| stack | add | change | **replace** | remove | policy new / fixed | monthly cost |",
                "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for diff in diffs:
         header.append(f"| {diff.stack} | {len(diff.added)} | {len(diff.updated)} | "

@@ -19,8 +19,8 @@ AUTOSCALER, CONTROLLER = "mladmin-prod-eks-cluster-autoscaler", "mladmin-prod-ek
 
 
 @pytest.fixture(scope="module")
-def acct(prod_cluster_plan) -> Account:
-    return Account.from_plan(prod_cluster_plan)
+def acct(prod_plan) -> Account:
+    return Account.from_plan(prod_plan)
 
 
 def cluster_arn(acct: Account, name: str = CLUSTER) -> str:

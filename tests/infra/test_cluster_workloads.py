@@ -1,5 +1,4 @@
-"""The Kubernetes side of the prod stack: add-ons, team tenancy and workloads, as planned on a
-stand-in cluster (tests/fixtures/programs/cluster_workloads) until the Cluster component is on main."""
+"""The Kubernetes side of the shipped stacks: add-ons, team tenancy and workloads on the EKS cluster."""
 
 from __future__ import annotations
 
@@ -43,11 +42,11 @@ def _one(plan, type_: str, name: str):
 
 # --- schemas (issue item 7) ---
 
-def test_every_kubernetes_object_of_prod_validates_strictly_against_the_clusters_api_schema(prod_plan, prod_cluster_plan):
-    version = prod_cluster_plan.config["mladmin:cluster"]
+def test_every_kubernetes_object_of_prod_validates_strictly_against_the_clusters_api_schema(prod_plan):
+    version = prod_plan.config["mladmin:cluster"]
     version = (json.loads(version) if isinstance(version, str) else version)["kubernetesVersion"]
     kueue = kubernetes_schemas.kueue_schemas()
-    objects = list(kubernetes_schemas.api_objects(prod_plan)) + list(kubernetes_schemas.api_objects(prod_cluster_plan))
+    objects = list(kubernetes_schemas.api_objects(prod_plan))
     kinds = {obj["kind"] for _, obj in objects}
     assert {"Namespace", "Job", "Deployment", "ClusterQueue", "LocalQueue", "NetworkPolicy"} <= kinds
     found = {urn: kubernetes_schemas.problems(obj, version, kueue) for urn, obj in objects}
@@ -66,82 +65,82 @@ def test_the_strict_schemas_reject_an_unknown_field():
 
 # --- add-ons (item 3) ---
 
-def test_every_addon_is_a_helm_release_pinned_to_the_chart_table(prod_cluster_plan):
-    releases = {r.inputs["name"]: r.inputs for r in prod_cluster_plan.of_type(RELEASE)}
+def test_every_addon_is_a_helm_release_pinned_to_the_chart_table(prod_plan):
+    releases = {r.inputs["name"]: r.inputs for r in prod_plan.of_type(RELEASE)}
     assert set(releases) == set(CHARTS)
     for name, chart in CHARTS.items():
         assert (releases[name]["chart"], releases[name]["version"], releases[name]["namespace"]) == (
             chart.chart, chart.version, chart.namespace)
 
 
-def test_cluster_autoscaler_discovers_this_clusters_groups_with_the_image_of_its_version(prod_cluster_plan):
-    values = next(r.inputs["values"] for r in prod_cluster_plan.of_type(RELEASE) if r.inputs["name"] == "cluster-autoscaler")
+def test_cluster_autoscaler_discovers_this_clusters_groups_with_the_image_of_its_version(prod_plan):
+    values = next(r.inputs["values"] for r in prod_plan.of_type(RELEASE) if r.inputs["name"] == "cluster-autoscaler")
     assert values["autoDiscovery"]["clusterName"] == "mladmin-prod-eks"
     assert values["image"]["tag"] == CLUSTER_AUTOSCALER_IMAGE_TAGS["1.33"]
 
 
-def test_gpu_addons_run_on_every_nvidia_instance_type_of_the_gpu_pools_and_tolerate_the_taint(prod_cluster_plan):
+def test_gpu_addons_run_on_every_nvidia_instance_type_of_the_gpu_pools_and_tolerate_the_taint(prod_plan):
     expected = ["g5.2xlarge", "g6e.12xlarge", "g6e.24xlarge", "p4d.24xlarge"]
     for name in ("nvidia-device-plugin", "dcgm-exporter"):
-        values = next(r.inputs["values"] for r in prod_cluster_plan.of_type(RELEASE) if r.inputs["name"] == name)
+        values = next(r.inputs["values"] for r in prod_plan.of_type(RELEASE) if r.inputs["name"] == name)
         (term,) = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
         assert term["matchExpressions"] == [{"key": "node.kubernetes.io/instance-type", "operator": "In",
                                              "values": expected}]
         assert {"key": GPU, "operator": "Exists", "effect": "NoSchedule"} in values["tolerations"]
 
 
-def test_addons_that_call_aws_get_their_own_role_through_pod_identity(prod_cluster_plan):
+def test_addons_that_call_aws_get_their_own_role_through_pod_identity(prod_plan):
     associations = {(a.inputs["namespace"], a.inputs["serviceAccount"]): a.inputs["roleArn"]
-                    for a in prod_cluster_plan.of_type(POD_IDENTITY)}
+                    for a in prod_plan.of_type(POD_IDENTITY)}
     assert associations[("kube-system", "cluster-autoscaler")].endswith(":role/mladmin-prod-eks-cluster-autoscaler")
     assert associations[("kube-system", "aws-load-balancer-controller")].endswith(":role/mladmin-prod-eks-lb-controller")
 
 
 # --- tenancy (item 5) ---
 
-def test_each_team_namespace_enforces_audits_and_warns_pod_security_restricted(prod_cluster_plan):
-    for team in _teams(prod_cluster_plan):
-        labels = _one(prod_cluster_plan, NAMESPACE, f"team-{team}").inputs["metadata"]["labels"]
+def test_each_team_namespace_enforces_audits_and_warns_pod_security_restricted(prod_plan):
+    for team in _teams(prod_plan):
+        labels = _one(prod_plan, NAMESPACE, f"team-{team}").inputs["metadata"]["labels"]
         for mode in ("enforce", "audit", "warn"):
             assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted"
             assert labels[f"pod-security.kubernetes.io/{mode}-version"] == "v1.33"
 
 
-def test_each_team_quota_caps_gpu_requests_at_its_gpu_quota_with_cpu_and_memory(prod_cluster_plan):
-    for team, config in _teams(prod_cluster_plan).items():
-        (quota,) = _in_namespace(prod_cluster_plan, QUOTA, f"team-{team}")
+def test_each_team_quota_caps_gpu_requests_at_its_gpu_quota_with_cpu_and_memory(prod_plan):
+    for team, config in _teams(prod_plan).items():
+        (quota,) = _in_namespace(prod_plan, QUOTA, f"team-{team}")
         hard = quota.inputs["spec"]["hard"]
         assert hard[f"requests.{GPU}"] == str(config["gpuQuota"])
         assert {"requests.cpu", "requests.memory", "limits.memory"} <= set(hard)
-        assert _in_namespace(prod_cluster_plan, LIMIT_RANGE, f"team-{team}")
+        assert _in_namespace(prod_plan, LIMIT_RANGE, f"team-{team}")
 
 
-def test_each_team_queue_owns_its_gpu_quota_and_borrows_within_one_cohort(prod_cluster_plan):
+def test_each_team_queue_owns_its_gpu_quota_and_borrows_within_one_cohort(prod_plan):
     cohorts = set()
-    for team, config in _teams(prod_cluster_plan).items():
-        spec = _one(prod_cluster_plan, CLUSTER_QUEUE, f"team-{team}").inputs["spec"]
+    for team, config in _teams(prod_plan).items():
+        spec = _one(prod_plan, CLUSTER_QUEUE, f"team-{team}").inputs["spec"]
         quotas = {q["name"]: q["nominalQuota"] for q in spec["resourceGroups"][0]["flavors"][0]["resources"]}
         assert quotas[GPU] == str(config["gpuQuota"])
         assert spec["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": f"team-{team}"}
         cohorts.add(spec["cohortName"])
-        (local,) = _in_namespace(prod_cluster_plan, LOCAL_QUEUE, f"team-{team}")
+        (local,) = _in_namespace(prod_plan, LOCAL_QUEUE, f"team-{team}")
         assert local.inputs["spec"]["clusterQueue"] == f"team-{team}"
     assert len(cohorts) == 1
 
 
-def test_each_team_namespace_denies_all_traffic_but_dns_its_own_pods_and_https(prod_cluster_plan):
-    for team in _teams(prod_cluster_plan):
+def test_each_team_namespace_denies_all_traffic_but_dns_its_own_pods_and_https(prod_plan):
+    for team in _teams(prod_plan):
         policies = {p.inputs["metadata"]["name"]: p.inputs["spec"]
-                    for p in _in_namespace(prod_cluster_plan, NETWORK_POLICY, f"team-{team}")}
+                    for p in _in_namespace(prod_plan, NETWORK_POLICY, f"team-{team}")}
         assert policies["default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
         dns_ports = {(p["protocol"], p["port"]) for p in policies["allow-dns"]["egress"][0]["ports"]}
         assert dns_ports == {("UDP", 53.0), ("TCP", 53.0)}
         assert policies["allow-same-namespace"]["ingress"] == [{"from": [{"podSelector": {}}]}]
 
 
-def test_each_team_service_account_acts_as_the_team_role_and_is_tagged_with_the_team(prod_cluster_plan):
-    for team in _teams(prod_cluster_plan):
-        (association,) = [a for a in prod_cluster_plan.of_type(POD_IDENTITY) if a.inputs["namespace"] == f"team-{team}"]
+def test_each_team_service_account_acts_as_the_team_role_and_is_tagged_with_the_team(prod_plan):
+    for team in _teams(prod_plan):
+        (association,) = [a for a in prod_plan.of_type(POD_IDENTITY) if a.inputs["namespace"] == f"team-{team}"]
         assert association.inputs["roleArn"].endswith(f":role/mladmin-prod-team-{team}")
         assert association.inputs["serviceAccount"] == "workloads"
         assert association.inputs["tags"]["team"] == team
@@ -153,8 +152,8 @@ def _pod(resource) -> dict:
     return resource.inputs["spec"]["template"]["spec"]
 
 
-def test_training_job_asks_for_whole_gpus_on_its_pool_through_the_team_queue(prod_cluster_plan):
-    job = _one(prod_cluster_plan, JOB, "llama-sft")
+def test_training_job_asks_for_whole_gpus_on_its_pool_through_the_team_queue(prod_plan):
+    job = _one(prod_plan, JOB, "llama-sft")
     (container,) = _pod(job)["containers"]
     assert container["resources"]["requests"][GPU] == container["resources"]["limits"][GPU] == "8"
     assert _pod(job)["nodeSelector"] == {"mladmin.io/node-group": "gpu-training"}
@@ -164,8 +163,8 @@ def test_training_job_asks_for_whole_gpus_on_its_pool_through_the_team_queue(pro
     assert job.inputs["spec"]["suspend"] is True
 
 
-def test_training_job_runs_mladmin_train_under_torchrun_over_every_node(prod_cluster_plan):
-    job = _one(prod_cluster_plan, JOB, "llama-sft")
+def test_training_job_runs_mladmin_train_under_torchrun_over_every_node(prod_plan):
+    job = _one(prod_plan, JOB, "llama-sft")
     (container,) = _pod(job)["containers"]
     command = container["command"] + container["args"]
     assert command[0] == "torchrun" and "--nnodes=2" in command and "--nproc-per-node=8" in command
@@ -173,8 +172,8 @@ def test_training_job_runs_mladmin_train_under_torchrun_over_every_node(prod_clu
     assert job.inputs["spec"]["completions"] == job.inputs["spec"]["parallelism"] == 2
 
 
-def test_training_job_checkpoints_under_the_team_prefix_and_resumes_after_a_spot_reclaim(prod_cluster_plan):
-    job = _one(prod_cluster_plan, JOB, "llama-sft")
+def test_training_job_checkpoints_under_the_team_prefix_and_resumes_after_a_spot_reclaim(prod_plan):
+    job = _one(prod_plan, JOB, "llama-sft")
     (container,) = _pod(job)["containers"]
     mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
     assert mounts["/fsx/checkpoints"]["subPath"] == "checkpoints/teams/research/llama-sft"
@@ -185,8 +184,8 @@ def test_training_job_checkpoints_under_the_team_prefix_and_resumes_after_a_spot
     assert job.inputs["spec"]["backoffLimit"] > 0
 
 
-def test_model_server_probes_ping_on_8080_with_a_long_startup_probe(prod_cluster_plan):
-    (container,) = _pod(_one(prod_cluster_plan, DEPLOYMENT, "chat"))["containers"]
+def test_model_server_probes_ping_on_8080_with_a_long_startup_probe(prod_plan):
+    (container,) = _pod(_one(prod_plan, DEPLOYMENT, "chat"))["containers"]
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/ping", "port": 8080.0}
     startup = container["startupProbe"]
@@ -194,8 +193,8 @@ def test_model_server_probes_ping_on_8080_with_a_long_startup_probe(prod_cluster
 
 
 @pytest.mark.parametrize("type_,name", [(JOB, "llama-sft"), (DEPLOYMENT, "chat")])
-def test_workload_pods_are_non_root_read_only_and_without_capabilities(prod_cluster_plan, type_, name):
-    pod = _pod(_one(prod_cluster_plan, type_, name))
+def test_workload_pods_are_non_root_read_only_and_without_capabilities(prod_plan, type_, name):
+    pod = _pod(_one(prod_plan, type_, name))
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     for container in pod["containers"]:
@@ -206,26 +205,26 @@ def test_workload_pods_are_non_root_read_only_and_without_capabilities(prod_clus
 
 
 @pytest.mark.parametrize("type_,name,repository", [(JOB, "llama-sft", "training"), (DEPLOYMENT, "chat", "serving")])
-def test_workload_images_come_from_the_stacks_repositories_pinned_by_tag(prod_cluster_plan, type_, name, repository):
-    (container,) = _pod(_one(prod_cluster_plan, type_, name))["containers"]
+def test_workload_images_come_from_the_stacks_repositories_pinned_by_tag(prod_plan, type_, name, repository):
+    (container,) = _pod(_one(prod_plan, type_, name))["containers"]
     assert container["image"] == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/mladmin-prod/{repository}:2026.12.01-3f9c2ab"
 
 
-def test_model_server_has_a_cluster_ip_service_an_internal_nlb_an_hpa_and_a_pdb(prod_cluster_plan):
-    services = {s.inputs["metadata"]["name"]: s.inputs for s in _in_namespace(prod_cluster_plan, SERVICE, "team-applied")}
+def test_model_server_has_a_cluster_ip_service_an_internal_nlb_an_hpa_and_a_pdb(prod_plan):
+    services = {s.inputs["metadata"]["name"]: s.inputs for s in _in_namespace(prod_plan, SERVICE, "team-applied")}
     assert services["chat"]["spec"]["type"] == "ClusterIP"
     assert services["chat-nlb"]["spec"]["type"] == "LoadBalancer"
     assert services["chat-nlb"]["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internal"
-    hpa = _one(prod_cluster_plan, HPA, "chat").inputs["spec"]
+    hpa = _one(prod_plan, HPA, "chat").inputs["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 6)
-    assert _one(prod_cluster_plan, PDB, "chat").inputs["spec"]["maxUnavailable"] == 1
+    assert _one(prod_plan, PDB, "chat").inputs["spec"]["maxUnavailable"] == 1
 
 
-def test_dev_serves_without_fsx_or_a_load_balancer(dev_cluster_preview_plan):
-    assert not dev_cluster_preview_plan.of_type("kubernetes:core/v1:PersistentVolume")
-    (container,) = _pod(_one(dev_cluster_preview_plan, DEPLOYMENT, "chat"))["containers"]
+def test_dev_serves_without_fsx_or_a_load_balancer(dev_preview_plan):
+    assert not dev_preview_plan.of_type("kubernetes:core/v1:PersistentVolume")
+    (container,) = _pod(_one(dev_preview_plan, DEPLOYMENT, "chat"))["containers"]
     assert all(m["name"] != "fsx" for m in container["volumeMounts"])
-    assert [s.inputs["spec"]["type"] for s in dev_cluster_preview_plan.of_type(SERVICE)] == ["ClusterIP"]
+    assert [s.inputs["spec"]["type"] for s in dev_preview_plan.of_type(SERVICE)] == ["ClusterIP"]
 
 
 # --- the policy pack on the Kubernetes side ---
@@ -235,27 +234,27 @@ KUBERNETES_POLICIES = ("k8s-no-privileged", "k8s-no-privilege-escalation", "k8s-
                        "k8s-namespace-pod-security")
 
 
-def test_the_pack_finds_nothing_on_the_kubernetes_side_of_prod(prod_cluster_plan):
+def test_the_pack_finds_nothing_on_the_kubernetes_side_of_prod(prod_plan):
     from policies.runner import evaluate
 
-    report = evaluate(prod_cluster_plan)
+    report = evaluate(prod_plan)
     assert [f"{v.policy} {v.resource_name}: {v.message}" for v in report.violations] == []
 
 
-def test_the_kubernetes_policies_decide_in_preview(dev_cluster_preview_plan):
+def test_the_kubernetes_policies_decide_in_preview(dev_preview_plan):
     from policies.runner import evaluate
 
-    report = evaluate(dev_cluster_preview_plan)
+    report = evaluate(dev_preview_plan)
     assert report.mandatory_count == 0
     assert [n.policy for n in report.not_run if n.policy in KUBERNETES_POLICIES] == []
 
 
-def test_a_team_namespace_losing_its_quota_is_caught(prod_cluster_plan):
+def test_a_team_namespace_losing_its_quota_is_caught(prod_plan):
     import copy
 
     from policies.runner import evaluate
 
-    mutated = copy.deepcopy(prod_cluster_plan)
+    mutated = copy.deepcopy(prod_plan)
     mutated.resources = [r for r in mutated.resources
                          if not (r.type == QUOTA and r.inputs["metadata"]["namespace"] == "team-applied")]
     found = [v for v in evaluate(mutated).violations if v.policy == "k8s-namespace-quota"]
@@ -267,7 +266,7 @@ def test_a_training_job_on_a_cluster_without_fsx_is_one_clear_line(tmp_path):
 
     import yaml
 
-    from mladmin.engine import plan_program
+    from mladmin.engine import plan_stack
     from mladmin.engine.errors import ProgramError
 
     root = Path(__file__).resolve().parents[2]
@@ -278,7 +277,7 @@ def test_a_training_job_on_a_cluster_without_fsx_is_one_clear_line(tmp_path):
     stack_file = tmp_path / "Pulumi.dev.yaml"
     stack_file.write_text(yaml.safe_dump(config))
     with pytest.raises(ProgramError) as raised:
-        plan_program(root / "tests/fixtures/programs/cluster_workloads", "dev", stack_file)
+        plan_stack("dev", config_file=stack_file)
     assert str(raised.value).endswith(
         "mladmin:workloads.training[0]: 'sft' reads its data from FSx, which this stack's cluster does not have "
         "(expected FSx on in mladmin:cluster)")
