@@ -8,12 +8,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.addon_policies import pod_identity_trust_policy
 from components.node_pools import AWS_POLICY
-from components.policy_documents import document, role_arn, to_json
+from components.policy_documents import role_arn, to_json
 from components.tags import Tags, child_opts
-
-POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
-
 
 @dataclass(frozen=True)
 class AddonRole:
@@ -32,17 +30,6 @@ ADDON_ROLES: Mapping[str, AddonRole] = {
 }
 # Needed before any node joins (networking, Pod Identity for the CNI); the others need nodes to run on.
 BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
-
-
-def pod_identity_trust(account_id: str, cluster_arn: str) -> dict:
-    """Trust EKS Pod Identity, only for this account's cluster (its ARN is built from the chosen name)."""
-    return document({
-        "Sid": "PodIdentityOfThisCluster",
-        "Effect": "Allow",
-        "Principal": {"Service": POD_IDENTITY_SERVICE},
-        "Action": ["sts:AssumeRole", "sts:TagSession"],
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}, "ArnEquals": {"aws:SourceArn": cluster_arn}},
-    })
 
 
 class Addons:
@@ -83,7 +70,7 @@ class Addons:
             f"{name}-{role.suffix}-role",
             name=role_name,
             description=f"EKS add-on service account {role.service_account} (Pod Identity)",
-            assume_role_policy=to_json(pod_identity_trust(account_id, cluster_arn)),
+            assume_role_policy=to_json(pod_identity_trust_policy(account_id, cluster_arn)),
             tags=tags.merged({"Name": role_name}),
             opts=child_opts(parent),
         )
