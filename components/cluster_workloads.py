@@ -22,6 +22,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.tenancy import KUEUE_QUEUE_LABEL, LOCAL_QUEUE, SERVICE_ACCOUNT, namespace_name
+from policies.capacity_fit import ARCHITECTURE_ANNOTATION, HEADROOM_ANNOTATION
 
 GPU = "nvidia.com/gpu"
 NODE_GROUP_LABEL = "mladmin.io/node-group"   # every node group's nodes carry their group's name
@@ -168,6 +169,17 @@ class ModelServerArgs:
     tolerations: Sequence[Mapping[str, str]] = ()  # the node group's taints, tolerated
     depends_on: Sequence[pulumi.Resource] = ()
     extra_labels: Mapping[str, str] = field(default_factory=dict)
+    # Annotated on the Deployment (ARCHITECTURE_ANNOTATION, HEADROOM_ANNOTATION) so policy k8s-model-fits-gpus can
+    # size the catalogue model against the GPUs a replica gets on its node group's instance types.
+    architecture: str | None = None
+    capacity_headroom_percent: int | None = None
+
+
+def capacity_annotations(args: ModelServerArgs) -> dict[str, str]:
+    annotations = {ARCHITECTURE_ANNOTATION: args.architecture} if args.architecture else {}
+    if args.architecture and args.capacity_headroom_percent is not None:
+        annotations[HEADROOM_ANNOTATION] = str(args.capacity_headroom_percent)
+    return annotations
 
 
 class ModelServer(pulumi.ComponentResource):
@@ -186,7 +198,9 @@ class ModelServer(pulumi.ComponentResource):
             mounts.append({"name": "fsx", "mountPath": "/opt/ml/model", "readOnly": True,
                            "subPath": f"{FSX_CHECKPOINTS_PATH}/teams/{args.team}/{args.model}"})
             volumes.append({"name": "fsx", "persistentVolumeClaim": {"claimName": args.fsx_claim, "readOnly": True}})
-        self.deployment = k8s.apps.v1.Deployment(f"{name}-deployment", metadata=meta, spec={
+        annotations = capacity_annotations(args)
+        self.deployment = k8s.apps.v1.Deployment(f"{name}-deployment", metadata={
+            **meta, **({"annotations": annotations} if annotations else {})}, spec={
             "replicas": args.min_replicas,
             "selector": {"matchLabels": labels},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components import validation as check
 from components.tags import Tags, child_opts, tags_problems
+from policies.capacity_fit import ARCHITECTURE_TAG, HEADROOM_TAG, MODEL_TAG
 
 SHIFTING = {"canary": "CANARY", "linear": "LINEAR", "allAtOnce": "ALL_AT_ONCE"}
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -87,16 +88,20 @@ class EndpointArgs:
     rollout: Rollout = Rollout()
     scaling: Scaling | None = None              # None: fixed at initial_instance_count
     alarm_actions: Sequence[pulumi.Input[str]] = ()  # who hears about a rollback
-    # Tagged on the Model and EndpointConfiguration (mladmin:model, mladmin:capacity-headroom-percent) so policy
-    # sagemaker-model-fits-instance can size a catalogue model against the variant's instance type in a preview.
+    # Tagged on the Model and EndpointConfiguration (mladmin:model, mladmin:architecture,
+    # mladmin:capacity-headroom-percent) so policy sagemaker-model-fits-instance can size a catalogue model
+    # against the variant's instance type in a preview.
     served_model: str | None = None
+    architecture: str | None = None             # the catalogue model served_model is built on, when it is not one
     capacity_headroom_percent: int | None = None
 
 
 def _capacity_tags(args: EndpointArgs) -> dict[str, str]:
-    tags = {"mladmin:model": args.served_model} if args.served_model else {}
+    tags = {MODEL_TAG: args.served_model} if args.served_model else {}
+    if args.architecture:
+        tags[ARCHITECTURE_TAG] = args.architecture
     if args.capacity_headroom_percent is not None:
-        tags["mladmin:capacity-headroom-percent"] = str(args.capacity_headroom_percent)
+        tags[HEADROOM_TAG] = str(args.capacity_headroom_percent)
     return tags
 
 

@@ -24,6 +24,24 @@ CHECK_CONTEXT = 4096
 DEFAULT_HEADROOM_PERCENT = 10
 MAX_HEADROOM_PERCENT = 90
 
+# How a stack tells the policies which catalogue model a server runs and the headroom it wants: tags on SageMaker
+# models and endpoint configurations, annotations on Kubernetes workloads (set by components/endpoint.py and
+# components/cluster_workloads.py, read by sagemaker-model-fits-instance and k8s-model-fits-gpus).
+MODEL_TAG = "mladmin:model"
+ARCHITECTURE_TAG = "mladmin:architecture"  # the catalogue model a differently named model is built on
+HEADROOM_TAG = "mladmin:capacity-headroom-percent"
+ARCHITECTURE_ANNOTATION = "mladmin.io/architecture"
+HEADROOM_ANNOTATION = "mladmin.io/capacity-headroom-percent"
+
+
+def headroom_from(value: object) -> float:
+    """A headroom percentage as a tag or annotation carries it; the default when absent or out of range."""
+    try:
+        percent = float(value if value is not None else DEFAULT_HEADROOM_PERCENT)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_HEADROOM_PERCENT
+    return percent if 0 <= percent <= MAX_HEADROOM_PERCENT else DEFAULT_HEADROOM_PERCENT
+
 
 def weight_bytes(model: ModelArchitecture, dtype: str) -> float:
     return model.parameters * DTYPE_BYTES[dtype]
@@ -45,6 +63,15 @@ class OneSequenceFit:
     needed_gib: float   # bf16 weights + one sequence's bf16 KV cache
     usable_gib: float   # GPUs × memory per GPU × (1 − RUNTIME_OVERHEAD)
     headroom_percent: float
+    devices: int = 0           # GPUs the model is spread over (a Kubernetes replica's share of a node)
+    instance_devices: int = 0  # GPUs of one instance of the type
+
+    @property
+    def where(self) -> str:
+        """The instance type, or the GPUs of it that one replica holds when that is fewer than all."""
+        if self.devices < self.instance_devices:
+            return f"{self.devices} of the {self.instance_devices} GPUs of {self.instance_type}"
+        return self.instance_type
 
     @property
     def free_gib(self) -> float:
@@ -58,23 +85,26 @@ class OneSequenceFit:
         """Why the model does not fit (or fits with too little headroom); None when it fits with room."""
         what = f"{self.model} (bf16, one {self.context:,}-token sequence)"
         if self.free_gib < 0:
-            return (f"{what} does not fit {self.instance_type}: {-self.free_gib:,.1f} GiB short "
+            return (f"{what} does not fit {self.where}: {-self.free_gib:,.1f} GiB short "
                     f"(needs {self.needed_gib:,.1f} GiB of {self.usable_gib:,.1f} GiB usable)")
         if self.free_percent < self.headroom_percent:
-            return (f"{what} fits {self.instance_type} with {self.free_gib:,.1f} GiB free "
+            return (f"{what} fits {self.where} with {self.free_gib:,.1f} GiB free "
                     f"({self.free_percent:.1f}% of {self.usable_gib:,.1f} GiB usable), below the "
                     f"{self.headroom_percent:g}% headroom")
         return None
 
 
 def one_sequence_fit(model: ModelArchitecture, instance_type: str,
-                     headroom_percent: float = DEFAULT_HEADROOM_PERCENT) -> OneSequenceFit | None:
-    """The fit of ``model`` on ``instance_type``; None when the type has no NVIDIA GPU in policies/facts."""
+                     headroom_percent: float = DEFAULT_HEADROOM_PERCENT, devices: int | None = None) -> OneSequenceFit | None:
+    """The fit of ``model`` on ``instance_type`` (on ``devices`` of its GPUs when given: a replica that asks for
+    fewer GPUs than a node has); None when the type has no NVIDIA GPU in policies/facts."""
     family = family_of(instance_type)
     if family is None or gpu_spec(instance_type) is None:
         return None
+    instance_devices = accelerators_per_instance(instance_type)
+    devices = instance_devices if devices is None else min(devices, instance_devices)
     context = min(CHECK_CONTEXT, model.max_positions)
     needed = weight_bytes(model, "bf16") + kv_bytes_per_token(model, "bf16") * context
-    usable = accelerators_per_instance(instance_type) * usable_bytes_per_gpu(family.device_memory_gib)
+    usable = devices * usable_bytes_per_gpu(family.device_memory_gib)
     return OneSequenceFit(model.name, instance_type, context, round(needed / GIB, 3), round(usable / GIB, 3),
-                          headroom_percent)
+                          headroom_percent, devices, instance_devices)

@@ -6,6 +6,10 @@ from collections.abc import Mapping
 
 from typing import Any, Iterator
 
+from policies.capacity_fit import (ARCHITECTURE_ANNOTATION, CHECK_CONTEXT, DEFAULT_HEADROOM_PERCENT, HEADROOM_ANNOTATION,
+                                   RUNTIME_OVERHEAD, headroom_from, one_sequence_fit)
+from policies.eks import NODE_GROUP, node_group_instance_types
+from policies.facts.models import CATALOGUE
 from policies.spec import (
     PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, cis_eks, nist, pss, resource_policy, stack_policy,
 )
@@ -30,12 +34,15 @@ ALB_SCHEME = "alb.ingress.kubernetes.io/scheme"
 
 
 def pod_spec(resource: Subject) -> dict:
-    props = resource.props
-    if resource.type == POD:
+    return _pod_spec_of(resource.type, resource.props)
+
+
+def _pod_spec_of(resource_type: str, props: Any) -> dict:
+    if resource_type == POD:
         spec = props.get("spec")
-    elif resource.type == POD_TEMPLATE:
+    elif resource_type == POD_TEMPLATE:
         spec = dig(props, "template", "spec")
-    elif resource.type == CRON_JOB:
+    elif resource_type == CRON_JOB:
         spec = dig(props, "spec", "jobTemplate", "spec", "template", "spec")
     else:
         spec = dig(props, "spec", "template", "spec")
@@ -267,3 +274,56 @@ def k8s_namespace_pod_security(resource: Subject, ctx: Context) -> Iterator[str]
     if level not in PSA_ENFORCED_LEVELS:
         yield (f"namespace enforces no Pod Security level ({PSA_ENFORCE} is {level!r}; expected "
                f"{' or '.join(PSA_ENFORCED_LEVELS)})")
+
+
+def _pod_gpus(spec: Mapping) -> int:
+    """GPUs a pod holds: its containers' nvidia.com/gpu limits (GPUs are allocated by limit)."""
+    total = 0
+    for container in as_list(spec.get("containers")):
+        limit = dig(container, "resources", "limits", GPU_TAINT_KEY) if isinstance(container, Mapping) else None
+        try:
+            total += int(str(limit)) if limit is not None else 0
+        except ValueError:
+            continue
+    return total
+
+
+def _selects(selector: Mapping, group: Any) -> bool:
+    labels = dig(group.props or {}, "labels") or {}
+    return all(isinstance(labels, Mapping) and labels.get(key) == value for key, value in selector.items())
+
+
+@stack_policy(
+    id="k8s-model-fits-gpus", area="kubernetes", title="Served model fits the GPUs of its pods",
+    description=f"A workload annotated {ARCHITECTURE_ANNOTATION} with a model of the catalogue (policies/facts/models.py) "
+                "holds its bf16 weights and one "
+                f"{CHECK_CONTEXT:,}-token sequence's KV cache in the nvidia.com/gpu its pod asks for, less {RUNTIME_OVERHEAD:.0%} for "
+                "the runtime and the configured headroom (annotation "
+                f"{HEADROOM_ANNOTATION}, default {DEFAULT_HEADROOM_PERCENT}%), on every instance type of the EKS node groups "
+                "its nodeSelector matches. Models outside the catalogue are not checked.",
+    types=WORKLOADS + (NODE_GROUP,),
+    severity=Severity.HIGH, enforcement=STANDARD,
+    remediation="Give each replica more GPUs (gpus), run it on a node group with larger GPUs (mladmin capacity MODEL "
+                "ranks them), or lower mladmin:workloads.capacityHeadroomPercent.",
+    frameworks=[nist("CP-2(2)"), nist("SC-6")],
+)
+def k8s_model_fits_gpus(stack: StackView, ctx: Context) -> Iterator[tuple[str, str]]:
+    groups = stack.of_type(NODE_GROUP)
+    for workload in stack.of_type(*WORKLOADS):
+        annotations = dig(workload.props or {}, "metadata", "annotations") or {}
+        model = CATALOGUE.get(str(annotations.get(ARCHITECTURE_ANNOTATION) or "").lower())
+        if model is None:
+            continue
+        spec = _pod_spec_of(workload.resource_type, workload.props or {})
+        gpus = _pod_gpus(spec)
+        if not gpus:
+            yield workload.urn, f"serves {model.name} but its pods ask for no {GPU_TAINT_KEY}"
+            continue
+        headroom = headroom_from(annotations.get(HEADROOM_ANNOTATION))
+        selector = spec.get("nodeSelector") or {}
+        for group in (g for g in groups if _selects(selector, g)):
+            for instance_type in node_group_instance_types(stack, group):
+                fit = one_sequence_fit(model, instance_type, headroom, devices=gpus)
+                problem = fit.problem() if fit is not None else None
+                if problem is not None:
+                    yield workload.urn, f"node group '{group.name}': {problem}"

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from typing import Iterator
 
-from policies.capacity_fit import (CHECK_CONTEXT, DEFAULT_HEADROOM_PERCENT, MAX_HEADROOM_PERCENT, RUNTIME_OVERHEAD,
-                                   one_sequence_fit)
+from policies.capacity_fit import (ARCHITECTURE_TAG, CHECK_CONTEXT, DEFAULT_HEADROOM_PERCENT, HEADROOM_TAG, MODEL_TAG,
+                                   RUNTIME_OVERHEAD, headroom_from, one_sequence_fit)
 from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, ec2_type
 from policies.facts.models import CATALOGUE
 from policies.observability import effective_tags
@@ -25,8 +25,6 @@ HPO_JOB = "aws:sagemaker/hyperParameterTuningJob:HyperParameterTuningJob"
 DATA_QUALITY_JOB = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
 # Tags components/endpoint.py puts on an endpoint's Model and EndpointConfiguration: the served model's name
 # (mladmin:sagemaker.endpoints[].model) and the stack's capacity headroom (mladmin:sagemaker.capacityHeadroomPercent).
-MODEL_TAG = "mladmin:model"
-HEADROOM_TAG = "mladmin:capacity-headroom-percent"
 
 
 def _has_instance_store(instance_type: str) -> bool:
@@ -143,19 +141,9 @@ def sagemaker_inter_container_encryption(resource: Subject, ctx: Context) -> Ite
         yield "inter-container traffic is not encrypted"
 
 
-
-
-def _headroom(tags: Mapping) -> float:
-    try:
-        value = float(tags.get(HEADROOM_TAG, DEFAULT_HEADROOM_PERCENT))
-    except (TypeError, ValueError):
-        return DEFAULT_HEADROOM_PERCENT
-    return value if 0 <= value <= MAX_HEADROOM_PERCENT else DEFAULT_HEADROOM_PERCENT
-
-
 @resource_policy(
     id="sagemaker-model-fits-instance", area="sagemaker", title="Served model fits its GPU instance",
-    description="An endpoint configuration whose tag mladmin:model names a model of the catalogue "
+    description="An endpoint configuration whose tag mladmin:architecture (else mladmin:model) names a model of the catalogue "
                 f"(policies/facts/models.py) runs it on instance types whose GPU memory, less {RUNTIME_OVERHEAD:.0%} for the "
                 f"runtime, holds its bf16 weights and one {CHECK_CONTEXT:,}-token sequence's KV cache with the configured headroom "
                 f"(tag {HEADROOM_TAG}, default {DEFAULT_HEADROOM_PERCENT}%) left free. Models outside the "
@@ -167,10 +155,10 @@ def _headroom(tags: Mapping) -> float:
 )
 def sagemaker_model_fits_instance(resource: Subject, ctx: Context) -> Iterator[str]:
     tags = effective_tags(resource)
-    model = CATALOGUE.get(str(tags.get(MODEL_TAG, "")).lower())
+    model = CATALOGUE.get(str(tags.get(ARCHITECTURE_TAG) or tags.get(MODEL_TAG, "")).lower())
     if model is None:
         return
-    headroom = _headroom(tags)
+    headroom = headroom_from(tags.get(HEADROOM_TAG))
     for variant in as_list(resource.props.get("productionVariants")):
         if not isinstance(variant, Mapping) or not isinstance(variant.get("instanceType"), str):
             continue

@@ -133,6 +133,7 @@ def _endpoint_args(settings: Settings, endpoint: EndpointSettings, platform: Any
         tags=tags,
         variant_name=endpoint.variant_name,
         served_model=endpoint.model,
+        architecture=endpoint.architecture,
         capacity_headroom_percent=settings.sagemaker.capacity_headroom_percent,
         rollout=rollout,
         alarm_actions=alarms,

@@ -1,10 +1,16 @@
-"""The stack check: SageMaker endpoints (``mladmin:sagemaker.endpoints``) whose ``model`` names a catalogue model
-are checked like policy ``sagemaker-model-fits-instance`` (policies/capacity_fit.py): a model whose bf16 weights
-and one CHECK_CONTEXT-token sequence do not fit its instance type, or leave less than
-``mladmin:sagemaker.capacityHeadroomPercent`` of the usable GPU memory free, is a finding (``mladmin plan``
-exits 1) naming the numbers; one that fits is sized like ``mladmin capacity MODEL --instance-types TYPE
---context CHECK_CONTEXT`` and shows its $ per million output tokens in ``mladmin cost``. Endpoints serving
-other models are not checked.
+"""The stack check, like policies ``sagemaker-model-fits-instance`` and ``k8s-model-fits-gpus``
+(policies/capacity_fit.py): a catalogue model whose bf16 weights and one CHECK_CONTEXT-token sequence do not fit
+the GPUs that serve it, or leave less than the configured headroom of their usable memory free, is a finding
+(``mladmin plan`` exits 1) naming the numbers.
+
+- SageMaker endpoints (``mladmin:sagemaker.endpoints``) whose ``architecture``, else ``model``, names a catalogue
+  model, against their instance type (headroom ``mladmin:sagemaker.capacityHeadroomPercent``); one that fits is
+  sized like ``mladmin capacity MODEL --instance-types TYPE --context CHECK_CONTEXT`` and shows its $ per
+  million output tokens in ``mladmin cost``.
+- Kubernetes model servers (``mladmin:workloads.serving``) with an ``architecture``, against the ``gpus`` GPUs a
+  replica holds on each instance type of its node group (headroom ``mladmin:workloads.capacityHeadroomPercent``).
+
+Models outside the catalogue are not checked.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from mladmin.capacity.estimate import CapacityError, Candidate, Request, candida
 from policies.capacity_fit import CHECK_CONTEXT, OneSequenceFit, one_sequence_fit
 from policies.facts.models import CATALOGUE
 from stacks.settings.sagemaker import EndpointSettings, SageMakerSettings
+from stacks.settings.workloads import ServingSettings, WorkloadsSettings
 
-__all__ = ["CHECK_CONTEXT", "EndpointFit", "endpoint_fits", "headroom_percent"]
+__all__ = ["CHECK_CONTEXT", "EndpointFit", "ServerFit", "endpoint_fits", "headroom_percent", "server_fits"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +50,8 @@ class EndpointFit:
                 "free_gib": round(self.fit.free_gib, 2), "finding": self.finding(), **self.estimate.to_json()}
 
 
-def _section(config: Mapping[str, Any]) -> dict:
-    section = config.get("mladmin:sagemaker")
+def _section(config: Mapping[str, Any], key: str = "mladmin:sagemaker") -> dict:
+    section = config.get(key)
     if isinstance(section, str):
         try:
             section = json.loads(section)
@@ -75,7 +82,7 @@ def endpoint_fits(config: Mapping[str, Any]) -> list[EndpointFit]:
             endpoint = EndpointSettings.model_validate(raw, by_alias=True, by_name=False)
         except ValidationError:
             continue
-        model = CATALOGUE.get(endpoint.model.lower())
+        model = CATALOGUE.get(endpoint.catalogue_model or "")
         if model is None or endpoint.instance_type is None:
             continue
         fit = one_sequence_fit(model, endpoint.instance_type, headroom)
@@ -86,4 +93,64 @@ def endpoint_fits(config: Mapping[str, Any]) -> list[EndpointFit]:
         if fit is None:
             continue
         fits.append(EndpointFit(endpoint.name, model.name, endpoint.instance_type, sized, fit))
+    return fits
+
+
+@dataclass(frozen=True)
+class ServerFit:
+    server: str  # <team>/<name>
+    node_group: str
+    fit: OneSequenceFit
+
+    def finding(self) -> str | None:
+        problem = self.fit.problem()
+        if problem is None:
+            return None
+        return (f"model server {self.server} (node group {self.node_group}): {problem} "
+                f"(mladmin capacity {self.fit.model} --instance-types {self.fit.instance_type})")
+
+    def to_json(self) -> dict:
+        return {"server": self.server, "node_group": self.node_group, "model": self.fit.model,
+                "instance_type": self.fit.instance_type, "gpus": self.fit.devices, "context": self.fit.context,
+                "needed_gib": self.fit.needed_gib, "usable_gib": self.fit.usable_gib,
+                "headroom_percent": self.fit.headroom_percent, "free_gib": round(self.fit.free_gib, 2),
+                "finding": self.finding()}
+
+
+def _workloads_headroom(section: Mapping[str, Any]) -> int:
+    field = WorkloadsSettings.model_fields["capacity_headroom_percent"]
+    try:
+        return WorkloadsSettings.model_validate(
+            {"capacityHeadroomPercent": section.get("capacityHeadroomPercent", field.default)}).capacity_headroom_percent
+    except ValidationError:
+        return field.default
+
+
+def _node_group_types(config: Mapping[str, Any]) -> dict[str, list[str]]:
+    groups = _section(config, "mladmin:cluster").get("nodeGroups")
+    return {group["name"]: [t for t in group.get("instanceTypes") or [] if isinstance(t, str)]
+            for group in groups if isinstance(group, dict) and isinstance(group.get("name"), str)} \
+        if isinstance(groups, list) else {}
+
+
+def server_fits(config: Mapping[str, Any]) -> list[ServerFit]:
+    """Each Kubernetes model server with an architecture and GPUs, on each GPU type of its node group (the
+    settings report malformed servers and unknown node groups)."""
+    section = _section(config, "mladmin:workloads")
+    servers = section.get("serving")
+    headroom = _workloads_headroom(section)
+    node_groups = _node_group_types(config)
+    fits = []
+    for raw in servers if isinstance(servers, list) else []:
+        try:
+            server = ServingSettings.model_validate(raw, by_alias=True, by_name=False)
+        except ValidationError:
+            continue
+        model = CATALOGUE.get(server.architecture or "")
+        if model is None or not server.gpus:
+            continue
+        for instance_type in node_groups.get(server.node_group, []):
+            fit = one_sequence_fit(model, instance_type, headroom, devices=server.gpus)
+            if fit is not None:
+                fits.append(ServerFit(f"{server.team}/{server.name}", server.node_group, fit))
     return fits

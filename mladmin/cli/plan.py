@@ -50,10 +50,11 @@ def register(app: typer.Typer) -> None:
 
 
 def _capacity_findings(plan) -> list[str]:
-    """Serving endpoints whose catalogue model does not fit their instance type (mladmin/capacity/stack.py)."""
-    from mladmin.capacity.stack import endpoint_fits
+    """Endpoints and model servers whose catalogue model does not fit their GPUs (mladmin/capacity/stack.py)."""
+    from mladmin.capacity.stack import endpoint_fits, server_fits
 
-    return [finding for fit in endpoint_fits(plan.config) if (finding := fit.finding())]
+    fits = [*endpoint_fits(plan.config), *server_fits(plan.config)]
+    return [finding for fit in fits if (finding := fit.finding())]
 
 
 def _cost_line(plan) -> None:

@@ -9,7 +9,9 @@ from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from policies.capacity_fit import DEFAULT_HEADROOM_PERCENT, MAX_HEADROOM_PERCENT
 from policies.facts.environments import SAGEMAKER_DEFAULT_INSTANCE_TYPES
+from policies.facts.models import CATALOGUE
 
+from .architecture import ARCHITECTURE_HELP, CatalogueModel
 from .base import Name, SettingsModel, duplicates, scope_of, show
 from .errors import Problems
 from .instance_types import UnknownInstanceType, lookup_sagemaker
@@ -78,6 +80,9 @@ class EndpointSettings(SettingsModel):
 
     name: Name = Field(examples=["chat-prod"], description="Endpoint name, unique in the environment.")
     model: ModelName = Field(examples=["chat-llm"], description="Model to serve: its name under the artifacts bucket's models/ prefix.")
+    architecture: CatalogueModel | None = Field(
+        None, examples=["llama-3.1-8b"], description=ARCHITECTURE_HELP + " (model itself when it is a catalogue name)."
+    )
     image_tag: ImageTag = Field(examples=["1.4.2"], description="Tag of the serving image in the serving repository (pinned; never latest).")
     instance_type: SageMakerInstanceType | None = Field(
         None, examples=["ml.g5.xlarge"], description="An ml. instance type from allowedInstanceTypes (required unless serverless)."
@@ -142,6 +147,11 @@ class EndpointSettings(SettingsModel):
         for field, key in excluded.items():
             if field in self.model_fields_set:
                 problems.add(key, "does not apply to a serverless endpoint (expected it removed, or serverless removed)")
+
+    @property
+    def catalogue_model(self) -> str | None:
+        """The catalogue model its capacity is checked as: architecture, else model when that is a catalogue name."""
+        return self.architecture or (self.model.lower() if self.model.lower() in CATALOGUE else None)
 
     @property
     def is_serverless(self) -> bool:

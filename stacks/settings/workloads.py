@@ -7,6 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from policies.capacity_fit import DEFAULT_HEADROOM_PERCENT, MAX_HEADROOM_PERCENT
+
+from .architecture import ARCHITECTURE_HELP, CatalogueModel
 from .base import Name, SettingsModel, show
 from .errors import Problems
 
@@ -100,6 +103,10 @@ class ServingSettings(SettingsModel):
     model: RelativePath | None = Field(
         None, description="Model directory under the team's checkpoints prefix on FSx. Default: baked into the image.",
     )
+    architecture: CatalogueModel | None = Field(
+        None, examples=["llama-3.1-8b"],
+        description=ARCHITECTURE_HELP + " (not checked). A replica holds the model on its gpus GPUs of the node.",
+    )
     startup_seconds: int = Field(
         900, ge=60, le=7200, description="How long a replica may take to load its model before it is restarted. Default 900.",
     )
@@ -107,12 +114,26 @@ class ServingSettings(SettingsModel):
         False, description="Also expose through an internal NLB (AWS Load Balancer Controller). Default false.",
     )
 
+    @model_validator(mode="after")
+    def _architecture_on_gpus(self) -> "ServingSettings":
+        if self.architecture is not None and not self.gpus:
+            problems = Problems()
+            problems.add("architecture", f"{show(self.architecture)} is served on GPUs (expected gpus >= 1, "
+                                         "or no architecture for a CPU server)")
+            problems.raise_if_any()
+        return self
+
 
 class WorkloadsSettings(SettingsModel):
     """``mladmin:workloads``: what runs on the cluster."""
 
     training: list[TrainingJobSettings] = Field(default_factory=list, description="Training jobs. Default none.")
     serving: list[ServingSettings] = Field(default_factory=list, description="Model servers. Default none.")
+    capacity_headroom_percent: int = Field(
+        DEFAULT_HEADROOM_PERCENT, ge=0, le=MAX_HEADROOM_PERCENT,
+        description="Share of a model server replica's usable GPU memory that must stay free once its architecture "
+        f"is loaded; less is a finding in `mladmin plan` and policy k8s-model-fits-gpus. Default {DEFAULT_HEADROOM_PERCENT}.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "WorkloadsSettings":

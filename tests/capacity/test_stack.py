@@ -1,15 +1,18 @@
-"""The stack check: SageMaker endpoints serving a catalogue model are sized against their instance type."""
+"""The stack check: SageMaker endpoints and Kubernetes model servers serving a catalogue model are sized against\ntheir GPUs."""
 
 from __future__ import annotations
 
+import copy
 import json
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
-from mladmin.capacity.stack import endpoint_fits
+from mladmin.capacity.stack import endpoint_fits, server_fits
+from mladmin.cli.plan import _capacity_findings
 from stacks.settings import SettingsError, load_settings
-from tests.infra.test_config_errors import stack_config
+from tests.infra.test_config_errors import problems, stack_config
 from tests.cli.helpers import PROGRAMS, mladmin
 
 
@@ -88,3 +91,97 @@ def test_cost_shows_dollars_per_million_tokens_for_the_endpoint_that_fits(config
     assert result.returncode == 0, result.stderr
     assert any(line.startswith("serving: endpoint small (llama-3.1-8b on ml.g5.2xlarge): $")
                and "per million output tokens" in line for line in result.stdout.splitlines())
+
+
+# Kubernetes model servers (mladmin:workloads.serving): a replica holds its architecture on its `gpus` GPUs of
+# each instance type of its node group.
+
+def _servers(*servers: dict, node_groups: dict[str, list[str]] | None = None, **workloads) -> dict:
+    groups = node_groups or {"gpu-serving": ["g5.2xlarge"]}
+    image = {"repository": "serving", "tag": "2026.12.01-3f9c2ab"}
+    return {"mladmin:cluster": {"nodeGroups": [{"name": name, "instanceTypes": types} for name, types in groups.items()]},
+            "mladmin:workloads": {"serving": [{"team": "applied", "image": image, "nodeGroup": "gpu-serving", **s}
+                                              for s in servers], **workloads}}
+
+
+def test_a_model_server_too_large_for_its_gpus_is_a_finding_that_says_by_how_many_gib():
+    (fit,) = server_fits(_servers({"name": "chat", "architecture": "llama-3.1-70b", "gpus": 1}))
+    assert fit.finding() == (
+        "model server applied/chat (node group gpu-serving): llama-3.1-70b (bf16, one 4,096-token sequence) does not "
+        "fit g5.2xlarge: 111.1 GiB short (needs 132.7 GiB of 21.6 GiB usable) "
+        "(mladmin capacity llama-3.1-70b --instance-types g5.2xlarge)")
+
+
+def test_a_replica_is_sized_on_its_share_of_the_node_not_the_whole_node():
+    # 70.55e9 x 2 + 327,680 x 4,096 bytes = 132.7 GiB; two of a g6e.12xlarge's four 48 GiB L40S: 2 x 48 x 0.9 = 86.4
+    groups = {"gpu-serving": ["g6e.12xlarge"]}
+    (two,) = server_fits(_servers({"name": "chat", "architecture": "llama-3.1-70b", "gpus": 2}, node_groups=groups))
+    assert "does not fit 2 of the 4 GPUs of g6e.12xlarge: 46.3 GiB short" in two.finding()
+    # all four: 172.8 GiB usable, 40.1 GiB (23.2 %) free
+    (four,) = server_fits(_servers({"name": "chat", "architecture": "llama-3.1-70b", "gpus": 4}, node_groups=groups))
+    assert four.finding() is None and four.fit.usable_gib == 172.8
+
+
+def test_a_server_is_checked_on_every_instance_type_its_node_group_may_start():
+    groups = {"gpu-serving": ["g6e.xlarge", "g5.2xlarge"]}
+    fits = server_fits(_servers({"name": "chat", "architecture": "gemma-2-27b", "gpus": 1}, node_groups=groups))
+    # 27.23e9 x 2 + 376,832 x 4,096 bytes = 52.2 GiB: one L40S (43.2 GiB usable) and one A10G (21.6) are both short
+    assert [(f.fit.instance_type, round(-f.fit.free_gib, 1)) for f in fits] == [("g6e.xlarge", 9.0), ("g5.2xlarge", 30.6)]
+
+
+def test_model_servers_have_their_own_headroom_setting():
+    server = {"name": "chat", "architecture": "gemma-2-9b", "gpus": 1}   # 14.2 % of one A10G free
+    (default,) = server_fits(_servers(server))
+    (strict,) = server_fits(_servers(server, capacityHeadroomPercent=20))
+    assert default.finding() is None
+    assert "below the 20% headroom" in strict.finding()
+
+
+def test_servers_without_an_architecture_are_not_sized():
+    assert server_fits(_servers({"name": "chat", "gpus": 1})) == []
+
+
+def test_prod_serves_its_chat_model_with_room_on_one_a10g():
+    # 8.03e9 x 2 + 131,072 x 4,096 bytes = 15.5 GiB of 21.6 GiB usable: 6.1 GiB (28.4 %) free
+    (fit,) = server_fits(stack_config("prod"))
+    assert (fit.server, fit.fit.instance_type, fit.finding()) == ("applied/chat", "g5.2xlarge", None)
+    assert round(fit.fit.free_percent, 1) == 28.4
+
+
+def test_plan_reports_a_model_server_that_does_not_fit(prod_preview_plan):
+    config = copy.deepcopy(prod_preview_plan.config)
+    workloads = config["mladmin:workloads"]
+    workloads = json.loads(workloads) if isinstance(workloads, str) else workloads
+    workloads["serving"][0]["architecture"] = "llama-3.1-70b"
+    config["mladmin:workloads"] = workloads
+    (finding,) = _capacity_findings(SimpleNamespace(config=config))
+    assert finding.startswith("model server applied/chat (node group gpu-serving): llama-3.1-70b")
+
+
+def test_the_shipped_stacks_have_no_capacity_findings(all_preview_plans):
+    assert {name: _capacity_findings(plan) for name, plan in all_preview_plans.items()} == \
+        {"dev": [], "staging": [], "prod": []}
+
+
+@pytest.mark.parametrize("edit,key,expected", [
+    (lambda s: s.update(architecture="llama-9"), "architecture", "is not a model of the capacity catalogue (expected one of llama-3.1-8b, "),
+    (lambda s: s.update(architecture="llama-3.1-8b", gpus=0), "architecture", "is served on GPUs (expected gpus >= 1"),
+])
+def test_a_bad_server_architecture_is_one_settings_error_line(edit, key, expected):
+    def change(config):
+        edit(config["mladmin:workloads"]["serving"][0])
+    (problem,) = problems("prod", change)
+    assert problem.startswith(f"stacks/Pulumi.prod.yaml: mladmin:workloads.serving[0].{key}: ") and expected in problem
+
+
+def test_an_endpoint_architecture_must_be_a_catalogue_model():
+    def change(config):
+        config["mladmin:sagemaker"]["endpoints"][0]["architecture"] = "gpt-5"
+    (problem,) = problems("prod", change)
+    assert problem.startswith("stacks/Pulumi.prod.yaml: mladmin:sagemaker.endpoints[0].architecture: 'gpt-5' is not")
+
+
+def test_an_endpoint_serving_a_fine_tune_is_sized_as_its_architecture():
+    (fit,) = endpoint_fits(_config({"name": "chat", "model": "chat-llm", "architecture": "llama-3.1-70b",
+                                    "instanceType": "ml.g5.2xlarge"}))
+    assert fit.model == "llama-3.1-70b" and "111.1 GiB short" in fit.finding()

@@ -82,7 +82,9 @@ def test_team_quotas_default_to_cpu_and_memory_per_gpu():
 
 def test_a_cpu_workload_on_a_gpu_pool_is_refused():
     def edit(config):
-        workloads(config)["serving"][0]["gpus"] = 0
+        server = workloads(config)["serving"][0]
+        server["gpus"] = 0
+        del server["architecture"]  # a CPU server names no GPU architecture (tests/capacity/test_stack.py)
 
     assert problems("prod", edit) == [
         "stacks/Pulumi.prod.yaml: mladmin:workloads.serving[0].nodeGroup: 'gpu-serving' is a GPU node group "

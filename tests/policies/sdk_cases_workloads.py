@@ -57,6 +57,30 @@ def gpu_node_group(name: str, instance_type: str, max_size: int) -> list:
         taints=[{"key": GPU, "value": "true", "effect": "NO_SCHEDULE"}], tags=TAGS))
 
 
+def model_server(architecture: str | None, gpus: int, node_group: tuple[str, str] | None = ("serving", "g5.2xlarge"),
+                 headroom: str | None = None, selector: dict | None = None) -> list:
+    """A Deployment annotated with a catalogue architecture, asking ``gpus`` GPUs per pod, selecting a node group
+    (name, instance type) by its mladmin.io/node-group label."""
+    def build():
+        if node_group is not None:
+            group, instance_type = node_group
+            aws.eks.NodeGroup(
+                group, cluster_name="ml", node_role_arn=f"arn:aws:iam::{ACCOUNT}:role/nodes", subnet_ids=["subnet-0a"],
+                instance_types=[instance_type], labels={"mladmin.io/node-group": group},
+                scaling_config={"min_size": 0, "desired_size": 0, "max_size": 2},
+                taints=[{"key": GPU, "value": "true", "effect": "NO_SCHEDULE"}], tags=TAGS)
+        annotations = {"mladmin.io/architecture": architecture} if architecture else {}
+        if headroom is not None:
+            annotations["mladmin.io/capacity-headroom-percent"] = headroom
+        limits = {"cpu": "4", "memory": "16Gi", **({GPU: str(gpus)} if gpus else {})}
+        k8s.apps.v1.Deployment("chat", metadata={"name": "chat", "annotations": annotations}, spec={
+            "selector": {"match_labels": {"app": "chat"}},
+            "template": {"metadata": {"labels": {"app": "chat"}}, "spec": pod_spec(
+                [container(resources={"limits": limits, "requests": limits})],
+                node_selector=selector if selector is not None else {"mladmin.io/node-group": (node_group or ("",))[0]})}})
+    return planned(build)
+
+
 def labelled_namespace(name: str, labels: dict | None) -> list:
     return planned(lambda: k8s.core.v1.Namespace(name, metadata={"name": name, "labels": labels or {}}))
 
@@ -118,6 +142,13 @@ PASSING = {
         "limits": {"cpu": "4", "memory": "16Gi", GPU: "1"}, "requests": {GPU: "1"}})],
         tolerations=[{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}]))],
     "k8s-image-pinned": [Case(deployment() + pod("digest", containers=[bare("registry:5000/app@sha256:" + "a" * 64)]))],
+    "k8s-model-fits-gpus": [
+        # 8.03e9 x 2 + 131,072 x 4,096 bytes = 15.5 GiB of 24 GiB x 0.9 = 21.6 GiB: 28.4 % free
+        Case(model_server("llama-3.1-8b", 1)),
+        # 70B does not fit one A10G, but a pod is only checked on the node groups its nodeSelector picks: none here
+        Case(model_server("llama-3.1-70b", 2, selector={"mladmin.io/node-group": "elsewhere"})),
+        Case(model_server("my-own-model", 1)),                     # outside the catalogue: not checked
+        Case(model_server(None, 1))],
     "k8s-no-public-load-balancer-prod": [Case(service("gateway", {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"})
                                               + service("cluster-ip", kind="ClusterIP"), environment="prod")],
     "gpu-instance-type-allowlist": [Case(gpu_node_group("gpu", "g5.2xlarge", 2)),
@@ -155,6 +186,11 @@ FAILING = {
     "k8s-resource-limits": [Case(pod(containers=[bare(resources={"limits": {"memory": "1Gi"}})]), "p")],
     "k8s-gpu-limits": [Case(pod(containers=[bare(resources={"requests": {GPU: "1"}})]), "p"),
                        Case(deployment("sneaky", tolerations=[{"key": GPU, "operator": "Exists"}]), "sneaky")],
+    "k8s-model-fits-gpus": [
+        Case(model_server("llama-3.1-70b", 1), "chat"),                               # 111.1 GiB short of one A10G
+        Case(model_server("llama-3.1-70b", 2, ("batch", "g6e.12xlarge")), "chat"),   # 2 of its 4 L40S: 46.3 GiB short
+        Case(model_server("gemma-2-9b", 1, ("small", "g5.xlarge"), headroom="20"), "chat"),  # 14.2 % free < 20 %
+        Case(model_server("llama-3.1-8b", 0), "chat")],                              # no GPU asked for
     "k8s-image-pinned": [
         Case(pod(containers=[bare("nginx:latest")]), "p"),
         Case(planned(lambda: k8s.batch.v1.CronJob("cj", spec={"schedule": "0 * * * *", "job_template": {"spec": {
