@@ -16,7 +16,12 @@ from policies.facts.models import CATALOGUE
 def test_catalogue_parameter_count_agrees_with_its_architecture(name):
     model = CATALOGUE[name]
     assert abs(parameters_from_architecture(model) / model.parameters - 1) < 0.005
-    assert model.source.startswith("from memory of huggingface.co/")
+
+
+@pytest.mark.parametrize("name", list(CATALOGUE))
+def test_catalogue_row_names_where_its_config_was_checked_and_what_its_count_rests_on(name):
+    source = CATALOGUE[name].source
+    assert source.startswith("config.json: ") and "@" in source and "; parameters: " in source
 
 
 def test_llama_8b_parameters_computed_by_hand():
