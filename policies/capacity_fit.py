@@ -1,5 +1,6 @@
-"""Whether a model fits a GPU instance at all: its weights plus one sequence's KV cache against the instance's
-GPU memory less the runtime overhead, with a configured share of that memory left free (headroom).
+"""Whether a model fits an accelerated instance (GPUs or Neuron devices) at all: its weights plus one sequence's KV
+cache against the instance's device memory less the runtime overhead, with a configured share of that memory left
+free (headroom).
 
 Pure arithmetic on policies/facts (standard library only): the policy ``sagemaker-model-fits-instance`` and
 ``mladmin plan``'s capacity check (mladmin/capacity/stack.py) both decide with it, and the full estimate
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from policies.facts.instance_types import accelerators_per_instance, family_of, gpu_spec
+from policies.facts.instance_types import accelerator_spec, accelerators_per_instance, family_of
 from policies.facts.models import ModelArchitecture
 
 GIB = 2 ** 30
@@ -69,9 +70,10 @@ class OneSequenceFit:
 
 def one_sequence_fit(model: ModelArchitecture, instance_type: str,
                      headroom_percent: float = DEFAULT_HEADROOM_PERCENT) -> OneSequenceFit | None:
-    """The fit of ``model`` on ``instance_type``; None when the type has no NVIDIA GPU in policies/facts."""
+    """The fit of ``model`` on ``instance_type``; None when the type has no accelerator (GPU or Neuron device)
+    with figures in policies/facts."""
     family = family_of(instance_type)
-    if family is None or gpu_spec(instance_type) is None:
+    if family is None or accelerator_spec(instance_type) is None:
         return None
     context = min(CHECK_CONTEXT, model.max_positions)
     needed = weight_bytes(model, "bf16") + kv_bytes_per_token(model, "bf16") * context

@@ -208,7 +208,8 @@ PASSING = {
     "sagemaker-model-fits-instance": [
         Case(endpoint_config("small", "ml.g5.2xlarge", extra_tags={"mladmin:model": "llama-3.1-8b"})),
         Case(endpoint_config("own", "ml.g5.xlarge", extra_tags={"mladmin:model": "chat-llm"})),  # not in the catalogue
-        Case(endpoint_config("tight", "ml.g5.xlarge", extra_tags={"mladmin:model": "gemma-2-9b"}))],  # 14.2% free > 10%
+        Case(endpoint_config("tight", "ml.g5.xlarge", extra_tags={"mladmin:model": "gemma-2-9b"})),  # 14.2% free > 10%
+        Case(endpoint_config("inf2", "ml.inf2.xlarge", extra_tags={"mladmin:model": "llama-3.1-8b"}))],  # Inferentia2
     "sagemaker-notebook-no-direct-internet": [Case(notebook(direct_internet_access="Disabled", subnet_id="subnet-0a",
                                                             security_groups=["sg-0abc"]))],
     "sagemaker-notebook-no-root": [Case(notebook(root_access="Disabled"))],
@@ -276,6 +277,7 @@ FAILING = {
     "sagemaker-endpoint-kms": [Case(endpoint_config("cpu", "ml.m5.xlarge"), "cpu")],
     "sagemaker-model-fits-instance": [
         Case(endpoint_config("big", "ml.g5.2xlarge", extra_tags={"mladmin:model": "llama-3.1-70b"}), "big"),
+        Case(endpoint_config("inf2", "ml.inf2.xlarge", extra_tags={"mladmin:model": "llama-3.1-70b"}), "inf2"),
         Case(endpoint_config("tight", "ml.g5.xlarge", extra_tags={"mladmin:model": "gemma-2-9b",
                                                                  "mladmin:capacity-headroom-percent": "20"}), "tight")],
     "sagemaker-data-capture-prod": [
