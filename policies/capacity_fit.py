@@ -1,5 +1,6 @@
-"""Whether a model fits a GPU instance at all: its weights plus one sequence's KV cache against the instance's
-GPU memory less the runtime overhead, with a configured share of that memory left free (headroom).
+"""Whether a model fits an accelerated instance (GPUs or Neuron devices) at all: its weights plus one sequence's KV
+cache against the instance's device memory less the runtime overhead, with a configured share of that memory left
+free (headroom).
 
 Pure arithmetic on policies/facts (standard library only): the policy ``sagemaker-model-fits-instance`` and
 ``mladmin plan``'s capacity check (mladmin/capacity/stack.py) both decide with it, and the full estimate
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from policies.facts.instance_types import accelerators_per_instance, family_of, gpu_spec
+from policies.facts.instance_types import accelerator_spec, accelerators_per_instance, family_of
 from policies.facts.models import ModelArchitecture
 
 GIB = 2 ** 30
@@ -63,14 +64,15 @@ class OneSequenceFit:
     needed_gib: float   # bf16 weights + one sequence's bf16 KV cache
     usable_gib: float   # GPUs × memory per GPU × (1 − RUNTIME_OVERHEAD)
     headroom_percent: float
-    devices: int = 0           # GPUs the model is spread over (a Kubernetes replica's share of a node)
-    instance_devices: int = 0  # GPUs of one instance of the type
+    devices: int = 0           # accelerators the model is spread over (a Kubernetes replica's share of a node)
+    instance_devices: int = 0  # accelerators (GPUs or Neuron devices) of one instance of the type
 
     @property
     def where(self) -> str:
-        """The instance type, or the GPUs of it that one replica holds when that is fewer than all."""
+        """The instance type, or the accelerators of it that one replica holds when that is fewer than all."""
         if self.devices < self.instance_devices:
-            return f"{self.devices} of the {self.instance_devices} GPUs of {self.instance_type}"
+            unit = "GPUs" if accelerator_spec(self.instance_type).interconnect != "NeuronLink" else "Neuron devices"
+            return f"{self.devices} of the {self.instance_devices} {unit} of {self.instance_type}"
         return self.instance_type
 
     @property
@@ -96,10 +98,11 @@ class OneSequenceFit:
 
 def one_sequence_fit(model: ModelArchitecture, instance_type: str,
                      headroom_percent: float = DEFAULT_HEADROOM_PERCENT, devices: int | None = None) -> OneSequenceFit | None:
-    """The fit of ``model`` on ``instance_type`` (on ``devices`` of its GPUs when given: a replica that asks for
-    fewer GPUs than a node has); None when the type has no NVIDIA GPU in policies/facts."""
+    """The fit of ``model`` on ``instance_type`` (on ``devices`` of its accelerators when given: a replica that asks
+    for fewer than a node has); None when the type has no accelerator (GPU or Neuron device) with figures in
+    policies/facts."""
     family = family_of(instance_type)
-    if family is None or gpu_spec(instance_type) is None:
+    if family is None or accelerator_spec(instance_type) is None:
         return None
     instance_devices = accelerators_per_instance(instance_type)
     devices = instance_devices if devices is None else min(devices, instance_devices)

@@ -142,15 +142,16 @@ def sagemaker_inter_container_encryption(resource: Subject, ctx: Context) -> Ite
 
 
 @resource_policy(
-    id="sagemaker-model-fits-instance", area="sagemaker", title="Served model fits its GPU instance",
-    description="An endpoint configuration whose tag mladmin:architecture (else mladmin:model) names a model of the catalogue "
-                f"(policies/facts/models.py) runs it on instance types whose GPU memory, less {RUNTIME_OVERHEAD:.0%} for the "
-                f"runtime, holds its bf16 weights and one {CHECK_CONTEXT:,}-token sequence's KV cache with the configured headroom "
+    id="sagemaker-model-fits-instance", area="sagemaker", title="Served model fits its accelerated instance",
+    description="An endpoint configuration whose tag mladmin:architecture (else mladmin:model) names a model of the "
+                f"catalogue (policies/facts/models.py) runs it on instance types whose accelerator memory (GPUs or Neuron "
+                f"devices), less {RUNTIME_OVERHEAD:.0%} for the runtime, holds its bf16 weights and one "
+                f"{CHECK_CONTEXT:,}-token sequence's KV cache with the configured headroom "
                 f"(tag {HEADROOM_TAG}, default {DEFAULT_HEADROOM_PERCENT}%) left free. Models outside the "
-                "catalogue and instance types without NVIDIA GPUs are not checked.",
+                "catalogue and CPU instance types are not checked.",
     severity=Severity.HIGH, enforcement=STANDARD, types=(ENDPOINT_CONFIG,),
-    remediation="Serve the model on a larger GPU instance type (mladmin capacity MODEL ranks them), a smaller "
-                "model, or lower mladmin:sagemaker.capacityHeadroomPercent.",
+    remediation="Serve the model on a larger GPU or Neuron instance type (mladmin capacity MODEL ranks them), a "
+                "smaller model, or lower mladmin:sagemaker.capacityHeadroomPercent.",
     frameworks=[nist("CP-2(2)"), nist("SC-6")],
 )
 def sagemaker_model_fits_instance(resource: Subject, ctx: Context) -> Iterator[str]:

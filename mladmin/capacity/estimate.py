@@ -9,11 +9,13 @@ from typing import Sequence
 from policies.capacity_fit import (  # noqa: F401 (formulas 1-4 have one home, shared with the policy)
     DTYPE_BYTES, GIB, RUNTIME_OVERHEAD, kv_bytes_per_token, usable_bytes_per_gpu, weight_bytes)
 from policies.facts.environments import GPU_INSTANCE_TYPES_ALLOWED
-from policies.facts.instance_types import accelerators_per_instance, family_of, gpu_spec
+from policies.facts.instance_types import (ALL_REDUCE_LATENCY, AcceleratorSpec, accelerator_spec,
+                                           accelerators_per_instance, family_of)
 from policies.facts.models import ModelArchitecture
 from policies.facts.prices import instance_hourly
 
 ROOFLINE, MEASURED = "roofline upper bound", "measured"
+ACTIVATION_BYTES = 2  # bf16 activations in the tensor-parallel all-reduces, whatever the weights' dtype
 
 
 class CapacityError(ValueError):
@@ -34,17 +36,19 @@ class Request:
 @dataclass(frozen=True)
 class Candidate:
     instance_type: str
-    gpu: str
-    gpus: int
-    gpu_memory_gib: float
-    interconnect: str  # NVLink or PCIe: the tensor-parallel all-reduce the roofline leaves out runs over it
+    accelerator: str  # the device, e.g. "NVIDIA H100" or "AWS Inferentia2"
+    devices: int  # GPUs or Neuron devices per instance
+    device_memory_gib: float
+    interconnect: str  # NVLink, PCIe or NeuronLink: what the tensor-parallel all-reduces run over
     fits: bool
     shortfall_gib: float  # 0 when it fits
-    tensor_parallel: int | None
+    tensor_parallel: int | None  # devices per model replica
+    tensor_parallel_ranks: int | None  # what the server's tensor-parallel degree counts: GPUs, or NeuronCores
     replicas: int
     max_concurrency: int
     concurrency_per_instance: float
     tokens_per_second: float | None  # per instance at that concurrency
+    communication_ms: float | None  # all-reduce time of one decode step at that concurrency (roofline)
     throughput_basis: str
     instances: int | None
     usd_per_hour: float
@@ -52,11 +56,13 @@ class Candidate:
     usd_per_million_tokens: float | None
 
     def to_json(self) -> dict:
-        return asdict(self)
+        # gpu, gpus and gpu_memory_gib are the first release's names of accelerator, devices and device_memory_gib:
+        # kept for the tools that read them.
+        return {**asdict(self), "gpu": self.accelerator, "gpus": self.devices, "gpu_memory_gib": self.device_memory_gib}
 
 
-def sequences_per_replica(weights: float, per_sequence: float, gpus: int, memory_gib: float) -> int:
-    return max(0, math.floor((gpus * usable_bytes_per_gpu(memory_gib) - weights) / per_sequence))
+def sequences_per_replica(weights: float, per_sequence: float, devices: int, memory_gib: float) -> int:
+    return max(0, math.floor((devices * usable_bytes_per_gpu(memory_gib) - weights) / per_sequence))
 
 
 def expert_parameters(model: ModelArchitecture) -> int:
@@ -65,22 +71,46 @@ def expert_parameters(model: ModelArchitecture) -> int:
 
 
 def bytes_per_step(model: ModelArchitecture, request: Request, batch: float) -> float:
-    """Bytes one decode step of a replica reads with ``batch`` sequences (formula 6)."""
+    """Bytes one decode step of a replica reads with ``batch`` sequences (formula 6a)."""
     unread_experts = model.experts - min(model.experts, model.experts_per_token * max(batch, 1.0))
     read = model.parameters - unread_experts * expert_parameters(model)
     return read * DTYPE_BYTES[request.dtype] + batch * kv_bytes_per_token(model, request.kv_dtype) * request.context
 
 
+def all_reduce_seconds(payload_bytes: float, degree: int, ranks: int, spec: AcceleratorSpec) -> float:
+    """One ring all-reduce of ``payload_bytes`` across a replica's ``degree`` devices (formula 6b); ``ranks`` are the
+    processes taking part (devices × cores per device): none to wait for when there is one."""
+    if ranks == 1:
+        return 0.0
+    per_direction = spec.interconnect_gbs / 2 * 1e9
+    alpha = ALL_REDUCE_LATENCY[spec.interconnect].microseconds * 1e-6
+    return alpha + 2 * (degree - 1) / degree * payload_bytes / per_direction
+
+
+def communication_per_step(model: ModelArchitecture, batch: float, degree: int, spec: AcceleratorSpec) -> float:
+    """Seconds a replica's decode step spends in all-reduces with ``batch`` sequences (formula 6b): two per layer
+    (attention output, MLP output) of batch × hidden_size bf16 activations."""
+    payload = batch * model.hidden_size * ACTIVATION_BYTES
+    return 2 * model.layers * all_reduce_seconds(payload, degree, degree * spec.cores_per_device, spec)
+
+
+def step_seconds(model: ModelArchitecture, request: Request, batch: float, degree: int,
+                 spec: AcceleratorSpec) -> float:
+    """One decode step of a replica running ``batch`` sequences: memory time plus communication (formula 6c)."""
+    memory = bytes_per_step(model, request, batch) / (degree * spec.memory_bandwidth_gbs * 1e9)
+    return memory + communication_per_step(model, batch, degree, spec)
+
+
 def tokens_per_second(model: ModelArchitecture, request: Request, batch: float, replicas: int, degree: int,
-                      bandwidth_gbs: float) -> float:
+                      spec: AcceleratorSpec) -> float:
     """Roofline decode tokens/s of an instance running ``batch`` sequences over ``replicas`` replicas."""
-    step = bytes_per_step(model, request, batch / replicas) / (degree * bandwidth_gbs * 1e9)
-    return batch / step
+    return batch / step_seconds(model, request, batch / replicas, degree, spec)
 
 
 def default_instance_types() -> list[str]:
-    """The NVIDIA GPU types any environment allows, in a stable order."""
-    seen = dict.fromkeys(t for env in GPU_INSTANCE_TYPES_ALLOWED.values() for t in env if gpu_spec(t))
+    """The accelerated types (GPU or Neuron) any environment allows that have a price, in a stable order."""
+    seen = dict.fromkeys(t for env in GPU_INSTANCE_TYPES_ALLOWED.values() for t in env
+                         if accelerator_spec(t) and instance_hourly(t))
     return list(seen)
 
 
@@ -105,47 +135,54 @@ def check_instance_type(instance_type: str) -> None:
     if family_of(instance_type) is None:
         raise CapacityError(f"unknown instance type {instance_type!r}: expected an EC2 or ml. type listed in "
                             "policies/facts/instance_types.py")
-    if gpu_spec(instance_type) is None:
-        raise CapacityError(f"{instance_type}: not an NVIDIA GPU type (capacity planning covers NVIDIA GPUs)")
+    if accelerator_spec(instance_type) is None:
+        raise CapacityError(f"{instance_type}: not an accelerated type (capacity planning covers NVIDIA GPUs and "
+                            "AWS Neuron devices)")
     if instance_hourly(instance_type) is None:
         raise CapacityError(f"{instance_type}: no price in policies/facts/prices.py")
 
 
-def _degrees(model: ModelArchitecture, gpus: int) -> list[int]:
-    return [t for t in (1, 2, 4, 8, 16) if t <= gpus and gpus % t == 0 and model.attention_heads % t == 0]
+def _degrees(model: ModelArchitecture, devices: int, spec: AcceleratorSpec) -> list[int]:
+    """Tensor-parallel degrees (devices per replica) that split an instance into equal replicas (formula 5)."""
+    if spec.interconnect == "NeuronLink":  # Neuron pads the attention heads to the degree
+        return [t for t in range(1, devices + 1) if devices % t == 0]
+    return [t for t in (1, 2, 4, 8, 16) if t <= devices and devices % t == 0 and model.attention_heads % t == 0]
 
 
 def candidate(model: ModelArchitecture, request: Request, instance_type: str) -> Candidate:
     check_instance_type(instance_type)
-    family, spec = family_of(instance_type), gpu_spec(instance_type)
+    family, spec = family_of(instance_type), accelerator_spec(instance_type)
     assert family is not None and spec is not None
-    gpus, memory = accelerators_per_instance(instance_type), family.device_memory_gib
+    devices, memory = accelerators_per_instance(instance_type), family.device_memory_gib
     price = instance_hourly(instance_type).usd  # type: ignore[union-attr]
     weights = weight_bytes(model, request.dtype)
     per_sequence = kv_bytes_per_token(model, request.kv_dtype) * request.context
     best: Candidate | None = None
-    for degree in _degrees(model, gpus):
+    for degree in _degrees(model, devices, spec):
         per_replica = sequences_per_replica(weights, per_sequence, degree, memory)
         if per_replica < 1:
             continue
-        replicas = gpus // degree
-        option = _priced(model, request, instance_type, spec, family.device or "", gpus, memory, price, degree,
-                         replicas, replicas * per_replica)
+        option = _priced(model, request, instance_type, family.device or "", spec, devices, memory, price, degree,
+                         per_replica)
         if best is None or option.usd_per_million_tokens < best.usd_per_million_tokens:  # type: ignore[operator]
             best = option
     if best is not None:
         return best
-    shortfall = (weights + per_sequence - gpus * usable_bytes_per_gpu(memory)) / GIB
-    return Candidate(instance_type, family.device or "", gpus, memory, spec.interconnect, False, round(shortfall, 2), None, 0, 0, 0.0,
-                     None, ROOFLINE if request.measured_tps is None else MEASURED, None, price, None, None)
+    shortfall = (weights + per_sequence - devices * usable_bytes_per_gpu(memory)) / GIB
+    return Candidate(instance_type, family.device or "", devices, memory, spec.interconnect, False,
+                     round(shortfall, 2), None, None, 0, 0, 0.0, None, None,
+                     ROOFLINE if request.measured_tps is None else MEASURED, None, price, None, None)
 
 
-def _priced(model, request, instance_type, spec, device, gpus, memory, price, degree, replicas,
-            max_concurrency) -> Candidate:
+def _priced(model: ModelArchitecture, request: Request, instance_type: str, device: str, spec: AcceleratorSpec,
+            devices: int, memory: float, price: float, degree: int, per_replica: int) -> Candidate:
+    replicas = devices // degree
+    max_concurrency = replicas * per_replica
+
     def throughput(batch: float) -> float:
         if request.measured_tps is not None:
             return request.measured_tps
-        return tokens_per_second(model, request, batch, replicas, degree, spec.memory_bandwidth_gbs)
+        return tokens_per_second(model, request, batch, replicas, degree, spec)
 
     if request.concurrency is not None:
         instances = math.ceil(request.concurrency / max_concurrency)
@@ -154,7 +191,10 @@ def _priced(model, request, instance_type, spec, device, gpus, memory, price, de
         batch = float(max_concurrency)
         instances = math.ceil(request.rps * request.output_tokens / throughput(batch)) if request.rps else 1
     tps = throughput(batch)
-    return Candidate(instance_type, device, gpus, memory, spec.interconnect, True, 0.0, degree, replicas, max_concurrency, batch, tps,
+    communication = None if request.measured_tps is not None else \
+        communication_per_step(model, batch / replicas, degree, spec) * 1e3
+    return Candidate(instance_type, device, devices, memory, spec.interconnect, True, 0.0, degree,
+                     degree * spec.cores_per_device, replicas, max_concurrency, batch, tps, communication,
                      ROOFLINE if request.measured_tps is None else MEASURED, instances, price,
                      round(instances * price, 4), price / (tps * 3600) * 1e6)
 
@@ -173,5 +213,7 @@ def recommendation(model: ModelArchitecture, rows: Sequence[Candidate]) -> str:
         return (f"{model.name} fits none of these types: the closest, {closest.instance_type}, is short by "
                 f"{closest.shortfall_gib:,.1f} GiB; try a smaller --dtype, a shorter --context or a larger type.")
     best = fitting[0]
-    return (f"{best.instance_type}: {best.instances} × ${best.usd_per_hour:,.2f}/h, tensor-parallel {best.tensor_parallel}, "
-            f"${best.usd_per_million_tokens:,.4g} per million output tokens ({best.throughput_basis}).")
+    cores = f" ({best.tensor_parallel_ranks} NeuronCores)" if best.interconnect == "NeuronLink" else ""
+    return (f"{best.instance_type}: {best.instances} × ${best.usd_per_hour:,.2f}/h, tensor-parallel "
+            f"{best.tensor_parallel}{cores}, ${best.usd_per_million_tokens:,.4g} per million output tokens "
+            f"({best.throughput_basis}).")

@@ -88,7 +88,7 @@ def endpoint_fits(config: Mapping[str, Any]) -> list[EndpointFit]:
         fit = one_sequence_fit(model, endpoint.instance_type, headroom)
         try:
             sized = candidate(model, Request(context=min(CHECK_CONTEXT, model.max_positions)), endpoint.instance_type)
-        except CapacityError:  # not an NVIDIA GPU type (CPU, Inferentia) or unpriced: nothing to size
+        except CapacityError:  # not an accelerated type (a CPU type) or unpriced: nothing to size
             continue
         if fit is None:
             continue

@@ -1,18 +1,21 @@
-"""`mladmin capacity MODEL`: which NVIDIA GPU instance serves a model, how many, and the $ per million
-output tokens (formulas: mladmin/capacity/__init__.py).
+"""`mladmin capacity MODEL`: which accelerated instance (NVIDIA GPUs or AWS Neuron devices) serves a model, how
+many, and the $ per million output tokens (formulas: mladmin/capacity/__init__.py).
 
 ``--json`` prints one object:
 
     {"model": {"name", "parameters", "layers", "kv_heads", "head_dim", "max_positions", "source"},
      "request": {"dtype", "kv_dtype", "context", "output_tokens", "concurrency", "rps", "measured_tps"},
      "memory": {"weights_gib", "kv_bytes_per_token", "kv_gib_per_sequence", "runtime_overhead"},
-     "candidates": [{"instance_type", "gpu", "gpus", "gpu_memory_gib", "interconnect", "fits", "shortfall_gib",
-                     "tensor_parallel", "replicas", "max_concurrency", "concurrency_per_instance",
-                     "tokens_per_second", "throughput_basis", "instances", "usd_per_hour",
-                     "usd_per_hour_total", "usd_per_million_tokens"}, ...],   # sorted as the table
+     "candidates": [{"instance_type", "accelerator", "devices", "device_memory_gib", "interconnect", "fits",
+                     "shortfall_gib", "tensor_parallel", "tensor_parallel_ranks", "replicas", "max_concurrency",
+                     "concurrency_per_instance", "tokens_per_second", "communication_ms", "throughput_basis",
+                     "instances", "usd_per_hour", "usd_per_hour_total", "usd_per_million_tokens"}, ...],
+                                                                        # sorted as the table
      "recommendation": "one line"}
 
-Values that do not apply (a type the model does not fit) are null.
+Values that do not apply (a type the model does not fit) are null. ``tensor_parallel`` counts devices per replica;
+``tensor_parallel_ranks`` what the server's degree counts (GPUs, or NeuronCores on Neuron: devices × cores per
+device). ``communication_ms`` is the all-reduce share of one decode step (null with ``--measured-tps``).
 """
 
 from __future__ import annotations
@@ -50,14 +53,14 @@ def register(app: typer.Typer) -> None:
         rps: Optional[float] = typer.Option(None, "--rps", help="Requests per second to serve (instead of "
                                             "--concurrency)."),
         instance_types: Optional[List[str]] = typer.Option(
-            None, "--instance-types", help="Candidate types (repeat or comma-separate). Default: the NVIDIA GPU "
-            "types any environment allows."),
+            None, "--instance-types", help="Candidate types (repeat or comma-separate). Default: the accelerated "
+            "types (GPU or Neuron) any environment allows that have a price."),
         measured_tps: Optional[float] = typer.Option(
             None, "--measured-tps", help="Measured output tokens/s of one instance (e.g. the serve benchmark's); "
             "replaces the roofline estimate."),
         as_json: bool = typer.Option(False, "--json", help="Print the estimate as JSON."),
     ) -> None:
-        """Size GPU instances for serving a model: fit, tensor parallelism, throughput, $ per million tokens."""
+        """Size GPU and Neuron instances to serve a model: fit, tensor parallelism, throughput, $ per million tokens."""
         from mladmin.capacity.estimate import (GIB, RUNTIME_OVERHEAD, CapacityError, Request, estimate,
                                                kv_bytes_per_token, recommendation, weight_bytes)
         from mladmin.capacity.models import ModelError, resolve
@@ -92,19 +95,23 @@ def register(app: typer.Typer) -> None:
         output.line(f"{escape(arch.name)}: {_count(arch.parameters)} parameters, {dtype} weights "
                     f"{weight_bytes(arch, dtype) / GIB:,.1f} GiB; KV cache {kv_token:,.0f} bytes/token ({kv_dtype}), "
                     f"{kv_token * context / GIB:,.2f} GiB per {context:,}-token sequence; load: {load}; "
-                    f"{RUNTIME_OVERHEAD:.0%} of GPU memory held back for the runtime")
+                    f"{RUNTIME_OVERHEAD:.0%} of device memory held back for the runtime")
         basis = "measured" if measured_tps else "roofline upper bound"
-        columns = [output.Column("instance"), output.Column("GPUs"), output.Column("fits"), output.Column("TP", "right"),
-                   output.Column("max conc", "right"), output.Column("tok/s", "right"), output.Column("n", "right"),
-                   output.Column("$/h", "right"), output.Column("$/M tok", "right")]
+        columns = [output.Column("instance"), output.Column("accelerators"), output.Column("fits"),
+                   output.Column("TP", "right"), output.Column("max conc", "right"), output.Column("tok/s", "right"),
+                   output.Column("n", "right"), output.Column("$/h", "right"), output.Column("$/M tok", "right")]
         table_rows = []
         for row in rows:
-            gpus = f"{row.gpus}x {row.gpu.removeprefix('NVIDIA ')} {row.gpu_memory_gib:g}G {row.interconnect}"
+            name = row.accelerator.removeprefix("NVIDIA ").removeprefix("AWS ")
+            link = f" {row.interconnect}" if row.devices > 1 else ""  # one device has nothing to link
+            devices = f"{row.devices}x {name} {row.device_memory_gib:g}G{link}"
             if not row.fits:
-                table_rows.append([escape(row.instance_type), gpus, f"no, {row.shortfall_gib:,.1f} GiB short", "-",
+                table_rows.append([escape(row.instance_type), devices, f"no, {row.shortfall_gib:,.1f} GiB short", "-",
                                    "0", "-", "-", f"{row.usd_per_hour:,.2f}", "-"])
                 continue
-            table_rows.append([escape(row.instance_type), gpus, "yes", str(row.tensor_parallel),
+            degree = str(row.tensor_parallel) if row.interconnect != "NeuronLink" else \
+                f"{row.tensor_parallel} ({row.tensor_parallel_ranks} cores)"
+            table_rows.append([escape(row.instance_type), devices, "yes", degree,
                                f"{row.max_concurrency:,}", f"{row.tokens_per_second:,.0f}", str(row.instances),
                                f"{row.usd_per_hour_total:,.2f}", _usd(row.usd_per_million_tokens)])
         output.table(f"Capacity for {escape(arch.name)} at {context:,} tokens (tok/s per instance: {basis})",

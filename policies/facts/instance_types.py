@@ -135,15 +135,19 @@ EFA_NETWORK_CARDS: Mapping[str, int] = MappingProxyType({
 })
 
 
-@dataclass(frozen=True)
-class GpuSpec:
-    """Per-GPU figures of an NVIDIA family that capacity planning needs beyond ``InstanceFamily``
-    (which already holds the device name, GPUs per size and memory per GPU)."""
+Interconnect = Literal["NVLink", "PCIe", "NeuronLink"]
 
-    memory_bandwidth_gbs: float  # GB/s per GPU (10^9 bytes/s), HBM/GDDR peak
-    interconnect: Literal["NVLink", "PCIe"]
-    interconnect_gbs: float  # GB/s per GPU, bidirectional, as the datasheet quotes it
+
+@dataclass(frozen=True)
+class AcceleratorSpec:
+    """Per-device figures of an accelerated family that capacity planning needs beyond ``InstanceFamily``
+    (which already holds the device name, devices per size and memory per device)."""
+
+    memory_bandwidth_gbs: float  # GB/s per device (10^9 bytes/s), HBM/GDDR peak
+    interconnect: Interconnect   # what tensor-parallel all-reduces between the devices of one instance run over
+    interconnect_gbs: float  # GB/s per device, both directions together, as the datasheet quotes it
     source: str
+    cores_per_device: int = 1  # NeuronCores per Neuron device (the unit Neuron's tensor-parallel degree counts)
 
 
 _T4 = "from memory of the NVIDIA T4 datasheet (320 GB/s GDDR6; PCIe Gen3 x16 32 GB/s)"
@@ -151,28 +155,74 @@ _A10G = ("from memory of the NVIDIA A10 datasheet and the EC2 G5 page (A10G: 600
          "PCIe Gen4 x16 64 GB/s; no NVLink on G5)")
 _L4 = "from memory of the NVIDIA L4 datasheet (300 GB/s GDDR6; PCIe Gen4 x16 64 GB/s)"
 _L40S = "from memory of the NVIDIA L40S datasheet (864 GB/s GDDR6; PCIe Gen4 x16 64 GB/s, no NVLink)"
+# AWS Neuron documentation, checked 2026-12 through the project's search index. The docs quote the same figure as
+# GB/s on one page and GiB/s on another; it is taken as GB/s (the smaller). They do not say whether the NeuronLink
+# figure counts one direction or both: like the NVIDIA datasheets, it is taken as both (the cautious reading).
+_NEURON_V2 = ("awsdocs-neuron.readthedocs-hosted.com {page}: 2 NeuronCore-v2 per chip, 32 GiB HBM at 820 GB/s per "
+              "chip (Trainium/Inferentia2 architecture pages); NeuronLink-v2 {link} per chip{where}")
+_TRN1 = _NEURON_V2.format(page="trn1-arch.html", link="{gbs} GiB/s", where=" on {size} (Trn1/Trn1n architecture "
+                          "table; trn1.2xlarge has one chip, no NeuronLink)")
 
-# Keyed like FAMILIES (family name); every NVIDIA family there has a row (tests/capacity/test_facts.py).
-GPU_SPECS: Mapping[str, GpuSpec] = MappingProxyType({
-    "g4dn": GpuSpec(320, "PCIe", 32, _T4),
-    "g5g": GpuSpec(320, "PCIe", 32, _T4 + "; T4G as the EC2 G5g page"),
-    "g5": GpuSpec(600, "PCIe", 64, _A10G),
-    "g6": GpuSpec(300, "PCIe", 64, _L4),
-    "gr6": GpuSpec(300, "PCIe", 64, _L4),
-    "g6e": GpuSpec(864, "PCIe", 64, _L40S),
-    "p3": GpuSpec(900, "NVLink", 300, "from memory of the NVIDIA V100 SXM2 datasheet (900 GB/s HBM2; NVLink 300 GB/s)"),
-    "p3dn": GpuSpec(900, "NVLink", 300, "from memory of the NVIDIA V100 SXM2 32 GB datasheet (900 GB/s; NVLink 300 GB/s)"),
-    "p4d": GpuSpec(1555, "NVLink", 600, "from memory of the NVIDIA A100 datasheet (40 GB SXM: 1,555 GB/s; NVLink 600 GB/s)"),
-    "p4de": GpuSpec(2039, "NVLink", 600, "from memory of the NVIDIA A100 datasheet (80 GB SXM: 2,039 GB/s; NVLink 600 GB/s)"),
-    "p5": GpuSpec(3350, "NVLink", 900, "from memory of the NVIDIA H100 datasheet (SXM5: 3.35 TB/s HBM3; NVLink 900 GB/s)"),
-    "p5e": GpuSpec(4800, "NVLink", 900, "from memory of the NVIDIA H200 datasheet (SXM: 4.8 TB/s HBM3e; NVLink 900 GB/s)"),
-    "p5en": GpuSpec(4800, "NVLink", 900, "from memory of the NVIDIA H200 datasheet (SXM: 4.8 TB/s HBM3e; NVLink 900 GB/s)"),
-    "p6-b200": GpuSpec(8000, "NVLink", 1800, "from memory of the NVIDIA B200 / HGX B200 datasheet (8 TB/s HBM3e; "
-                       "NVLink 5 1.8 TB/s)"),
+# Keyed like FAMILIES (family name); every accelerated family there has a row (tests/capacity/test_facts.py).
+ACCELERATOR_SPECS: Mapping[str, AcceleratorSpec] = MappingProxyType({
+    "g4dn": AcceleratorSpec(320, "PCIe", 32, _T4),
+    "g5g": AcceleratorSpec(320, "PCIe", 32, _T4 + "; T4G as the EC2 G5g page"),
+    "g5": AcceleratorSpec(600, "PCIe", 64, _A10G),
+    "g6": AcceleratorSpec(300, "PCIe", 64, _L4),
+    "gr6": AcceleratorSpec(300, "PCIe", 64, _L4),
+    "g6e": AcceleratorSpec(864, "PCIe", 64, _L40S),
+    "p3": AcceleratorSpec(900, "NVLink", 300,
+                          "from memory of the NVIDIA V100 SXM2 datasheet (900 GB/s HBM2; NVLink 300 GB/s)"),
+    "p3dn": AcceleratorSpec(900, "NVLink", 300,
+                            "from memory of the NVIDIA V100 SXM2 32 GB datasheet (900 GB/s; NVLink 300 GB/s)"),
+    "p4d": AcceleratorSpec(1555, "NVLink", 600,
+                           "from memory of the NVIDIA A100 datasheet (40 GB SXM: 1,555 GB/s; NVLink 600 GB/s)"),
+    "p4de": AcceleratorSpec(2039, "NVLink", 600,
+                            "from memory of the NVIDIA A100 datasheet (80 GB SXM: 2,039 GB/s; NVLink 600 GB/s)"),
+    "p5": AcceleratorSpec(3350, "NVLink", 900,
+                          "from memory of the NVIDIA H100 datasheet (SXM5: 3.35 TB/s HBM3; NVLink 900 GB/s)"),
+    "p5e": AcceleratorSpec(4800, "NVLink", 900,
+                           "from memory of the NVIDIA H200 datasheet (SXM: 4.8 TB/s HBM3e; NVLink 900 GB/s)"),
+    "p5en": AcceleratorSpec(4800, "NVLink", 900,
+                            "from memory of the NVIDIA H200 datasheet (SXM: 4.8 TB/s HBM3e; NVLink 900 GB/s)"),
+    "p6-b200": AcceleratorSpec(8000, "NVLink", 1800, "from memory of the NVIDIA B200 / HGX B200 datasheet (8 TB/s "
+                               "HBM3e; NVLink 5 1.8 TB/s)"),
+    "trn1": AcceleratorSpec(820, "NeuronLink", 384, _TRN1.format(gbs=384, size="trn1.32xlarge"), cores_per_device=2),
+    "trn1n": AcceleratorSpec(820, "NeuronLink", 768, _TRN1.format(gbs=768, size="trn1n.32xlarge"),
+                             cores_per_device=2),
+    "trn2": AcceleratorSpec(2900, "NeuronLink", 1280, (
+        "awsdocs-neuron.readthedocs-hosted.com trainium2.html (Trainium2 architecture): 8 NeuronCore-v3 per chip, "
+        "96 GiB at 2.9 TB/s per chip, NeuronLink-v3 1.28 TB/s per chip"), cores_per_device=8),
+    "inf2": AcceleratorSpec(820, "NeuronLink", 192, _NEURON_V2.format(
+        page="inf2-arch.html", link="192 GiB/s", where=" on inf2.24xlarge and inf2.48xlarge (Inf2 architecture "
+        "table; inf2.xlarge and inf2.8xlarge have one chip, no NeuronLink)"), cores_per_device=2),
 })
 
 
-def gpu_spec(instance_type: str) -> GpuSpec | None:
-    """The GPU figures of an EC2 or ``ml.`` NVIDIA type whose size is listed, else None."""
+@dataclass(frozen=True)
+class AllReduceLatency:
+    """The fixed cost of one small all-reduce among the devices of one instance (α of the ring model in
+    mladmin/capacity/__init__.py formula 6): launch, synchronisation and one hop per device, whatever the size."""
+
+    microseconds: float
+    source: str
+
+
+# Assumptions, not datasheet figures: of the order NCCL's and Neuron's small all-reduces are measured at.
+ALL_REDUCE_LATENCY: Mapping[Interconnect, AllReduceLatency] = MappingProxyType({
+    "NVLink": AllReduceLatency(10, "assumption: NCCL small-message all-reduce within one NVLink/NVSwitch node is "
+                                   "measured at a few to ~10 us (about 6 us between two H100s with NVLS and CUDA "
+                                   "graphs, github.com/NVIDIA/nccl/issues/1259), more with more GPUs"),
+    "PCIe": AllReduceLatency(30, "assumption: NCCL over PCIe with no NVLink takes tens of us for the smallest "
+                                 "all-reduce (about 42 us for 8 bytes across eight PCIe GPUs, "
+                                 "github.com/NVIDIA/nccl/issues/1530); taken a little lower for up to 8 GPUs"),
+    "NeuronLink": AllReduceLatency(10, "assumption: no measured figure found; taken as NVLink's, since Neuron runs "
+                                       "collectives on dedicated CC-cores over direct chip-to-chip links "
+                                       "(Neuron docs, 'Neuron Collective Communication')"),
+})
+
+
+def accelerator_spec(instance_type: str) -> AcceleratorSpec | None:
+    """The accelerator figures of an EC2 or ``ml.`` accelerated type whose size is listed, else None."""
     family = family_of(instance_type)
-    return GPU_SPECS.get(family.name) if family is not None and family.accelerator == "nvidia" else None
+    return ACCELERATOR_SPECS.get(family.name) if family is not None and family.accelerator is not None else None

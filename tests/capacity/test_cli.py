@@ -8,9 +8,17 @@ import pytest
 
 from tests.cli.helpers import mladmin
 
-CANDIDATE_KEYS = {"instance_type", "gpu", "gpus", "gpu_memory_gib", "interconnect", "fits", "shortfall_gib",
-                  "tensor_parallel", "replicas", "max_concurrency", "concurrency_per_instance", "tokens_per_second",
-                  "throughput_basis", "instances", "usd_per_hour", "usd_per_hour_total", "usd_per_million_tokens"}
+CANDIDATE_KEYS = {"instance_type", "accelerator", "devices", "device_memory_gib", "interconnect", "fits",
+                  "shortfall_gib", "tensor_parallel", "tensor_parallel_ranks", "replicas", "max_concurrency",
+                  "concurrency_per_instance", "tokens_per_second", "communication_ms", "throughput_basis", "instances",
+                  "usd_per_hour", "usd_per_hour_total", "usd_per_million_tokens",
+                  "gpu", "gpus", "gpu_memory_gib"}  # the first release's names, kept
+
+
+def test_json_keeps_the_first_release_names_beside_the_new_ones(llama_70b_json):
+    for row in llama_70b_json["candidates"]:
+        assert (row["gpu"], row["gpus"], row["gpu_memory_gib"]) == (
+            row["accelerator"], row["devices"], row["device_memory_gib"])
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +43,14 @@ def test_table_ranks_fitting_types_by_cost_per_million_tokens_and_recommends_the
     assert names == [row["instance_type"] for row in llama_70b_json["candidates"]]
     assert lines[-1] == "recommended: " + llama_70b_json["recommendation"]
     assert "roofline upper bound" in result.stdout and "no, 47.5 GiB short" in result.stdout
+
+
+def test_neuron_rows_name_the_accelerator_and_the_neuroncores_to_configure():
+    result = mladmin("capacity", "llama-3.1-8b", "--instance-types", "inf2.48xlarge,ml.inf2.xlarge")
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith(("inf2.", "ml.inf2."))}
+    assert "12x Inferentia2 32G NeuronLink" in rows["inf2.48xlarge"] and " cores)" in rows["inf2.48xlarge"]
+    assert "1x Inferentia2 32G " in rows["ml.inf2.xlarge"] and "1 (2 cores)" in rows["ml.inf2.xlarge"]
 
 
 def test_instance_types_limit_the_candidates_and_measured_tps_prices_them():

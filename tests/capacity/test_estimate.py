@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from mladmin.capacity.estimate import (CapacityError, Request, bytes_per_step, candidate, estimate,
-                                       kv_bytes_per_token, recommendation, sequences_per_replica,
-                                       usable_bytes_per_gpu, weight_bytes)
+from mladmin.capacity.estimate import (CapacityError, Request, all_reduce_seconds, bytes_per_step, candidate,
+                                       communication_per_step, default_instance_types, estimate, kv_bytes_per_token,
+                                       recommendation, sequences_per_replica, step_seconds, usable_bytes_per_gpu,
+                                       weight_bytes)
+from policies.facts.instance_types import accelerator_spec
 from policies.facts.models import CATALOGUE
 
-LLAMA_70B, MIXTRAL = CATALOGUE["llama-3.1-70b"], CATALOGUE["mixtral-8x7b"]
+LLAMA_8B, LLAMA_70B, MIXTRAL = CATALOGUE["llama-3.1-8b"], CATALOGUE["llama-3.1-70b"], CATALOGUE["mixtral-8x7b"]
 SEQUENCE_8K = 327_680 * 8_192  # 2,684,354,560 bytes of KV cache per 8,192-token sequence
+SEQUENCE_4K_8B = 131_072 * 4_096  # Llama 3.1 8B: 2 x 32 x 8 x 128 x 2 bytes per token, 536,870,912 per 4,096 tokens
+A10G, H100 = accelerator_spec("g5.12xlarge"), accelerator_spec("p5.48xlarge")
+INFERENTIA2 = accelerator_spec("inf2.xlarge")
 
 
 def test_kv_cache_per_token_with_grouped_query_attention():
@@ -44,13 +49,38 @@ def test_a_mixture_of_experts_reads_only_the_routed_experts_at_batch_one():
     assert bytes_per_step(MIXTRAL, request, 4) == 46_700_000_000 * 2 + 4 * 131_072 * 1024  # 4 x 2 >= 8 experts
 
 
+def test_one_ring_all_reduce_is_its_latency_plus_the_bytes_each_device_sends_one_way():
+    # 4 A10Gs over PCIe (64 GB/s both ways, 32 one way), 142 sequences x 4,096 hidden x 2 bytes = 1,163,264 bytes:
+    # 30 us + 2 x 3/4 x 1,163,264 / 32e9 = 30 + 54.528 = 84.528 us
+    assert all_reduce_seconds(1_163_264, 4, 4, A10G) == pytest.approx(84.528e-6)
+    # 8 H100s over NVLink (900 GB/s, 450 one way), 32 x 8,192 x 2 = 524,288 bytes: 10 + 1.75 x 1.16508 = 12.039 us
+    assert all_reduce_seconds(524_288, 8, 8, H100) == pytest.approx(12.0390e-6, rel=1e-4)
+
+
+def test_one_gpu_does_no_all_reduce_but_one_neuron_device_still_pays_the_latency_between_its_two_cores():
+    assert all_reduce_seconds(1_000_000, 1, 1, A10G) == 0
+    assert all_reduce_seconds(1_000_000, 1, 2, INFERENTIA2) == pytest.approx(10e-6)  # on-chip: no link traffic
+
+
+def test_a_decode_step_does_two_all_reduces_per_layer():
+    # Llama 3.1 8B on 4 A10Gs with 142 sequences: 2 x 32 layers x 84.528 us = 5.409792 ms
+    assert communication_per_step(LLAMA_8B, 142, 4, A10G) == pytest.approx(5.409792e-3)
+
+
+def test_a_decode_step_is_its_memory_time_plus_its_communication():
+    # (16.06e9 + 142 x 536,870,912) / (4 x 600e9) = 92,295,669,504 / 2.4e12 = 38.4565 ms; + 5.4098 ms = 43.8663 ms
+    assert step_seconds(LLAMA_8B, Request(context=4096), 142, 4, A10G) == pytest.approx(43.8663e-3, rel=1e-5)
+
+
 def test_p5_roofline_throughput_and_cost_per_million_tokens_at_32_sequences():
     row = candidate(LLAMA_70B, Request(context=8192, concurrency=32), "p5.48xlarge")
-    step = (141_100_000_000 + 32 * SEQUENCE_8K) / (8 * 3350e9)  # 0.0084701 s
+    memory = (141_100_000_000 + 32 * SEQUENCE_8K) / (8 * 3350e9)  # 8.4701 ms
+    communication = 2 * 80 * (10e-6 + 2 * 7 / 8 * 32 * 8192 * 2 / 450e9)  # 160 x 12.039 us = 1.9262 ms
     assert row.fits and row.tensor_parallel == 8 and row.replicas == 1 and row.max_concurrency == 177
-    assert row.tokens_per_second == pytest.approx(32 / step)  # 3,778 tokens/s
+    assert row.communication_ms == pytest.approx(communication * 1e3)
+    assert row.tokens_per_second == pytest.approx(32 / (memory + communication))  # 32 / 10.3963 ms = 3,078 tokens/s
     assert row.instances == 1 and row.usd_per_hour_total == 55.04
-    assert row.usd_per_million_tokens == pytest.approx(55.04 / (32 / step * 3600) * 1e6)  # $4.05
+    assert row.usd_per_million_tokens == pytest.approx(55.04 / (3078.0 * 3600) * 1e6, rel=1e-4)  # $4.97
     assert row.throughput_basis == "roofline upper bound"
 
 
@@ -61,16 +91,17 @@ def test_concurrency_beyond_one_instance_adds_instances():
 
 
 def test_requests_per_second_size_instances_at_full_concurrency():
-    # 40 requests/s x 256 tokens = 10,240 tokens/s; one p5 at 177 sequences:
-    # 177 / ((141.1e9 + 177 x 2,684,354,560) / 26.8e12) = 7,698 tokens/s -> 2 instances
+    # 40 requests/s x 256 tokens = 10,240 tokens/s; one p5 at 177 sequences: memory (141.1e9 + 177 x 2,684,354,560)
+    # / 26.8e12 = 22.9937 ms, all-reduces 160 x (10 us + 1.75 x 2,899,968 / 450e9) = 3.4044 ms:
+    # 177 / 26.3981 ms = 6,705 tokens/s -> 2 instances
     row = candidate(LLAMA_70B, Request(context=8192, output_tokens=256, rps=40), "p5.48xlarge")
-    assert row.tokens_per_second == pytest.approx(177 / ((141_100_000_000 + 177 * SEQUENCE_8K) / 26.8e12))
+    assert row.tokens_per_second == pytest.approx(177 / 26.3981e-3, rel=1e-5)
     assert row.instances == 2
 
 
 def test_measured_throughput_replaces_the_roofline():
     row = candidate(LLAMA_70B, Request(context=8192, measured_tps=1000), "p5.48xlarge")
-    assert row.throughput_basis == "measured" and row.tokens_per_second == 1000
+    assert row.throughput_basis == "measured" and row.tokens_per_second == 1000 and row.communication_ms is None
     assert row.usd_per_million_tokens == pytest.approx(55.04 / 3.6)  # $15.29
 
 
@@ -80,12 +111,59 @@ def test_a_model_too_large_says_by_how_many_gib():
     assert not row.fits and row.shortfall_gib == 47.51 and row.usd_per_million_tokens is None
 
 
-def test_the_roofline_prefers_the_widest_tensor_parallel_degree_and_names_the_interconnect():
-    # one replica over 4 L40S holds (4 x 48 GiB x 0.9 - 16.06e9) / (131,072 x 4,096) = 315.7 sequences, more than
-    # four replicas of 16 GB of weights each; the roofline leaves out the PCIe all-reduce it then pays for
-    row = candidate(CATALOGUE["llama-3.1-8b"], Request(context=4096), "g6e.12xlarge")
-    assert (row.tensor_parallel, row.replicas, row.max_concurrency) == (4, 1, 315)
-    assert row.interconnect == "PCIe"
+def test_the_all_reduce_makes_two_replicas_of_four_a10gs_cheaper_than_one_of_eight():
+    # g5.48xlarge, Llama 3.1 8B at 4,096 tokens, full concurrency (U = 24 GiB x 0.9 = 23,192,823,398 bytes):
+    # t=8: (8U - 16.06e9) / 536,870,912 = 315 sequences; memory (16.06e9 + 315 x 536,870,912) / 4.8e12 = 38.578 ms,
+    #      all-reduces 64 x (30 us + 1.75 x 315 x 8,192 / 32e9) = 64 x 171.12 us = 10.952 ms -> 315 / 49.530 ms = 6,360/s
+    # t=4: 142 sequences per replica, 43.866 ms a step (above) -> 2 x 142 / 43.866 ms = 6,474/s: cheaper per token
+    # (without the all-reduces t=8 would win: 315 / 38.578 ms = 8,165/s against 284 / 38.457 ms = 7,385/s)
+    row = candidate(LLAMA_8B, Request(context=4096), "g5.48xlarge")
+    assert (row.tensor_parallel, row.replicas, row.max_concurrency) == (4, 2, 284)
+    assert row.tokens_per_second == pytest.approx(284 / 43.8663e-3, rel=1e-5)
+    assert row.usd_per_million_tokens == pytest.approx(16.288 / (6474.2 * 3600) * 1e6, rel=1e-4)  # $0.699
+
+
+def test_on_four_a10gs_the_widest_degree_still_wins_because_replicas_each_read_the_weights():
+    # t=4: 142 / 43.866 ms = 3,237/s; t=1: 4 replicas of 13 sequences, (16.06e9 + 13 x 536,870,912) / 600e9 =
+    # 38.398 ms a step -> 52 / 38.398 ms = 1,354/s: four copies of 16 GB of weights cost more than the PCIe all-reduces
+    row = candidate(LLAMA_8B, Request(context=4096), "g5.12xlarge")
+    assert (row.tensor_parallel, row.replicas, row.max_concurrency, row.interconnect) == (4, 1, 142, "PCIe")
+    assert row.tokens_per_second == pytest.approx(142 / 43.8663e-3, rel=1e-5)
+    assert row.communication_ms == pytest.approx(5.409792)
+
+
+def test_an_inferentia2_replica_runs_on_one_chip_split_over_its_two_neuroncores():
+    # inf2.xlarge, Llama 3.1 8B, 8 sequences: (32 GiB x 0.9 - 16.06e9) / 536,870,912 = 27 fit; memory
+    # (16.06e9 + 8 x 536,870,912) / 820e9 = 24.8231 ms, all-reduces 64 x 10 us = 0.64 ms -> 8 / 25.4631 ms = 314.2/s
+    row = candidate(LLAMA_8B, Request(context=4096, concurrency=8), "inf2.xlarge")
+    assert (row.accelerator, row.devices, row.interconnect) == ("AWS Inferentia2", 1, "NeuronLink")
+    assert (row.tensor_parallel, row.tensor_parallel_ranks, row.max_concurrency) == (1, 2, 27)
+    assert row.communication_ms == pytest.approx(0.64)
+    assert row.tokens_per_second == pytest.approx(8 / 25.4631e-3, rel=1e-5)
+    assert row.usd_per_million_tokens == pytest.approx(0.7582 / (314.19 * 3600) * 1e6, rel=1e-4)  # $0.67
+
+
+def test_neuron_degrees_need_not_divide_the_attention_heads():
+    # inf2.48xlarge: 12 Inferentia2 chips; Llama 3.1 70B (64 heads) needs more than 4 chips of 32 GiB x 0.9, so only
+    # t=6 (2 replicas of 1 sequence) or t=12 (24 NeuronCores; the Neuron SDK pads the heads) fit at 8,192 tokens
+    row = candidate(LLAMA_70B, Request(context=8192, concurrency=32), "inf2.48xlarge")
+    assert (row.tensor_parallel, row.tensor_parallel_ranks, row.replicas) == (12, 24, 1)
+    # (12 x 30,923,764,531 - 141.1e9) / 2,684,354,560 = 85.7 -> 85 sequences
+    assert row.max_concurrency == 85
+    assert recommendation(LLAMA_70B, [row]).startswith(
+        "inf2.48xlarge: 1 × $12.98/h, tensor-parallel 12 (24 NeuronCores), $")
+
+
+def test_a_model_too_large_for_an_inferentia2_chip_says_by_how_many_gib():
+    # 141.1e9 + 2,684,354,560 - 32 GiB x 0.9 = 112,860,822,917 bytes = 105.11 GiB
+    row = candidate(LLAMA_70B, Request(context=8192), "ml.inf2.xlarge")
+    assert not row.fits and row.shortfall_gib == 105.11 and row.accelerator == "AWS Inferentia2"
+
+
+def test_default_candidates_are_every_allowed_priced_accelerated_type_gpu_and_neuron():
+    types = default_instance_types()
+    assert {"inf2.xlarge", "ml.inf2.xlarge", "inf2.48xlarge", "trn1.32xlarge", "g5.12xlarge", "p5.48xlarge"} <= set(types)
+    assert all(accelerator_spec(t) is not None for t in types) and len(types) == len(set(types))
 
 
 def test_candidates_that_fit_come_first_cheapest_per_million_tokens_first():
@@ -100,10 +178,10 @@ def test_context_beyond_the_models_maximum_is_refused():
         estimate(LLAMA_70B, Request(context=200_000))
 
 
-def test_unknown_and_non_gpu_instance_types_are_refused():
+def test_unknown_and_cpu_instance_types_are_refused():
     with pytest.raises(CapacityError, match="unknown instance type 'p9.huge'"):
         estimate(LLAMA_70B, Request(), ["p9.huge"])
-    with pytest.raises(CapacityError, match="m5.xlarge: not an NVIDIA GPU type"):
+    with pytest.raises(CapacityError, match="m5.xlarge: not an accelerated type"):
         estimate(LLAMA_70B, Request(), ["m5.xlarge"])
 
 

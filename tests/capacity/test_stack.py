@@ -27,6 +27,13 @@ def test_a_model_too_large_for_its_endpoint_is_a_finding_that_says_by_how_many_g
                                     "ml.g5.2xlarge: 111.1 GiB short")
 
 
+def test_a_model_too_large_for_an_inferentia2_endpoint_is_a_finding_too():
+    # 141.1e9 + 327,680 x 4,096 = 142,442,177,280 bytes = 132.66 GiB against one 32 GiB chip x 0.9 = 28.8 GiB
+    (fit,) = endpoint_fits(_config({"name": "inf2", "model": "llama-3.1-70b", "instanceType": "ml.inf2.xlarge"}))
+    assert "does not fit ml.inf2.xlarge: 103.9 GiB short (needs 132.7 GiB of 28.8 GiB usable)" in fit.finding()
+    assert fit.estimate.accelerator == "AWS Inferentia2" and not fit.estimate.fits
+
+
 def test_a_model_that_fits_has_no_finding_and_a_cost_per_million_tokens():
     (fit,) = endpoint_fits(_config({"name": "small", "model": "Llama-3.1-8B", "instanceType": "ml.g5.2xlarge"}))
     assert fit.finding() is None and fit.estimate.usd_per_million_tokens > 0
@@ -61,10 +68,10 @@ def test_a_headroom_outside_0_to_90_percent_is_one_settings_error_line(value):
 
 @pytest.mark.parametrize("endpoint", [
     {"name": "own", "model": "chat-llm", "instanceType": "ml.g5.2xlarge"},       # not a catalogue model
-    {"name": "cpu", "model": "llama-3.1-8b", "instanceType": "ml.m5.xlarge"},    # not a GPU type
+    {"name": "cpu", "model": "llama-3.1-8b", "instanceType": "ml.m5.xlarge"},    # not an accelerated type
     {"name": "bad", "model": "llama-3.1-8b"},                                    # malformed: no image tag given below
 ])
-def test_endpoints_without_a_known_model_on_a_gpu_are_not_sized(endpoint):
+def test_endpoints_without_a_known_model_on_an_accelerator_are_not_sized(endpoint):
     config = _config(endpoint) if endpoint["name"] != "bad" else {"mladmin:sagemaker": {"endpoints": [endpoint]}}
     assert endpoint_fits(config) == []
 

@@ -211,7 +211,8 @@ PASSING = {
         Case(endpoint_config("tight", "ml.g5.xlarge", extra_tags={"mladmin:model": "gemma-2-9b"})),  # 14.2% free > 10%
         # A fine-tune under its own name, sized as the catalogue model it is built on.
         Case(endpoint_config("tuned", "ml.g5.2xlarge", extra_tags={"mladmin:model": "chat-llm",
-                                                                   "mladmin:architecture": "llama-3.1-8b"}))],
+                                                                   "mladmin:architecture": "llama-3.1-8b"})),
+        Case(endpoint_config("inf2", "ml.inf2.xlarge", extra_tags={"mladmin:model": "llama-3.1-8b"}))],  # Inferentia2
     "sagemaker-notebook-no-direct-internet": [Case(notebook(direct_internet_access="Disabled", subnet_id="subnet-0a",
                                                             security_groups=["sg-0abc"]))],
     "sagemaker-notebook-no-root": [Case(notebook(root_access="Disabled"))],
@@ -281,6 +282,7 @@ FAILING = {
         Case(endpoint_config("big", "ml.g5.2xlarge", extra_tags={"mladmin:model": "llama-3.1-70b"}), "big"),
         Case(endpoint_config("tuned-big", "ml.g5.2xlarge", extra_tags={"mladmin:model": "chat-llm",
                                                                        "mladmin:architecture": "llama-3.1-70b"}), "tuned-big"),
+        Case(endpoint_config("inf2", "ml.inf2.xlarge", extra_tags={"mladmin:model": "llama-3.1-70b"}), "inf2"),
         Case(endpoint_config("tight", "ml.g5.xlarge", extra_tags={"mladmin:model": "gemma-2-9b",
                                                                  "mladmin:capacity-headroom-percent": "20"}), "tight")],
     "sagemaker-data-capture-prod": [
