@@ -169,7 +169,7 @@ def candidate(model: ModelArchitecture, request: Request, instance_type: str) ->
     if best is not None:
         return best
     shortfall = (weights + per_sequence - devices * usable_bytes_per_gpu(memory)) / GIB
-    return Candidate(instance_type, family.device or "", devices, memory, spec.interconnect, False,
+    return Candidate(instance_type, family.device or "", devices, round(memory, 3), spec.interconnect, False,
                      round(shortfall, 2), None, None, 0, 0, 0.0, None, None,
                      ROOFLINE if request.measured_tps is None else MEASURED, None, price, None, None)
 
@@ -193,7 +193,7 @@ def _priced(model: ModelArchitecture, request: Request, instance_type: str, devi
     tps = throughput(batch)
     communication = None if request.measured_tps is not None else \
         communication_per_step(model, batch / replicas, degree, spec) * 1e3
-    return Candidate(instance_type, device, devices, memory, spec.interconnect, True, 0.0, degree,
+    return Candidate(instance_type, device, devices, round(memory, 3), spec.interconnect, True, 0.0, degree,
                      degree * spec.cores_per_device, replicas, max_concurrency, batch, tps, communication,
                      ROOFLINE if request.measured_tps is None else MEASURED, instances, price,
                      round(instances * price, 4), price / (tps * 3600) * 1e6)

@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
         for row in rows:
             name = row.accelerator.removeprefix("NVIDIA ").removeprefix("AWS ")
             link = f" {row.interconnect}" if row.devices > 1 else ""  # one device has nothing to link
-            devices = f"{row.devices}x {name} {row.device_memory_gib:g}G{link}"
+            devices = f"{row.devices}x {name} {row.device_memory_gib:.4g}G{link}"
             if not row.fits:
                 table_rows.append([escape(row.instance_type), devices, f"no, {row.shortfall_gib:,.1f} GiB short", "-",
                                    "0", "-", "-", f"{row.usd_per_hour:,.2f}", "-"])

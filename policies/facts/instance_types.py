@@ -23,7 +23,11 @@ class InstanceFamily:
     sizes: Mapping[str, int]  # size -> accelerator devices per instance (0 for CPU families)
     accelerator: Accelerator | None = None
     device: str | None = None  # e.g. "NVIDIA A10G"
-    device_memory_gib: int = 0
+    device_memory_mib: int = 0  # per device, as EC2 reports it (a "24 GB" A10G is 22,888 MiB = 22.35 GiB)
+
+    @property
+    def device_memory_gib(self) -> float:
+        return self.device_memory_mib / 1024
 
 
 def _cpu(name: str, sizes: str, arch: Arch = "x86_64") -> InstanceFamily:
@@ -31,9 +35,9 @@ def _cpu(name: str, sizes: str, arch: Arch = "x86_64") -> InstanceFamily:
 
 
 def _acc(
-    name: str, sizes: dict[str, int], accelerator: Accelerator, device: str, memory_gib: int, arch: Arch = "x86_64",
+    name: str, sizes: dict[str, int], accelerator: Accelerator, device: str, memory_mib: int, arch: Arch = "x86_64",
 ) -> InstanceFamily:
-    return InstanceFamily(name, arch, MappingProxyType(sizes), accelerator, device, memory_gib)
+    return InstanceFamily(name, arch, MappingProxyType(sizes), accelerator, device, memory_mib)
 
 
 _STD = "large xlarge 2xlarge 4xlarge 8xlarge 12xlarge 16xlarge 24xlarge"
@@ -65,28 +69,32 @@ FAMILIES: Mapping[str, InstanceFamily] = MappingProxyType({family.name: family f
     _cpu("r7i", _STD + " 48xlarge metal-24xl metal-48xl"),
     _cpu("r7g", "medium " + _STD.replace(" 24xlarge", "") + " metal", "arm64"),
     _cpu("x2idn", "16xlarge 24xlarge 32xlarge metal"),
-    # NVIDIA GPUs.
+    # NVIDIA GPUs. Memory per GPU in MiB: EC2 DescribeInstanceTypes GpuInfo.Gpus[].MemoryInfo.SizeInMiB, as
+    # aws/karpenter-provider-aws website/content/en/docs/reference/instance-types.md@1d92708 lists it
+    # (label karpenter.k8s.aws/instance-gpu-memory), checked 2026-12.
     _acc("g4dn", {"xlarge": 1, "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "12xlarge": 4, "16xlarge": 1, "metal": 8},
-         "nvidia", "NVIDIA T4", 16),
-    _acc("g5", dict(_G), "nvidia", "NVIDIA A10G", 24),
+         "nvidia", "NVIDIA T4", 16384),
+    _acc("g5", dict(_G), "nvidia", "NVIDIA A10G", 22888),
     _acc("g5g", {"xlarge": 1, "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "16xlarge": 2, "metal": 2},
-         "nvidia", "NVIDIA T4G", 16, "arm64"),
-    _acc("g6", dict(_G), "nvidia", "NVIDIA L4", 24),
-    _acc("gr6", {"4xlarge": 1, "8xlarge": 1}, "nvidia", "NVIDIA L4", 24),
-    _acc("g6e", dict(_G), "nvidia", "NVIDIA L40S", 48),
-    _acc("p3", {"2xlarge": 1, "8xlarge": 4, "16xlarge": 8}, "nvidia", "NVIDIA V100", 16),
-    _acc("p3dn", {"24xlarge": 8}, "nvidia", "NVIDIA V100", 32),
-    _acc("p4d", {"24xlarge": 8}, "nvidia", "NVIDIA A100", 40),
-    _acc("p4de", {"24xlarge": 8}, "nvidia", "NVIDIA A100", 80),
-    _acc("p5", {"4xlarge": 1, "48xlarge": 8}, "nvidia", "NVIDIA H100", 80),
-    _acc("p5e", {"48xlarge": 8}, "nvidia", "NVIDIA H200", 141),
-    _acc("p5en", {"48xlarge": 8}, "nvidia", "NVIDIA H200", 141),
-    _acc("p6-b200", {"48xlarge": 8}, "nvidia", "NVIDIA B200", 179),
-    # AWS Neuron accelerators (Trainium for training, Inferentia for inference), Neuron devices per size.
-    _acc("trn1", {"2xlarge": 1, "32xlarge": 16}, "neuron", "AWS Trainium", 32),
-    _acc("trn1n", {"32xlarge": 16}, "neuron", "AWS Trainium", 32),
-    _acc("trn2", {"48xlarge": 16}, "neuron", "AWS Trainium2", 96),
-    _acc("inf2", {"xlarge": 1, "8xlarge": 1, "24xlarge": 6, "48xlarge": 12}, "neuron", "AWS Inferentia2", 32),
+         "nvidia", "NVIDIA T4G", 16384, "arm64"),
+    _acc("g6", dict(_G), "nvidia", "NVIDIA L4", 22888),
+    _acc("gr6", {"4xlarge": 1, "8xlarge": 1}, "nvidia", "NVIDIA L4", 22888),
+    _acc("g6e", dict(_G), "nvidia", "NVIDIA L40S", 45776),
+    _acc("p3", {"2xlarge": 1, "8xlarge": 4, "16xlarge": 8}, "nvidia", "NVIDIA V100", 16384),
+    _acc("p3dn", {"24xlarge": 8}, "nvidia", "NVIDIA V100", 32768),
+    _acc("p4d", {"24xlarge": 8}, "nvidia", "NVIDIA A100", 40960),
+    _acc("p4de", {"24xlarge": 8}, "nvidia", "NVIDIA A100", 81920),
+    _acc("p5", {"4xlarge": 1, "48xlarge": 8}, "nvidia", "NVIDIA H100", 81920),
+    _acc("p5e", {"48xlarge": 8}, "nvidia", "NVIDIA H200", 144384),
+    _acc("p5en", {"48xlarge": 8}, "nvidia", "NVIDIA H200", 144384),
+    _acc("p6-b200", {"48xlarge": 8}, "nvidia", "NVIDIA B200", 183359),
+    # AWS Neuron accelerators (Trainium for training, Inferentia for inference), Neuron devices per size. Memory per
+    # device: the AWS Neuron architecture pages' 32 GB (Trainium, Inferentia2) and 96 GB (Trainium2) HBM, taken as
+    # GiB (EC2's listing above gives no accelerator memory for Neuron types), checked 2026-12.
+    _acc("trn1", {"2xlarge": 1, "32xlarge": 16}, "neuron", "AWS Trainium", 32768),
+    _acc("trn1n", {"32xlarge": 16}, "neuron", "AWS Trainium", 32768),
+    _acc("trn2", {"48xlarge": 16}, "neuron", "AWS Trainium2", 98304),
+    _acc("inf2", {"xlarge": 1, "8xlarge": 1, "24xlarge": 6, "48xlarge": 12}, "neuron", "AWS Inferentia2", 32768),
 )})
 
 # Family-name prefixes of accelerated instances, to recognise a type that FAMILIES does not list yet

@@ -42,7 +42,7 @@ def test_table_ranks_fitting_types_by_cost_per_million_tokens_and_recommends_the
     names = [line.split()[0] for line in lines[header + 1:-1]]
     assert names == [row["instance_type"] for row in llama_70b_json["candidates"]]
     assert lines[-1] == "recommended: " + llama_70b_json["recommendation"]
-    assert "roofline upper bound" in result.stdout and "no, 47.5 GiB short" in result.stdout
+    assert "roofline upper bound" in result.stdout and "no, 53.4 GiB short" in result.stdout
 
 
 def test_neuron_rows_name_the_accelerator_and_the_neuroncores_to_configure():

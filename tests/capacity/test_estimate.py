@@ -85,9 +85,11 @@ def test_p5_roofline_throughput_and_cost_per_million_tokens_at_32_sequences():
 
 
 def test_concurrency_beyond_one_instance_adds_instances():
-    # 4 x L40S: (4 x 48 GiB x 0.9 - 141.1e9) / 2,684,354,560 = 16.6 -> 16 sequences; 32 need 2 instances
+    # 4 x L40S of 45,776 MiB: (4 x 45,776 x 2^20 x 0.9 - 141.1e9) / 2,684,354,560 = 11.8 -> 11 sequences; 32 need
+    # 3 instances of 10.67 each
     row = candidate(LLAMA_70B, Request(context=8192, concurrency=32), "g6e.12xlarge")
-    assert (row.max_concurrency, row.instances, row.concurrency_per_instance) == (16, 2, 16)
+    assert (row.max_concurrency, row.instances) == (11, 3)
+    assert row.concurrency_per_instance == pytest.approx(32 / 3)
 
 
 def test_requests_per_second_size_instances_at_full_concurrency():
@@ -106,30 +108,32 @@ def test_measured_throughput_replaces_the_roofline():
 
 
 def test_a_model_too_large_says_by_how_many_gib():
-    # 141.1e9 + 2,684,354,560 - 4 x 24 GiB x 0.9 = 51,013,060,966 bytes = 47.51 GiB
+    # 141.1e9 + 2,684,354,560 - 4 x 22,888 MiB x 0.9 (86,399,306,957 bytes) = 57,385,047,603 bytes = 53.44 GiB
     row = candidate(LLAMA_70B, Request(context=8192), "g5.12xlarge")
-    assert not row.fits and row.shortfall_gib == 47.51 and row.usd_per_million_tokens is None
+    assert not row.fits and row.shortfall_gib == 53.44 and row.usd_per_million_tokens is None
 
 
 def test_the_all_reduce_makes_two_replicas_of_four_a10gs_cheaper_than_one_of_eight():
-    # g5.48xlarge, Llama 3.1 8B at 4,096 tokens, full concurrency (U = 24 GiB x 0.9 = 23,192,823,398 bytes):
-    # t=8: (8U - 16.06e9) / 536,870,912 = 315 sequences; memory (16.06e9 + 315 x 536,870,912) / 4.8e12 = 38.578 ms,
-    #      all-reduces 64 x (30 us + 1.75 x 315 x 8,192 / 32e9) = 64 x 171.12 us = 10.952 ms -> 315 / 49.530 ms = 6,360/s
-    # t=4: 142 sequences per replica, 43.866 ms a step (above) -> 2 x 142 / 43.866 ms = 6,474/s: cheaper per token
-    # (without the all-reduces t=8 would win: 315 / 38.578 ms = 8,165/s against 284 / 38.457 ms = 7,385/s)
+    # g5.48xlarge, Llama 3.1 8B at 4,096 tokens, full concurrency (U = 22,888 MiB x 0.9 = 21,599,826,739 bytes):
+    # t=8: (8U - 16.06e9) / 536,870,912 = 291 sequences; memory (16.06e9 + 291 x 536,870,912) / 4.8e12 = 35.894 ms,
+    #      all-reduces 64 x (30 us + 1.75 x 291 x 8,192 / 32e9) = 64 x 160.37 us = 10.264 ms -> 291 / 46.157 ms = 6,305/s
+    # t=4: 131 sequences per replica, 41.135 ms a step (below) -> 2 x 131 / 41.135 ms = 6,369/s: cheaper per token
+    # (without the all-reduces t=8 would win: 291 / 35.894 ms = 8,107/s against 262 / 35.996 ms = 7,279/s)
     row = candidate(LLAMA_8B, Request(context=4096), "g5.48xlarge")
-    assert (row.tensor_parallel, row.replicas, row.max_concurrency) == (4, 2, 284)
-    assert row.tokens_per_second == pytest.approx(284 / 43.8663e-3, rel=1e-5)
-    assert row.usd_per_million_tokens == pytest.approx(16.288 / (6474.2 * 3600) * 1e6, rel=1e-4)  # $0.699
+    assert (row.tensor_parallel, row.replicas, row.max_concurrency) == (4, 2, 262)
+    assert row.tokens_per_second == pytest.approx(262 / 41.135327e-3, rel=1e-5)
+    assert row.usd_per_million_tokens == pytest.approx(16.288 / (6369.22 * 3600) * 1e6, rel=1e-4)  # $0.710
 
 
 def test_on_four_a10gs_the_widest_degree_still_wins_because_replicas_each_read_the_weights():
-    # t=4: 142 / 43.866 ms = 3,237/s; t=1: 4 replicas of 13 sequences, (16.06e9 + 13 x 536,870,912) / 600e9 =
-    # 38.398 ms a step -> 52 / 38.398 ms = 1,354/s: four copies of 16 GB of weights cost more than the PCIe all-reduces
+    # t=4: (4U - 16.06e9) / 536,870,912 = 131 sequences; memory (16.06e9 + 131 x 536,870,912) / 2.4e12 = 35.996 ms,
+    # all-reduces 64 x (30 us + 1.5 x 131 x 8,192 / 32e9) = 5.139 ms -> 131 / 41.135 ms = 3,185/s;
+    # t=1: 4 replicas of 10 sequences, (16.06e9 + 10 x 536,870,912) / 600e9 = 35.715 ms a step -> 40 / 35.715 ms =
+    # 1,120/s: four copies of 16 GB of weights cost more than the PCIe all-reduces
     row = candidate(LLAMA_8B, Request(context=4096), "g5.12xlarge")
-    assert (row.tensor_parallel, row.replicas, row.max_concurrency, row.interconnect) == (4, 1, 142, "PCIe")
-    assert row.tokens_per_second == pytest.approx(142 / 43.8663e-3, rel=1e-5)
-    assert row.communication_ms == pytest.approx(5.409792)
+    assert (row.tensor_parallel, row.replicas, row.max_concurrency, row.interconnect) == (4, 1, 131, "PCIe")
+    assert row.tokens_per_second == pytest.approx(131 / 41.135327e-3, rel=1e-5)
+    assert row.communication_ms == pytest.approx(5.139456)
 
 
 def test_an_inferentia2_replica_runs_on_one_chip_split_over_its_two_neuroncores():
