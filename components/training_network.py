@@ -22,6 +22,10 @@ import pulumi_aws as aws
 from components import validation as check
 from components.tags import Tags, child_opts, tags_problems
 
+# Marks the group for IAM: roles that run jobs may attach ENIs with it and with no other group
+# (components.iam.job_eni_statements). Its id is unknown in a preview; the tag is not.
+JOB_SECURITY_GROUP_TAGS = {"purpose": "sagemaker-jobs"}
+
 
 @dataclass(frozen=True)
 class TrainingNetworkArgs:
@@ -52,7 +56,7 @@ class TrainingNetwork(pulumi.ComponentResource):
                 {"description": "HTTPS to S3 through the gateway endpoint", "protocol": "tcp", "from_port": 443,
                  "to_port": 443, "prefix_list_ids": [args.s3_prefix_list_id]},
             ],
-            tags=args.tags.merged({"Name": f"{name}-jobs"}),
+            tags=args.tags.merged({"Name": f"{name}-jobs"}, JOB_SECURITY_GROUP_TAGS),
             opts=child_opts(self),
         )
         self.security_group_id = self.security_group.id
