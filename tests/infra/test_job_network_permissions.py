@@ -13,6 +13,7 @@ authorized on each resource it names: the new network interface, the subnet and 
 | team role T were it given ``*`` on ``*`` (the boundary's ceiling) | the same ENIs | the same denials |
 | every team role | exactly the same EC2 permissions as every other team | — |
 | platform SageMaker role (``role: platform``) | ENIs in the private subnets with the job security group | untagged subnets |
+| retraining pipeline role (its train and evaluate steps) | ENIs in the steps' subnets with the job security group | public subnets, every other security group of the stack |
 """
 
 from __future__ import annotations
@@ -220,3 +221,34 @@ def test_a_platform_role_job_gets_its_enis_too(accounts, all_plans, stack):
     for subnet in request["VpcConfig"]["Subnets"]:
         assert_allowed(acct, role, "ec2:CreateNetworkInterface", eni_request(acct, subnet, group))
     assert_denied(acct, role, "ec2:CreateNetworkInterface", eni_request(acct, "subnet-0untagged", group))
+
+
+# --- the retraining pipelines' steps ---------------------------------------------------------------
+
+
+def pipeline_steps(plan) -> list[tuple[str, dict]]:
+    """(role ARN, VpcConfig) of every train and evaluate step of the stack's pipelines."""
+    steps = []
+    for pipeline in plan.of_type("aws:sagemaker/pipeline:Pipeline"):
+        train, evaluate, *_ = json.loads(pipeline.inputs["pipelineDefinition"])["Steps"]
+        steps += [(train["Arguments"]["RoleArn"], train["Arguments"]["VpcConfig"]),
+                  (evaluate["Arguments"]["RoleArn"], evaluate["Arguments"]["NetworkConfig"]["VpcConfig"])]
+    return steps
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_pipeline_role_creates_its_steps_enis_with_the_job_security_group_only(accounts, all_plans, stack):
+    acct, plan = accounts[stack], all_plans[stack]
+    steps = pipeline_steps(plan)
+    assert steps
+    for role_arn, vpc in steps:
+        assert_allowed(acct, Service("sagemaker.amazonaws.com"), "sts:AssumeRole", [role_arn],
+                       **{"aws:SourceAccount": acct.account_id})
+        role = acct.role(role_arn.rsplit("/", 1)[-1])
+        (group,) = vpc["SecurityGroupIds"]
+        for subnet in vpc["Subnets"]:
+            assert_allowed(acct, role, "ec2:CreateNetworkInterface", eni_request(acct, subnet, group))
+            for other in other_groups(plan, group):
+                assert_denied(acct, role, "ec2:CreateNetworkInterface", eni_request(acct, subnet, other))
+        for subnet in public_subnets(plan):
+            assert_denied(acct, role, "ec2:CreateNetworkInterface", eni_request(acct, subnet, group))
