@@ -19,7 +19,9 @@ from components.policy_documents import (
     statement,
     to_json,
 )
+from components.network import TIER_TAG
 from components.tags import Tags, child_opts, tags_problems
+from components.training_network import JOB_SECURITY_GROUP_TAGS
 
 # Services with no regional endpoint (or that must stay reachable) for the region-pinning deny.
 GLOBAL_SERVICE_ACTIONS = (
@@ -201,31 +203,59 @@ def vpc_eni_statements(region: str, account_id: str, environment: str) -> list[S
             [f"{ec2}:subnet/*", f"{ec2}:security-group/*"],
             conditions={"StringEquals": {"aws:ResourceTag/environment": environment}},
         ),
-        statement(
-            "ManageSageMakerEnis",
-            [
-                "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-                "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
-            ],
-            f"{ec2}:network-interface/*",
-        ),
-        # EC2 Describe* calls have no resource-level permissions.
-        statement(
-            "DescribeNetworkHasNoResourceLevelPermissions",
-            [
-                "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeSubnets",
-                "ec2:DescribeSecurityGroups", "ec2:DescribeDhcpOptions",
-            ],
-            "*",
-        ),
+        _manage_enis(ec2),
+        _describe_network(),
     ]
+
+
+def job_eni_statements(region: str, account_id: str, environment: str, *, describe: bool = True) -> list[Statement]:
+    """ENIs for SageMaker training and processing jobs only: in the environment's private subnets and
+    with the jobs' security group (``components.training_network``), both picked by their tags.
+
+    For roles people can assume too (team roles): what they gain is an ENI for a job, not one in a
+    public subnet or with the endpoints', the cluster's or the VPC endpoints' groups. ``describe=False``
+    leaves out the Describe* calls, for a document that lists them with its other "*"-only actions.
+    """
+    ec2 = f"arn:aws:ec2:{region}:{account_id}"
+    environment_tag = {"aws:ResourceTag/environment": environment}
+    private_subnet = {**environment_tag, f"aws:ResourceTag/{TIER_TAG}": "private"}
+    job_group = {**environment_tag, **{f"aws:ResourceTag/{key}": value for key, value in JOB_SECURITY_GROUP_TAGS.items()}}
+    return [
+        statement("CreateJobEnisInPrivateSubnets", ["ec2:CreateNetworkInterface"], [f"{ec2}:subnet/*"],
+                  conditions={"StringEquals": private_subnet}),
+        statement("CreateJobEnisWithTheJobGroup", ["ec2:CreateNetworkInterface"], [f"{ec2}:security-group/*"],
+                  conditions={"StringEquals": job_group}),
+        _manage_enis(ec2),
+        *([_describe_network()] if describe else []),
+    ]
+
+
+# The network Describe* calls SageMaker makes as a job's or endpoint's role; they have no resource-level
+# permissions ("*" is the only resource).
+NETWORK_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeSubnets",
+                            "ec2:DescribeSecurityGroups", "ec2:DescribeDhcpOptions")
+
+
+def _manage_enis(ec2: str) -> Statement:
+    # The ENIs SageMaker creates carry no tags, and their subnet and VPC ARNs are unknown in a preview:
+    # managing them is open within the account and region, as in AWS's own SageMaker policies.
+    return statement(
+        "ManageSageMakerEnis",
+        ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
+         "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+        f"{ec2}:network-interface/*",
+    )
+
+
+def _describe_network() -> Statement:
+    return statement("DescribeNetworkHasNoResourceLevelPermissions", list(NETWORK_DESCRIBE_ACTIONS), "*")
 
 
 def team_boundary_policy(args: IamArgs, boundary_arn: str) -> Document:
     """The most any team role may do, whatever policies it is later given.
 
     A team role is also the execution role of the team's SageMaker jobs, so the boundary covers
-    what a job needs (image pulls, log writes, metrics) as well as what its members do.
+    what a job needs (image pulls, log writes, metrics, ENIs in the VPC) as well as what its members do.
     """
     acct, region = args.account_id, args.region
     all_buckets = [*args.read_bucket_arns, *args.write_bucket_arns]
@@ -245,7 +275,7 @@ def team_boundary_policy(args: IamArgs, boundary_arn: str) -> Document:
         statement(
             "NoResourceLevelPermissions",
             ["sagemaker:List*", "sagemaker:Search", "sagemaker:GetSearchSuggestions", "ecr:GetAuthorizationToken",
-             "cloudwatch:GetMetricData", "cloudwatch:ListMetrics"],
+             "cloudwatch:GetMetricData", "cloudwatch:ListMetrics", *NETWORK_DESCRIBE_ACTIONS],
             "*",
         ),
         # Team roles run their own jobs: each team's policy narrows this to its own role.
@@ -274,6 +304,7 @@ def team_boundary_policy(args: IamArgs, boundary_arn: str) -> Document:
             conditions={"StringLike": {"cloudwatch:namespace": list(args.metric_namespaces)}},
         ),
         statement("DescribePlatformClusters", ["eks:DescribeCluster"], [f"arn:aws:eks:{region}:{acct}:cluster/*"]),
+        *job_eni_statements(region, acct, args.tags.environment, describe=False),
         statement(
             "DenyIamUsersAndRemovingBoundaries",
             ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile",

@@ -24,6 +24,9 @@ NAT_MODES = ("single", "onePerAz", "none")
 # SageMaker without a route to the internet.
 DEFAULT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs", "sagemaker.api", "sagemaker.runtime")
 MAX_DERIVED_AZS = 6
+# Every subnet's tier tag: "private" or "public". IAM conditions pick the private ones by it (their ids
+# are unknown in a preview).
+TIER_TAG = "tier"
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,12 @@ class Network(pulumi.ComponentResource):
 
         cluster_tag = {f"kubernetes.io/cluster/{args.cluster_name}": "shared"} if args.cluster_name else {}
         self.public_subnets = [
-            self._subnet(f"public-{i}", zone, cidr, {"kubernetes.io/role/elb": "1", "tier": "public", **cluster_tag})
+            self._subnet(f"public-{i}", zone, cidr, {"kubernetes.io/role/elb": "1", TIER_TAG: "public", **cluster_tag})
             for i, (zone, cidr) in enumerate(zip(zones, public_cidrs))
         ]
         self.private_subnets = [
             self._subnet(
-                f"private-{i}", zone, cidr, {"kubernetes.io/role/internal-elb": "1", "tier": "private", **cluster_tag}
+                f"private-{i}", zone, cidr, {"kubernetes.io/role/internal-elb": "1", TIER_TAG: "private", **cluster_tag}
             )
             for i, (zone, cidr) in enumerate(zip(zones, private_cidrs))
         ]

@@ -1,5 +1,6 @@
 """The model registry's groups and one model family's retraining pipeline, with its own scoped role,
-started on a schedule (EventBridge Scheduler) and when the family's drift alarms go to ALARM."""
+started on a schedule (EventBridge Scheduler) and when the family's drift alarms go to ALARM. Its jobs
+run in the platform's private subnets with the jobs' security group (components.training_network)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import validation as check
-from components.iam import ECR_PULL_ACTIONS, LOG_WRITE_ACTIONS, data_key_statement, vpc_eni_statements
+from components.iam import ECR_PULL_ACTIONS, LOG_WRITE_ACTIONS, data_key_statement, job_eni_statements
 from components.pipeline_definition import PipelineSpec, retraining_definition
 from components.policy_documents import (
     Document,
@@ -57,14 +58,14 @@ class ModelRegistry(pulumi.ComponentResource):
 
 @dataclass(frozen=True)
 class RetrainingArgs:
-    """``spec`` holds the definition's values; role_arn and security_group_ids are filled in here."""
+    """``spec`` holds the definition's values; role_arn, subnets, security group, images and key are filled in here."""
 
     pipeline_name: str                   # <prefix>-retrain-<model>; also the roles' names
     account_id: str
     region: str
     tags: Tags
     spec: PipelineSpec                   # role_arn / security_group_ids are replaced by this component's
-    vpc_id: pulumi.Input[str]
+    security_group_id: pulumi.Input[str]  # the jobs' group: TrainingNetwork.security_group_id
     data_key_alias: str                  # the pipeline's role uses the data key by alias
     read_object_arns: Sequence[str]      # training and evaluation data, base model, gate
     write_object_arns: Sequence[str]     # artifacts, evaluation reports, checkpoints
@@ -90,20 +91,6 @@ class Retraining(pulumi.ComponentResource):
         own_arn = role_arn(acct, self.role_name)
         arn = pipeline_arn(region, acct, args.pipeline_name)
 
-        self.security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            name=args.pipeline_name,
-            vpc_id=args.vpc_id,
-            description=f"Jobs of {args.pipeline_name}: among themselves (distributed training), HTTPS out",
-            ingress=[{"description": "Between the job's instances", "protocol": "-1", "from_port": 0, "to_port": 0,
-                      "self": True}],
-            egress=[{"description": "Between the job's instances", "protocol": "-1", "from_port": 0, "to_port": 0,
-                     "self": True},
-                    {"description": "HTTPS to S3 and AWS APIs", "protocol": "tcp", "from_port": 443, "to_port": 443,
-                     "cidr_blocks": ["0.0.0.0/0"]}],
-            tags=tags.merged({"Name": args.pipeline_name}),
-            opts=child_opts(self),
-        )
         self.role = aws.iam.Role(
             f"{name}-role",
             name=self.role_name,
@@ -117,7 +104,7 @@ class Retraining(pulumi.ComponentResource):
         self.role_arn = known_after(own_arn, self.role)
 
         definition = pulumi.Output.all(
-            self.role_arn, self.security_group.id, list(args.subnet_ids), args.training_image, args.serving_image,
+            self.role_arn, args.security_group_id, list(args.subnet_ids), args.training_image, args.serving_image,
             args.kms_key_arn,
         ).apply(lambda values: json.dumps(retraining_definition(replace(
             args.spec, role_arn=values[0], security_group_ids=[values[1]], subnet_ids=list(values[2]),
@@ -223,7 +210,7 @@ def pipeline_role_policy(args: RetrainingArgs, own_arn: str) -> Document:
                   [f"{logs}/TrainingJobs:*", f"{logs}/ProcessingJobs:*"]),
         statement("PutJobMetrics", ["cloudwatch:PutMetricData"], "*",
                   conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
-        *vpc_eni_statements(region, acct, args.tags.environment),
+        *job_eni_statements(region, acct, args.tags.environment),
     )
 
 
@@ -239,5 +226,8 @@ def validate(args: RetrainingArgs) -> list[str]:
         problems.append("write_object_arns: the pipeline writes its artifacts somewhere")
     if not list(args.subnet_ids):
         problems.append("subnet_ids: the pipeline's jobs run in the VPC's private subnets")
+    if isinstance(args.security_group_id, str) and not args.security_group_id.startswith("sg-"):
+        problems.append(f"security_group_id: {args.security_group_id!r} is not a security group id (expected "
+                        "TrainingNetwork.security_group_id)")
     problems += tags_problems(args.tags)
     return problems

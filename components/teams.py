@@ -3,7 +3,8 @@
 A team's role is assumed by its members (IAM Identity Center permission-set sessions of this
 account whose ``team`` attribute names the team), by SageMaker, as the execution role of the
 team's jobs, and by EKS Pod Identity for the team's service account on the platform's cluster. It reaches only the team's prefix ``teams/<name>/`` of the data buckets, SageMaker jobs
-and models named ``<name>-*`` and their logs, the platform's images, and can pass only itself.
+and models named ``<name>-*`` and their logs, the platform's images, the network interfaces of its
+jobs in the platform VPC (private subnets, the jobs' security group), and can pass only itself.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from components.iam import (
     SAGEMAKER_LOG_GROUPS,
     data_key_alias_problems,
     data_key_statement,
+    job_eni_statements,
     team_role,
     team_role_name,
 )
@@ -140,6 +142,8 @@ def access_policy(args: TeamsArgs, team: str, own_role_arn: str) -> dict:
                    f"arn:aws:logs:{region}:{acct}:log-group:/aws/sagemaker/Endpoints/{team}-*"]),
         statement("PutJobMetrics", ["cloudwatch:PutMetricData"], "*",
                   conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
+        # Jobs run in the platform VPC (`mladmin launch train` always sends a VpcConfig).
+        *job_eni_statements(region, acct, args.tags.environment),
     ]
     if args.pod_identity_cluster_arn:
         # Members build their kubeconfig (`aws eks update-kubeconfig`); what they may do inside the

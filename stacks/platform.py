@@ -16,7 +16,6 @@ from components.network import Network, NetworkArgs
 from components.storage import Storage, StorageArgs
 from components.tags import Tags
 from components.teams import TeamArgs, Teams, TeamsArgs
-from components.training_network import TrainingNetwork, TrainingNetworkArgs
 from stacks.kubernetes import cluster_name, team_pod_identity_cluster_arn
 from stacks.observability import build_budgets, build_monitoring, logs_bucket_statements
 from stacks.settings import Settings
@@ -35,7 +34,6 @@ class Platform:
     tags: Tags | None = None
     monitoring: Monitoring | None = None
     budgets: Budgets | None = None
-    training: TrainingNetwork | None = None
 
     def outputs(self) -> dict[str, Any]:
         return {
@@ -48,7 +46,6 @@ class Platform:
             "teamRoleArns": self.teams.role_arns,
             "dataKeyArn": self.kms.data_key_arn,
             **({"alertTopicArn": self.monitoring.topic_arn} if self.monitoring else {}),
-            **({"trainingSecurityGroupId": self.training.security_group_id} if self.training else {}),
         }
 
 
@@ -126,11 +123,7 @@ def build_platform(settings: Settings) -> Platform:
         teams=[TeamArgs(name=team.name, owner=team.owner) for team in settings.teams],
         pod_identity_cluster_arn=team_pod_identity_cluster_arn(settings, account_id),
     ))
-    training = TrainingNetwork("training", TrainingNetworkArgs(
-        vpc_id=network.vpc_id, vpc_cidr_block=network.vpc_cidr_block,
-        s3_prefix_list_id=network.s3_endpoint.prefix_list_id, tags=tags))
-    platform = Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams, account_id=account_id, tags=tags,
-                        training=training)
+    platform = Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams, account_id=account_id, tags=tags)
     platform.monitoring = build_monitoring(settings, platform, account_id, tags)
     platform.budgets = build_budgets(settings, platform.monitoring, tags)
     return platform

@@ -1,4 +1,5 @@
-"""SageMaker on the platform: endpoints, the Studio domain, the model registry and retraining pipelines.
+"""SageMaker on the platform: endpoints, the Studio domain, the model registry, retraining pipelines and
+the one security group of training and processing jobs (`mladmin launch train` and the pipelines).
 
 Names shared with the CLI (`mladmin model ...`, `mladmin launch train`) and the observability stack:
 endpoint ``<prefix>-<endpoint>``, model package group ``<prefix>-<model>``, pipeline
@@ -19,6 +20,7 @@ from components.pipeline_definition import PipelineSpec
 from components.retraining import ModelRegistry, Retraining, RetrainingArgs
 from components.storage import bucket_name
 from components.studio import Studio, StudioArgs, StudioUser
+from components.training_network import TrainingNetwork, TrainingNetworkArgs
 from components.tags import Tags
 from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, ec2_type
 from stacks.settings import Settings
@@ -69,6 +71,7 @@ class SageMaker:
     endpoints: dict[str, Endpoint]
     registry: ModelRegistry
     pipelines: dict[str, Retraining]
+    training: TrainingNetwork
     studio: Studio | None = None
     model_artifacts: dict[str, str] = field(default_factory=dict)
 
@@ -82,7 +85,7 @@ class SageMaker:
             "modelPackageGroups": dict(self.registry.group_names),
             "retrainingPipelines": {model: p.pipeline.pipeline_name for model, p in self.pipelines.items()},
             "retrainingRoleArns": {model: p.role_arn for model, p in self.pipelines.items()},
-            "sagemakerJobSecurityGroupIds": {model: p.security_group.id for model, p in self.pipelines.items()},
+            "trainingSecurityGroupId": self.training.security_group_id,
             "studioDomainId": self.studio.domain_id if self.studio else None,
         }
 
@@ -107,13 +110,17 @@ def build_sagemaker(settings: Settings, platform: Any) -> SageMaker:
         endpoints[endpoint.name] = Endpoint(f"endpoint-{endpoint.name}", _endpoint_args(
             settings, endpoint, platform, tags, serving_repo, artifacts[endpoint.name], buckets["datasets"], alarms))
 
+    network = platform.network
+    training = TrainingNetwork("training", TrainingNetworkArgs(
+        vpc_id=network.vpc_id, vpc_cidr_block=network.vpc_cidr_block,
+        s3_prefix_list_id=network.s3_endpoint.prefix_list_id, tags=tags))
     pipelines = {
-        pipeline.model: Retraining(f"retrain-{model_slug(pipeline.model)}",
-                                   _retraining_args(settings, pipeline, platform, tags, account_id, buckets))
+        pipeline.model: Retraining(f"retrain-{model_slug(pipeline.model)}", _retraining_args(
+            settings, pipeline, platform, tags, account_id, buckets, training.security_group_id))
         for pipeline in sm.retraining
     }
     studio = _studio(settings, platform, tags) if sm.domain.enabled else None
-    return SageMaker(endpoints=endpoints, registry=registry, pipelines=pipelines, studio=studio,
+    return SageMaker(endpoints=endpoints, registry=registry, pipelines=pipelines, training=training, studio=studio,
                      model_artifacts=artifacts)
 
 
@@ -161,7 +168,7 @@ def _endpoint_args(settings: Settings, endpoint: EndpointSettings, platform: Any
 
 
 def _retraining_args(settings: Settings, pipeline: Any, platform: Any, tags: Tags, account_id: str,
-                     buckets: dict[str, str]) -> RetrainingArgs:
+                     buckets: dict[str, str], security_group_id: Any) -> RetrainingArgs:
     prefix, slug = settings.prefix, model_slug(pipeline.model)
     models, datasets, checkpoints = buckets["models"], buckets["datasets"], buckets["checkpoints"]
     own_model = model_prefix(pipeline.model)
@@ -196,7 +203,7 @@ def _retraining_args(settings: Settings, pipeline: Any, platform: Any, tags: Tag
         region=settings.region,
         tags=tags,
         spec=spec,
-        vpc_id=platform.network.vpc_id,
+        security_group_id=security_group_id,
         data_key_alias=platform.kms.data_alias_name,
         read_object_arns=[f"arn:aws:s3:::{datasets}/{data}/*", f"arn:aws:s3:::{models}/{own_model}/base/*",
                           f"arn:aws:s3:::{models}/{own_model}/gate.yaml"],

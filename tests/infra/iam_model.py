@@ -2,7 +2,8 @@
 
 Builds ``policies.iam_evaluation`` inputs from a plan's ``aws:iam`` roles, inline and attached
 policies, permissions boundaries, S3 bucket policies and KMS key policies (with their aliases), and
-answers "can this principal do this?" with the context AWS would send for the call.
+answers "can this principal do this?" with the context AWS would send for the call, including the
+tags of the plan's subnets and security groups (``aws:ResourceTag/...``) for EC2 calls on them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 KEY = "aws:kms/key:Key"
 ALIAS = "aws:kms/alias:Alias"
+SUBNET = "aws:ec2/subnet:Subnet"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 
 
 def _doc(value: Any) -> dict:
@@ -39,6 +42,7 @@ class Account:
     bucket_policies: dict[str, dict] = field(default_factory=dict)  # bucket name -> document
     key_policies: dict[str, dict] = field(default_factory=dict)   # key ARN -> document
     key_aliases: dict[str, list[str]] = field(default_factory=dict)  # key ARN -> alias names
+    ec2_tags: dict[str, dict[str, str]] = field(default_factory=dict)  # subnet / security group ARN -> tags
 
     @classmethod
     def from_plan(cls, plan) -> "Account":
@@ -70,6 +74,8 @@ class Account:
         for alias in plan.of_type(ALIAS):
             target = key_ids.get(alias.inputs["targetKeyId"], alias.inputs["targetKeyId"])
             account.key_aliases.setdefault(target, []).append(alias.inputs["name"])
+        for resource in (*plan.of_type(SUBNET), *plan.of_type(SECURITY_GROUP)):
+            account.ec2_tags[resource.outputs["arn"]] = dict(resource.inputs.get("tags") or {})
         return account
 
     # --- principals ---
@@ -85,6 +91,9 @@ class Account:
         policies = self.role_policies[name] + [AWS_MANAGED_POLICIES[arn] for arn in attached]
         return Principal(role["arn"], identity_policies=policies, permissions_boundary=boundary,
                          tags=role["tags"], session_name=session)
+
+    def ec2_arn(self, kind: str, resource_id: str) -> str:
+        return f"arn:aws:ec2:{self.region}:{self.account_id}:{kind}/{resource_id}"
 
     def role_arn(self, name: str) -> str:
         return f"arn:aws:iam::{self.account_id}:role/{name}"
@@ -112,7 +121,19 @@ class Account:
             role_name = resource.rsplit("/", 1)[-1]
             return evaluate(caller, action, resource, context=ctx, resource_policy=self.roles[role_name]["trust"],
                             resource_account=self.account_id, resource_policy_required=True)
+        if service == "ec2":
+            tags = {f"aws:ResourceTag/{key}": value for key, value in self.ec2_tags.get(resource, {}).items()}
+            ctx = {**tags, **ctx}
         return evaluate(caller, action, resource, context=ctx)
+
+    def can_all(self, caller: Principal | Service, action: str, resources: list[str], **context: Any) -> Decision:
+        """One request that names several resources, each authorized on its own (CreateNetworkInterface:
+        the new network interface, its subnet and its security groups): allowed only if every one is."""
+        for resource in resources:
+            decision = self.can(caller, action, resource, **context)
+            if not decision.allowed:
+                return Decision(False, f"{resource}: {decision.reason}")
+        return Decision(True, "every resource of the request is allowed")
 
     def via_s3(self, bucket: str) -> dict[str, Any]:
         """The context of a KMS call S3 makes for an SSE-KMS object in ``bucket`` (bucket keys on)."""

@@ -301,13 +301,27 @@ def test_prod_pipeline_runs_the_contract_images_with_keys_in_the_vpc(prod_plan):
     assert args["OutputDataConfig"]["KmsKeyId"] == outputs["dataKeyArn"]
     assert args["EnableNetworkIsolation"] and args["EnableInterContainerTrafficEncryption"]
     assert "VolumeKmsKeyId" not in args["ResourceConfig"]  # ml.g5.12xlarge: NVMe, SageMaker rejects a volume key
-    assert args["VpcConfig"]["SecurityGroupIds"] == [outputs["sagemakerJobSecurityGroupIds"]["chat-llm"]]
+    assert args["VpcConfig"] == {"Subnets": outputs["privateSubnetIds"],
+                                 "SecurityGroupIds": [outputs["trainingSecurityGroupId"]]}
     assert "mladmin eval" in evaluate["Arguments"]["AppSpecification"]["ContainerEntrypoint"][-1]
     assert "--gate" in evaluate["Arguments"]["AppSpecification"]["ContainerEntrypoint"][-1]
     register = gate["Arguments"]["IfSteps"][0]
     assert register["Arguments"]["ModelPackageGroupName"] == "mladmin-prod-chat-llm"
     assert register["Arguments"]["InferenceSpecification"]["Containers"][0]["Image"] == \
         f"{outputs['repositories']['serving']}:1.4.2"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_launch_jobs_and_every_pipeline_step_share_the_one_job_security_group(all_plans, stack):
+    plan = all_plans[stack]
+    groups = plan.of_type("aws:ec2/securityGroup:SecurityGroup")
+    (jobs,) = [sg for sg in groups if sg.inputs["tags"].get("purpose") == "sagemaker-jobs"]
+    assert plan.stack_outputs["trainingSecurityGroupId"] == jobs.id
+    assert not [sg.name for sg in groups if "retrain" in sg.name]
+    for definition in pipeline_definitions(plan).values():
+        train, evaluate = flattened_steps(definition["Steps"])[:2]
+        for vpc in (train["Arguments"]["VpcConfig"], evaluate["Arguments"]["NetworkConfig"]["VpcConfig"]):
+            assert vpc == {"Subnets": plan.stack_outputs["privateSubnetIds"], "SecurityGroupIds": [jobs.id]}
 
 
 def test_prod_pipelines_start_on_their_schedules(prod_plan):
