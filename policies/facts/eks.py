@@ -46,10 +46,17 @@ SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = tuple(
     release.version for release in KUBERNETES_RELEASES
     if release.eks_release <= CALENDAR_CHECKED < release.end_of_extended
 )
-# Of those, the ones still in standard support (no extended-support charge).
+# Of those, the ones still in standard support (no extended-support charge), and the ones in extended
+# support (billed at the extended rate, policies/facts/prices.py).
 STANDARD_SUPPORT_KUBERNETES_VERSIONS: tuple[str, ...] = tuple(
     release.version for release in KUBERNETES_RELEASES
     if release.eks_release <= CALENDAR_CHECKED < release.end_of_standard
+)
+EXTENDED_SUPPORT_KUBERNETES_VERSIONS: tuple[str, ...] = tuple(
+    version for version in SUPPORTED_KUBERNETES_VERSIONS if version not in STANDARD_SUPPORT_KUBERNETES_VERSIONS
+)
+RELEASES_BY_VERSION: Mapping[str, KubernetesRelease] = MappingProxyType(
+    {release.version: release for release in KUBERNETES_RELEASES}
 )
 
 # Control-plane log types (EKS API `logging.clusterLogging[].types`; EKS User Guide, "Send
