@@ -54,7 +54,7 @@ class ClusterAddonsArgs:
     cluster_name: pulumi.Input[str]              # Cluster.name; must equal cluster_name_string
     cluster_name_string: str                     # the same name, known now (IAM conditions, ARNs)
     # The Cluster Autoscaler image tag matching the cluster's Kubernetes minor version (its rule),
-    # e.g. "v1.33.1"; None when no tag is pinned for that version (refused).
+    # e.g. "v1.36.1"; None when no tag is pinned for that version (refused).
     cluster_autoscaler_image_tag: str | None
     vpc_id: pulumi.Input[str]                    # for the load balancer controller (no IMDS lookup)
     provider: k8s.Provider

@@ -62,7 +62,7 @@ FSX_CLAIM = "fsx"
 @dataclass(frozen=True)
 class TenancyArgs:
     cluster_name: pulumi.Input[str]     # Cluster.name
-    kubernetes_version: str             # pins the Pod Security Admission version, e.g. "1.33"
+    kubernetes_version: str             # pins the Pod Security Admission version, e.g. "1.36"
     tags: Tags                          # the platform's tags; AWS resources get team=<name>
     provider: k8s.Provider
     tenants: Sequence[TenantArgs] = field(default_factory=tuple)

@@ -6,7 +6,13 @@ from collections.abc import Mapping
 
 from typing import Any, Iterator
 
-from policies.facts.eks import EKS_REQUIRED_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS
+from pydantic import Field
+
+from policies.facts import prices
+from policies.facts.eks import (
+    CALENDAR_CHECKED, EKS_REQUIRED_LOG_TYPES, EXTENDED_SUPPORT_KUBERNETES_VERSIONS, RELEASES_BY_VERSION,
+    STANDARD_SUPPORT_KUBERNETES_VERSIONS, SUPPORTED_KUBERNETES_VERSIONS,
+)
 from policies.facts.instance_types import ACCELERATOR_TAINT_KEYS, family_of
 from policies.spec import (
     ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, cis_eks, nist, resource_policy,
@@ -73,6 +79,58 @@ def eks_supported_version(resource: Subject, ctx: Context) -> Iterator[str]:
         yield "Kubernetes version is not pinned (AWS would pick one, and upgrades would be unplanned)"
     elif str(version) not in ctx.params.supported_versions:
         yield f"Kubernetes {version} is not supported (supported: {', '.join(ctx.params.supported_versions)})"
+
+
+# What staying on a version past its standard support adds to one cluster's bill each month.
+EXTENDED_SUPPORT_PREMIUM_MONTHLY = (
+    prices.EKS_CLUSTER_EXTENDED_SUPPORT_HOURLY.usd - prices.EKS_CLUSTER_HOURLY.usd) * prices.HOURS_PER_MONTH
+_PREMIUM = (f"${EXTENDED_SUPPORT_PREMIUM_MONTHLY:,.2f} more a month per cluster "
+            f"(${prices.EKS_CLUSTER_EXTENDED_SUPPORT_HOURLY.usd:.2f}/h instead of ${prices.EKS_CLUSTER_HOURLY.usd:.2f}/h)")
+
+
+@resource_policy(
+    id="eks-version-standard-support", area="eks", title="EKS version in standard support",
+    description="EKS clusters pin a Kubernetes version still in EKS standard support (calendar in "
+                f"policies/facts/eks.py, as of {CALENDAR_CHECKED.isoformat()}): a version in extended support "
+                f"costs {_PREMIUM}. Clusters that must stay on one set this policy advisory.",
+    severity=Severity.MEDIUM, enforcement=STANDARD, types=(EKS_CLUSTER,),
+    remediation="Upgrade version to one in standard support (newest: "
+                f"{STANDARD_SUPPORT_KUBERNETES_VERSIONS[-1]}), one minor version at a time, with the add-ons "
+                "pinned for it.",
+    frameworks=[nist("SI-2"), nist("SA-22")],
+)
+def eks_version_standard_support(resource: Subject, ctx: Context) -> Iterator[str]:
+    version = resource.props.get("version")
+    if version is not None and str(version) in EXTENDED_SUPPORT_KUBERNETES_VERSIONS:
+        ended = RELEASES_BY_VERSION[str(version)].end_of_standard
+        yield (f"Kubernetes {version} left EKS standard support on {ended.isoformat()}: "
+               f"extended support costs {_PREMIUM}")
+
+
+class SupportEndingParams(Params):
+    days_ahead: int = Field(60, ge=1)
+
+
+@resource_policy(
+    id="eks-standard-support-ending", area="eks", title="EKS standard support ending soon",
+    description="Warns when the Kubernetes version an EKS cluster pins leaves EKS standard support within "
+                f"daysAhead days (default 60, as of {CALENDAR_CHECKED.isoformat()}), while there is time to "
+                "upgrade before the extended-support charge starts.",
+    severity=Severity.LOW, enforcement=ADVISORY, types=(EKS_CLUSTER,),
+    remediation="Plan the upgrade to the next minor version (test the add-ons pinned for it in "
+                "policies/facts/eks.py) before the end of standard support.",
+    frameworks=[nist("SI-2"), nist("SA-22")],
+    params=SupportEndingParams,
+)
+def eks_standard_support_ending(resource: Subject, ctx: Context) -> Iterator[str]:
+    version = resource.props.get("version")
+    if version is None or str(version) not in STANDARD_SUPPORT_KUBERNETES_VERSIONS:
+        return
+    ends = RELEASES_BY_VERSION[str(version)].end_of_standard
+    days = (ends - CALENDAR_CHECKED).days
+    if days <= ctx.params.days_ahead:
+        yield (f"Kubernetes {version} leaves EKS standard support on {ends.isoformat()}, in {days} days: "
+               f"after that extended support costs {_PREMIUM}")
 
 
 @resource_policy(

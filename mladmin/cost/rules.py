@@ -16,6 +16,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from mladmin.engine import Plan, PlanResource
 from policies.facts import prices as P
+from policies.facts.eks import EXTENDED_SUPPORT_KUBERNETES_VERSIONS
 from stacks.settings import CostSettings
 
 HOURS = P.HOURS_PER_MONTH
@@ -124,6 +125,11 @@ def instance(resource: PlanResource, ctx: Context) -> Price:
 
 
 def eks_cluster(resource: PlanResource, ctx: Context) -> Price:
+    # No version: EKS creates the cluster on its default, which is in standard support.
+    version = resource.inputs.get("version")
+    if known(version) and str(version) in EXTENDED_SUPPORT_KUBERNETES_VERSIONS:
+        rate = P.EKS_CLUSTER_EXTENDED_SUPPORT_HOURLY.usd
+        return fixed(rate * HOURS, f"control plane {money(rate)}/h (Kubernetes {version} in extended support)")
     return fixed(P.EKS_CLUSTER_HOURLY.usd * HOURS, f"control plane {money(P.EKS_CLUSTER_HOURLY.usd)}/h")
 
 

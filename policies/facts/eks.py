@@ -29,7 +29,9 @@ KUBERNETES_RELEASES: tuple[KubernetesRelease, ...] = (
     # 1.35: endoflife.date/amazon-eks (mirrors the EKS calendar), checked 2026-12.
     KubernetesRelease("1.35", date(2026, 1, 28), date(2027, 3, 27), date(2028, 3, 27)),
     # 1.36: listed in the EKS "Kubernetes versions standard support" release notes (checked 2026-12);
-    # release date from a 2026-08 EKS upgrade write-up, support ends by the 14 + 12 month rule.
+    # release date from a 2026-08 EKS upgrade write-up, support ends by the 14 + 12 month rule. The end of
+    # standard support (2027-08-02) is also what `aws eks describe-cluster-versions` reported in 2026-09
+    # (awslabs/awsome-distributed-ai, architectures/amazon-eks compatibility matrix).
     KubernetesRelease("1.36", date(2026, 6, 2), date(2027, 8, 2), date(2028, 8, 2)),
 )
 
@@ -44,10 +46,17 @@ SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = tuple(
     release.version for release in KUBERNETES_RELEASES
     if release.eks_release <= CALENDAR_CHECKED < release.end_of_extended
 )
-# Of those, the ones still in standard support (no extended-support charge).
+# Of those, the ones still in standard support (no extended-support charge), and the ones in extended
+# support (billed at the extended rate, policies/facts/prices.py).
 STANDARD_SUPPORT_KUBERNETES_VERSIONS: tuple[str, ...] = tuple(
     release.version for release in KUBERNETES_RELEASES
     if release.eks_release <= CALENDAR_CHECKED < release.end_of_standard
+)
+EXTENDED_SUPPORT_KUBERNETES_VERSIONS: tuple[str, ...] = tuple(
+    version for version in SUPPORTED_KUBERNETES_VERSIONS if version not in STANDARD_SUPPORT_KUBERNETES_VERSIONS
+)
+RELEASES_BY_VERSION: Mapping[str, KubernetesRelease] = MappingProxyType(
+    {release.version: release for release in KUBERNETES_RELEASES}
 )
 
 # Control-plane log types (EKS API `logging.clusterLogging[].types`; EKS User Guide, "Send
@@ -65,6 +74,12 @@ EKS_REQUIRED_LOG_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 # Source: `aws eks describe-addon-versions --kubernetes-version <v>` defaults as recorded in public EKS
 # configurations, checked 2026-12. aws-fsx-csi-driver: not confirmed against the API here; re-check
 # it with describe-addon-versions before the first `pulumi up` of a stack with FSx.
+# 1.36 (checked 2026-12-02): vpc-cni, coredns, kube-proxy and eks-pod-identity-agent are the versions a
+# 1.36 cluster resolved to on 2026-09-16 (awslabs/awsome-distributed-ai, architectures/amazon-eks
+# compatibility matrix, us-west-2 deploy with AMI release 1.36.3-20260911); the EKS User Guide's tables
+# list the same lines for 1.36 (managing-coredns: v1.14.3, managing-kube-proxy: v1.36.0, ja_jp .md pages).
+# aws-ebs-csi-driver v1.63.1-eksbuild.1 is pinned for an EKS 1.36 cluster in a public Terraform
+# configuration; the driver's v1.63.1 README (2026-07-27) supports every EKS version, extended included.
 def _addons(vpc_cni: str, coredns: str, kube_proxy: str, ebs_csi: str, pod_identity: str) -> Mapping[str, str]:
     return MappingProxyType({
         "vpc-cni": vpc_cni, "coredns": coredns, "kube-proxy": kube_proxy, "aws-ebs-csi-driver": ebs_csi,
@@ -81,11 +96,15 @@ EKS_ADDON_VERSIONS: Mapping[str, Mapping[str, str]] = MappingProxyType({
                     "v1.3.10-eksbuild.2"),
     "1.35": _addons("v1.21.1-eksbuild.3", "v1.13.2-eksbuild.1", "v1.35.0-eksbuild.2", "v1.54.0-eksbuild.1",
                     "v1.3.10-eksbuild.2"),
+    "1.36": _addons("v1.22.4-eksbuild.3", "v1.14.3-eksbuild.16", "v1.36.0-eksbuild.21", "v1.63.1-eksbuild.1",
+                    "v1.3.10-eksbuild.3"),
 })
 
 # EKS managed node group AMI types (EKS API `amiType`) by accelerator kind and architecture:
 # Amazon Linux 2023, with the NVIDIA driver and container toolkit for GPU pools and the Neuron
 # driver for Trainium/Inferentia (EKS User Guide, "Create a managed node group", AMI types, checked 2026-12).
+# AL2023_x86_64_NVIDIA on 1.36: release 1.36.3-20260911 ran GPU nodes of a 1.36 cluster on 2026-09-16
+# (awslabs/awsome-distributed-ai, architectures/amazon-eks compatibility matrix).
 EKS_AMI_TYPES: Mapping[tuple[str | None, str], str] = MappingProxyType({
     (None, "x86_64"): "AL2023_x86_64_STANDARD",
     (None, "arm64"): "AL2023_ARM_64_STANDARD",
@@ -96,12 +115,17 @@ EKS_AMI_TYPES: Mapping[tuple[str | None, str], str] = MappingProxyType({
 
 # Cluster Autoscaler must match the cluster's Kubernetes minor version (its compatibility rule): the
 # image tag per version, overriding the chart's default. Source: kubernetes/kops PR 17640 (its
-# per-minor image table), checked 2026-12-02. A cluster version without a row is refused by the
-# ClusterAddons component until its tag is added here.
+# per-minor image table), checked 2026-12-02; 1.35 and 1.36: kubernetes/autoscaler release tags
+# cluster-autoscaler-1.35.2 (2026-07-22) and cluster-autoscaler-1.36.1 (2026-07-22, built against
+# k8s.io/kubernetes v1.36.2), checked 2026-12-02. From 1.35 on the autoscaler always reads DRA objects
+# (resource.k8s.io), which needs cluster-autoscaler chart 9.54.0 or later (components/charts.py). A
+# cluster version without a row is refused by the ClusterAddons component until its tag is added here.
 CLUSTER_AUTOSCALER_IMAGE_TAGS: Mapping[str, str] = MappingProxyType({
     "1.30": "v1.30.6",
     "1.31": "v1.31.4",
     "1.32": "v1.32.3",
     "1.33": "v1.33.1",
     "1.34": "v1.34.0",
+    "1.35": "v1.35.2",
+    "1.36": "v1.36.1",
 })

@@ -143,7 +143,10 @@ INSTANCE_HOURLY: Mapping[str, Rate] = MappingProxyType({
 SPOT_PRICE_FACTOR = 0.35
 
 # Everything else, one row each; the unit is in the name.
-EKS_CLUSTER_HOURLY = Rate(0.10, _NOTES)                       # standard support; extended support is 0.60
+EKS_CLUSTER_HOURLY = Rate(0.10, _NOTES)                       # a version in standard support
+# A version in extended support (policies/facts/eks.py calendar): $0.60 in all, not on top of the 0.10
+# (AWS Containers blog "Amazon EKS extended support for Kubernetes versions pricing", 2024; EKS pricing page).
+EKS_CLUSTER_EXTENDED_SUPPORT_HOURLY = Rate(0.60, "aws-eks")
 NAT_GATEWAY_HOURLY = Rate(0.045, _NOTES)
 NAT_GATEWAY_PER_GB = Rate(0.045, _NOTES)                      # data processed
 VPC_INTERFACE_ENDPOINT_HOURLY_PER_AZ = Rate(0.01, "aws-privatelink")  # gateway endpoints (S3, DynamoDB) are free

@@ -38,7 +38,7 @@ DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
 )
 
 # The version a cluster gets when the stack pins none (one of policies.facts.eks.SUPPORTED_KUBERNETES_VERSIONS).
-DEFAULT_KUBERNETES_VERSION = "1.33"
+DEFAULT_KUBERNETES_VERSION = "1.36"
 
 _AZ_RE = re.compile(r"^(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d)(?P<letter>[a-z])$")
 

@@ -64,6 +64,20 @@ def test_an_instance_type_missing_from_the_price_table_is_an_error_naming_it():
         estimate(plan(nodes))
 
 
+def test_a_cluster_on_a_version_in_extended_support_is_priced_at_the_extended_rate():
+    priced = estimate(plan(res("aws:eks/cluster:Cluster", "old", version="1.33")))
+    (item,) = priced.items
+    assert item.monthly_min == pytest.approx(0.60 * HOURS)
+    assert "extended support" in item.basis
+
+
+@pytest.mark.parametrize("version", ["1.36", None])
+def test_a_cluster_in_standard_support_or_on_the_eks_default_is_priced_at_the_standard_rate(version):
+    inputs = {"version": version} if version else {}
+    (item,) = estimate(plan(res("aws:eks/cluster:Cluster", "current", **inputs))).items
+    assert item.monthly_min == pytest.approx(0.10 * HOURS)
+
+
 def test_every_instance_type_the_settings_allow_has_a_price():
     ec2 = [f"{family.name}.{size}" for family in FAMILIES.values() for size in family.sizes]
     sagemaker = [name for names in GPU_INSTANCE_TYPES_ALLOWED.values() for name in names if name.startswith("ml.")]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.charts import CHARTS
-from policies.facts.eks import CLUSTER_AUTOSCALER_IMAGE_TAGS
+from policies.facts.eks import CLUSTER_AUTOSCALER_IMAGE_TAGS, STANDARD_SUPPORT_KUBERNETES_VERSIONS
 from tests.infra import kubernetes_schemas
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -42,9 +42,17 @@ def _one(plan, type_: str, name: str):
 
 # --- schemas (issue item 7) ---
 
+def _kubernetes_version(plan) -> str:
+    cluster = plan.config["mladmin:cluster"]
+    return (json.loads(cluster) if isinstance(cluster, str) else cluster)["kubernetesVersion"]
+
+
+def test_prod_runs_a_kubernetes_version_in_eks_standard_support(prod_plan):
+    assert _kubernetes_version(prod_plan) in STANDARD_SUPPORT_KUBERNETES_VERSIONS
+
+
 def test_every_kubernetes_object_of_prod_validates_strictly_against_the_clusters_api_schema(prod_plan):
-    version = prod_plan.config["mladmin:cluster"]
-    version = (json.loads(version) if isinstance(version, str) else version)["kubernetesVersion"]
+    version = _kubernetes_version(prod_plan)
     kueue = kubernetes_schemas.kueue_schemas()
     objects = list(kubernetes_schemas.api_objects(prod_plan))
     kinds = {obj["kind"] for _, obj in objects}
@@ -59,8 +67,8 @@ def test_the_strict_schemas_reject_an_unknown_field():
            "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i:1", "resource": {}}]}}}}
     queue = {"apiVersion": "kueue.x-k8s.io/v1beta2", "kind": "ClusterQueue", "metadata": {"name": "q"},
              "spec": {"cohort": "old-v1beta1-field"}}
-    assert kubernetes_schemas.problems(job, "1.33", kueue)
-    assert kubernetes_schemas.problems(queue, "1.33", kueue)
+    assert kubernetes_schemas.problems(job, "1.36", kueue)
+    assert kubernetes_schemas.problems(queue, "1.36", kueue)
 
 
 # --- add-ons (item 3) ---
@@ -76,7 +84,7 @@ def test_every_addon_is_a_helm_release_pinned_to_the_chart_table(prod_plan):
 def test_cluster_autoscaler_discovers_this_clusters_groups_with_the_image_of_its_version(prod_plan):
     values = next(r.inputs["values"] for r in prod_plan.of_type(RELEASE) if r.inputs["name"] == "cluster-autoscaler")
     assert values["autoDiscovery"]["clusterName"] == "mladmin-prod-eks"
-    assert values["image"]["tag"] == CLUSTER_AUTOSCALER_IMAGE_TAGS["1.33"]
+    assert values["image"]["tag"] == CLUSTER_AUTOSCALER_IMAGE_TAGS[_kubernetes_version(prod_plan)] == "v1.36.1"
 
 
 def test_gpu_addons_run_on_every_nvidia_instance_type_of_the_gpu_pools_and_tolerate_the_taint(prod_plan):
@@ -103,7 +111,7 @@ def test_each_team_namespace_enforces_audits_and_warns_pod_security_restricted(p
         labels = _one(prod_plan, NAMESPACE, f"team-{team}").inputs["metadata"]["labels"]
         for mode in ("enforce", "audit", "warn"):
             assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted"
-            assert labels[f"pod-security.kubernetes.io/{mode}-version"] == "v1.33"
+            assert labels[f"pod-security.kubernetes.io/{mode}-version"] == "v1.36"
 
 
 def test_each_team_quota_caps_gpu_requests_at_its_gpu_quota_with_cpu_and_memory(prod_plan):

@@ -142,7 +142,7 @@ def test_ami_ids_lists_the_image_get_ami_finds_for_the_same_query():
 
 def test_public_image_parameters_are_answered_but_other_parameters_are_not():
     token = "aws:ssm/getParameter:getParameter"
-    image = answer(token, {"name": "/aws/service/eks/optimized-ami/1.33/amazon-linux-2023/x86_64/standard/recommended/image_id"},
+    image = answer(token, {"name": "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/image_id"},
                    at("us-east-1"))
     assert image["value"].startswith("ami-0")
     with pytest.raises(UnansweredReadError, match="'/prod/db/password' cannot be answered offline"):

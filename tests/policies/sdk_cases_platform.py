@@ -196,6 +196,14 @@ PASSING = {
         Case(eks_cluster(enabled_cluster_log_types=["api", "audit", "authenticator", "controllerManager", "scheduler"]),
              environment="prod")],
     "eks-supported-version": [Case(eks_cluster(version="1.33"))],
+    # 1.33 is in extended support, 1.34's standard support ended on the calendar's day; no version: EKS's default.
+    "eks-version-standard-support": [Case(eks_cluster(version="1.36")), Case(eks_cluster(version="1.35")),
+                                     Case(eks_cluster())],
+    # 1.35 leaves standard support 115 days after the calendar's day, 1.36 in 243.
+    "eks-standard-support-ending": [Case(eks_cluster(version="1.35")),
+                                    Case(eks_cluster(version="1.36"), environment="prod",
+                                         policy_config={"parameters": {"eks-standard-support-ending": {"daysAhead": 120}}}),
+                                    Case(eks_cluster(version="1.33"))],
     "sagemaker-model-vpc": [Case(model(vpc_config={"subnets": ["subnet-0a"], "security_group_ids": ["sg-0abc"]}))],
     "sagemaker-network-isolation": [Case(model(enable_network_isolation=True))],
     "sagemaker-domain-vpc-only": [Case(planned(lambda: aws.sagemaker.Domain(
@@ -272,6 +280,12 @@ FAILING = {
                                   Case(eks_cluster(enabled_cluster_log_types=["api", "audit", "authenticator"]), "ml",
                                        environment="prod")],
     "eks-supported-version": [Case(eks_cluster(version="1.24"), "ml"), Case(eks_cluster(), "ml")],
+    "eks-version-standard-support": [Case(eks_cluster(version="1.33"), "ml"), Case(eks_cluster(version="1.34"), "ml")],
+    "eks-standard-support-ending": [
+        Case(eks_cluster(version="1.35"), "ml",
+             policy_config={"parameters": {"eks-standard-support-ending": {"daysAhead": 120}}}),
+        Case(eks_cluster(version="1.36"), "ml", environment="prod",
+             policy_config={"parameters": {"eks-standard-support-ending": {"daysAhead": 365}}})],
     "sagemaker-model-vpc": [Case(model(), "llm")],
     "sagemaker-network-isolation": [Case(model(), "llm")],
     "sagemaker-domain-vpc-only": [Case(planned(lambda: aws.sagemaker.Domain(
