@@ -149,7 +149,9 @@ def _degrees(model: ModelArchitecture, devices: int, spec: AcceleratorSpec) -> l
     return [t for t in (1, 2, 4, 8, 16) if t <= devices and devices % t == 0 and model.attention_heads % t == 0]
 
 
-def candidate(model: ModelArchitecture, request: Request, instance_type: str) -> Candidate:
+def candidate(model: ModelArchitecture, request: Request, instance_type: str, degree: int | None = None) -> Candidate:
+    """The cheapest way to serve ``model`` on ``instance_type`` per million output tokens; with ``degree``, the
+    replicas are that many devices each (a Kubernetes model server's ``gpus``) and no other split is tried."""
     check_instance_type(instance_type)
     family, spec = family_of(instance_type), accelerator_spec(instance_type)
     assert family is not None and spec is not None
@@ -157,8 +159,15 @@ def candidate(model: ModelArchitecture, request: Request, instance_type: str) ->
     price = instance_hourly(instance_type).usd  # type: ignore[union-attr]
     weights = weight_bytes(model, request.dtype)
     per_sequence = kv_bytes_per_token(model, request.kv_dtype) * request.context
+    degrees = _degrees(model, devices, spec)
+    if degree is not None:
+        if degree not in degrees:
+            raise CapacityError(f"{degree} devices per replica do not split {instance_type} ({devices} devices) into "
+                                f"equal tensor-parallel replicas of {model.name} (expected one of "
+                                f"{', '.join(map(str, degrees))})")
+        degrees = [degree]
     best: Candidate | None = None
-    for degree in _degrees(model, devices, spec):
+    for degree in degrees:
         per_replica = sequences_per_replica(weights, per_sequence, degree, memory)
         if per_replica < 1:
             continue
@@ -168,7 +177,7 @@ def candidate(model: ModelArchitecture, request: Request, instance_type: str) ->
             best = option
     if best is not None:
         return best
-    shortfall = (weights + per_sequence - devices * usable_bytes_per_gpu(memory)) / GIB
+    shortfall = (weights + per_sequence - max(degrees) * usable_bytes_per_gpu(memory)) / GIB
     return Candidate(instance_type, family.device or "", devices, round(memory, 3), spec.interconnect, False,
                      round(shortfall, 2), None, None, 0, 0, 0.0, None, None,
                      ROOFLINE if request.measured_tps is None else MEASURED, None, price, None, None)

@@ -101,6 +101,9 @@ class ServerFit:
     server: str  # <team>/<name>
     node_group: str
     fit: OneSequenceFit
+    # Sized like `mladmin capacity MODEL --instance-types TYPE --context CHECK_CONTEXT` with replicas of the server's
+    # gpus; None when those GPUs are no tensor-parallel split of the node (e.g. 3 of 4) or the type has no price.
+    estimate: Candidate | None = None
 
     def finding(self) -> str | None:
         problem = self.fit.problem()
@@ -114,7 +117,7 @@ class ServerFit:
                 "instance_type": self.fit.instance_type, "gpus": self.fit.devices, "context": self.fit.context,
                 "needed_gib": self.fit.needed_gib, "usable_gib": self.fit.usable_gib,
                 "headroom_percent": self.fit.headroom_percent, "free_gib": round(self.fit.free_gib, 2),
-                "finding": self.finding()}
+                "finding": self.finding(), "estimate": self.estimate.to_json() if self.estimate else None}
 
 
 def _workloads_headroom(section: Mapping[str, Any]) -> int:
@@ -151,6 +154,12 @@ def server_fits(config: Mapping[str, Any]) -> list[ServerFit]:
             continue
         for instance_type in node_groups.get(server.node_group, []):
             fit = one_sequence_fit(model, instance_type, headroom, devices=server.gpus)
-            if fit is not None:
-                fits.append(ServerFit(f"{server.team}/{server.name}", server.node_group, fit))
+            if fit is None:
+                continue
+            try:
+                sized: Candidate | None = candidate(
+                    model, Request(context=min(CHECK_CONTEXT, model.max_positions)), instance_type, degree=server.gpus)
+            except CapacityError:
+                sized = None
+            fits.append(ServerFit(f"{server.team}/{server.name}", server.node_group, fit, sized))
     return fits

@@ -45,10 +45,12 @@ def register(app: typer.Typer) -> None:
             document["budget"] = {"monthly_limit_usd": inputs.monthly_limit_usd, "team_budgets": inputs.team_budgets,
                                   "over": over}
             document["serving"] = [fit.to_json() for fit in _serving(plan)]
+            document["model_servers"] = [fit.to_json() for fit in _model_servers(plan)]
             typer.echo(json.dumps(document, indent=2))
         else:
             _render(result, inputs, by, over)
             _serving_lines(_serving(plan))
+            _model_server_lines(_model_servers(plan))
         raise typer.Exit(EXIT_FINDINGS if check and over else EXIT_OK)
 
 
@@ -57,6 +59,27 @@ def _serving(plan):
     from mladmin.capacity.stack import endpoint_fits
 
     return endpoint_fits(plan.config)
+
+
+def _model_servers(plan):
+    """Kubernetes model servers whose architecture the capacity catalogue knows, per instance type of their node group."""
+    from mladmin.capacity.stack import server_fits
+
+    return server_fits(plan.config)
+
+
+def _model_server_lines(fits) -> None:
+    from mladmin.capacity.stack import CHECK_CONTEXT
+
+    for fit in fits:
+        gpus = f"{fit.fit.devices} GPU" + ("s" if fit.fit.devices > 1 else "")
+        e, where = fit.estimate, f"{fit.fit.model} on {gpus} of {fit.fit.instance_type}"
+        if fit.finding():
+            output.line(f"[red]serving:[/] {escape(fit.finding() or '')}")
+        elif e is not None and e.fits:
+            output.line(f"serving: model server {escape(fit.server)} ({escape(where)}): "
+                        f"${e.usd_per_million_tokens:,.2f} per million output tokens at {e.max_concurrency // e.replicas:,} "
+                        f"concurrent {CHECK_CONTEXT:,}-token sequences per replica ({e.throughput_basis}; mladmin capacity)")
 
 
 def _serving_lines(fits) -> None:

@@ -200,3 +200,36 @@ def test_an_endpoint_serving_a_fine_tune_is_sized_as_its_architecture():
     (fit,) = endpoint_fits(_config({"name": "chat", "model": "chat-llm", "architecture": "llama-3.1-70b",
                                     "instanceType": "ml.g5.2xlarge"}))
     assert fit.model == "llama-3.1-70b" and "112.5 GiB short" in fit.finding()
+
+
+def test_a_model_server_that_fits_is_priced_per_million_tokens_on_its_replicas_gpus():
+    # One A10G per replica (t=1): (22,888 MiB x 0.9 - 16.06e9) / 536,870,912 = 10 sequences; a decode step reads
+    # 16.06e9 + 10 x 536,870,912 bytes at 600 GB/s = 35.7145 ms -> 280.0 tokens/s; $1.212/h / (280.0 x 3,600) x 10^6
+    (fit,) = server_fits(stack_config("prod"))
+    assert (fit.estimate.tensor_parallel, fit.estimate.max_concurrency) == (1, 10)
+    assert fit.estimate.tokens_per_second == pytest.approx(10 / 35.71451e-3, rel=1e-5)
+    assert fit.estimate.usd_per_million_tokens == pytest.approx(1.2024, abs=1e-4)
+
+
+def test_a_replica_whose_gpus_do_not_split_the_node_is_checked_but_not_priced():
+    groups = {"gpu-serving": ["g6e.12xlarge"]}
+    (fit,) = server_fits(_servers({"name": "chat", "architecture": "llama-3.1-8b", "gpus": 3}, node_groups=groups))
+    assert fit.finding() is None and fit.estimate is None
+
+
+def test_cost_prices_the_prod_model_server(prod_preview_plan):
+    from mladmin.cli.cost import _model_servers
+
+    (fit,) = _model_servers(prod_preview_plan)
+    document = fit.to_json()
+    assert (document["server"], document["gpus"], document["finding"]) == ("applied/chat", 1, None)
+    assert document["estimate"]["usd_per_million_tokens"] == pytest.approx(1.2024, abs=1e-4)
+
+
+def test_cost_prints_one_line_per_priced_model_server(prod_preview_plan, capsys):
+    from mladmin.cli.cost import _model_server_lines, _model_servers
+
+    _model_server_lines(_model_servers(prod_preview_plan))
+    assert capsys.readouterr().out.splitlines() == [
+        "serving: model server applied/chat (llama-3.1-8b on 1 GPU of g5.2xlarge): $1.20 per million output tokens at "
+        "10 concurrent 4,096-token sequences per replica (roofline upper bound; mladmin capacity)"]
