@@ -22,7 +22,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.tenancy import KUEUE_QUEUE_LABEL, LOCAL_QUEUE, SERVICE_ACCOUNT, namespace_name
-from policies.capacity_fit import ARCHITECTURE_ANNOTATION, HEADROOM_ANNOTATION
+from policies.capacity_fit import ARCHITECTURE_ANNOTATION, DEFAULT_DTYPE, DTYPE_ANNOTATION, HEADROOM_ANNOTATION
 
 GPU = "nvidia.com/gpu"
 NODE_GROUP_LABEL = "mladmin.io/node-group"   # every node group's nodes carry their group's name
@@ -172,11 +172,14 @@ class ModelServerArgs:
     # Annotated on the Deployment (ARCHITECTURE_ANNOTATION, HEADROOM_ANNOTATION) so policy k8s-model-fits-gpus can
     # size the catalogue model against the GPUs a replica gets on its node group's instance types.
     architecture: str | None = None
+    dtype: str = DEFAULT_DTYPE                  # of the served checkpoint's weights
     capacity_headroom_percent: int | None = None
 
 
 def capacity_annotations(args: ModelServerArgs) -> dict[str, str]:
     annotations = {ARCHITECTURE_ANNOTATION: args.architecture} if args.architecture else {}
+    if args.architecture and args.dtype != DEFAULT_DTYPE:
+        annotations[DTYPE_ANNOTATION] = args.dtype
     if args.architecture and args.capacity_headroom_percent is not None:
         annotations[HEADROOM_ANNOTATION] = str(args.capacity_headroom_percent)
     return annotations

@@ -12,7 +12,7 @@ import pulumi_aws as aws
 
 from components import validation as check
 from components.tags import Tags, child_opts, tags_problems
-from policies.capacity_fit import ARCHITECTURE_TAG, HEADROOM_TAG, MODEL_TAG
+from policies.capacity_fit import ARCHITECTURE_TAG, DEFAULT_DTYPE, DTYPE_TAG, HEADROOM_TAG, MODEL_TAG
 
 SHIFTING = {"canary": "CANARY", "linear": "LINEAR", "allAtOnce": "ALL_AT_ONCE"}
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -93,6 +93,7 @@ class EndpointArgs:
     # against the variant's instance type in a preview.
     served_model: str | None = None
     architecture: str | None = None             # the catalogue model served_model is built on, when it is not one
+    dtype: str = DEFAULT_DTYPE                  # of the served checkpoint's weights (int4 for an AWQ checkpoint)
     capacity_headroom_percent: int | None = None
 
 
@@ -100,6 +101,8 @@ def _capacity_tags(args: EndpointArgs) -> dict[str, str]:
     tags = {MODEL_TAG: args.served_model} if args.served_model else {}
     if args.architecture:
         tags[ARCHITECTURE_TAG] = args.architecture
+    if args.dtype != DEFAULT_DTYPE:
+        tags[DTYPE_TAG] = args.dtype
     if args.capacity_headroom_percent is not None:
         tags[HEADROOM_TAG] = str(args.capacity_headroom_percent)
     return tags

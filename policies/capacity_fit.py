@@ -18,6 +18,9 @@ GIB = 2 ** 30
 # Held back for the CUDA context, activations, CUDA graphs and fragmentation (vLLM's gpu_memory_utilization 0.9).
 RUNTIME_OVERHEAD = 0.10
 DTYPE_BYTES = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
+# What the stack check assumes of a served checkpoint's weights unless the stack says otherwise (a quantised
+# checkpoint, e.g. AWQ int4, declares dtype); the KV cache is always taken at this size.
+DEFAULT_DTYPE = "bf16"
 # Context each served sequence is assumed to hold (prompt + output): the least an endpoint must hold to serve.
 CHECK_CONTEXT = 4096
 # Share of the usable GPU memory that must stay free once the weights and one sequence are loaded
@@ -30,9 +33,16 @@ MAX_HEADROOM_PERCENT = 90
 # components/cluster_workloads.py, read by sagemaker-model-fits-instance and k8s-model-fits-gpus).
 MODEL_TAG = "mladmin:model"
 ARCHITECTURE_TAG = "mladmin:architecture"  # the catalogue model a differently named model is built on
+DTYPE_TAG = "mladmin:dtype"                # its weights' data type, when not DEFAULT_DTYPE
 HEADROOM_TAG = "mladmin:capacity-headroom-percent"
 ARCHITECTURE_ANNOTATION = "mladmin.io/architecture"
+DTYPE_ANNOTATION = "mladmin.io/dtype"
 HEADROOM_ANNOTATION = "mladmin.io/capacity-headroom-percent"
+
+
+def dtype_from(value: object) -> str:
+    """A weights dtype as a tag or annotation carries it; DEFAULT_DTYPE when absent or not one of DTYPE_BYTES."""
+    return value if isinstance(value, str) and value in DTYPE_BYTES else DEFAULT_DTYPE
 
 
 def headroom_from(value: object) -> float:
@@ -61,11 +71,12 @@ class OneSequenceFit:
     model: str
     instance_type: str
     context: int
-    needed_gib: float   # bf16 weights + one sequence's bf16 KV cache
+    needed_gib: float   # weights in their dtype + one sequence's bf16 KV cache
     usable_gib: float   # GPUs × memory per GPU × (1 − RUNTIME_OVERHEAD)
     headroom_percent: float
     devices: int = 0           # accelerators the model is spread over (a Kubernetes replica's share of a node)
     instance_devices: int = 0  # accelerators (GPUs or Neuron devices) of one instance of the type
+    dtype: str = DEFAULT_DTYPE  # of the weights
 
     @property
     def where(self) -> str:
@@ -85,7 +96,7 @@ class OneSequenceFit:
 
     def problem(self) -> str | None:
         """Why the model does not fit (or fits with too little headroom); None when it fits with room."""
-        what = f"{self.model} (bf16, one {self.context:,}-token sequence)"
+        what = f"{self.model} ({self.dtype}, one {self.context:,}-token sequence)"
         if self.free_gib < 0:
             return (f"{what} does not fit {self.where}: {-self.free_gib:,.1f} GiB short "
                     f"(needs {self.needed_gib:,.1f} GiB of {self.usable_gib:,.1f} GiB usable)")
@@ -97,17 +108,18 @@ class OneSequenceFit:
 
 
 def one_sequence_fit(model: ModelArchitecture, instance_type: str,
-                     headroom_percent: float = DEFAULT_HEADROOM_PERCENT, devices: int | None = None) -> OneSequenceFit | None:
-    """The fit of ``model`` on ``instance_type`` (on ``devices`` of its accelerators when given: a replica that asks
-    for fewer than a node has); None when the type has no accelerator (GPU or Neuron device) with figures in
-    policies/facts."""
+                     headroom_percent: float = DEFAULT_HEADROOM_PERCENT, devices: int | None = None,
+                     dtype: str = DEFAULT_DTYPE) -> OneSequenceFit | None:
+    """The fit of ``model`` with ``dtype`` weights on ``instance_type`` (on ``devices`` of its accelerators when
+    given: a replica that asks for fewer than a node has); None when the type has no accelerator (GPU or Neuron
+    device) with figures in policies/facts."""
     family = family_of(instance_type)
     if family is None or accelerator_spec(instance_type) is None:
         return None
     instance_devices = accelerators_per_instance(instance_type)
     devices = instance_devices if devices is None else min(devices, instance_devices)
     context = min(CHECK_CONTEXT, model.max_positions)
-    needed = weight_bytes(model, "bf16") + kv_bytes_per_token(model, "bf16") * context
+    needed = weight_bytes(model, dtype) + kv_bytes_per_token(model, DEFAULT_DTYPE) * context
     usable = devices * usable_bytes_per_gpu(family.device_memory_gib)
     return OneSequenceFit(model.name, instance_type, context, round(needed / GIB, 3), round(usable / GIB, 3),
-                          headroom_percent, devices, instance_devices)
+                          headroom_percent, devices, instance_devices, dtype)

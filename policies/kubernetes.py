@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from typing import Any, Iterator
 
-from policies.capacity_fit import (ARCHITECTURE_ANNOTATION, CHECK_CONTEXT, DEFAULT_HEADROOM_PERCENT, HEADROOM_ANNOTATION,
-                                   RUNTIME_OVERHEAD, headroom_from, one_sequence_fit)
+from policies.capacity_fit import (ARCHITECTURE_ANNOTATION, CHECK_CONTEXT, DEFAULT_HEADROOM_PERCENT, DTYPE_ANNOTATION,
+                                   HEADROOM_ANNOTATION, RUNTIME_OVERHEAD, dtype_from, headroom_from, one_sequence_fit)
 from policies.eks import NODE_GROUP, node_group_instance_types
 from policies.facts.models import CATALOGUE
 from policies.spec import (
@@ -296,7 +296,7 @@ def _selects(selector: Mapping, group: Any) -> bool:
 @stack_policy(
     id="k8s-model-fits-gpus", area="kubernetes", title="Served model fits the GPUs of its pods",
     description=f"A workload annotated {ARCHITECTURE_ANNOTATION} with a model of the catalogue (policies/facts/models.py) "
-                "holds its bf16 weights and one "
+                f"holds its weights (bf16 unless annotation {DTYPE_ANNOTATION} says otherwise) and one "
                 f"{CHECK_CONTEXT:,}-token sequence's KV cache in the nvidia.com/gpu its pod asks for, less {RUNTIME_OVERHEAD:.0%} for "
                 "the runtime and the configured headroom (annotation "
                 f"{HEADROOM_ANNOTATION}, default {DEFAULT_HEADROOM_PERCENT}%), on every instance type of the EKS node groups "
@@ -320,10 +320,11 @@ def k8s_model_fits_gpus(stack: StackView, ctx: Context) -> Iterator[tuple[str, s
             yield workload.urn, f"serves {model.name} but its pods ask for no {GPU_TAINT_KEY}"
             continue
         headroom = headroom_from(annotations.get(HEADROOM_ANNOTATION))
+        dtype = dtype_from(annotations.get(DTYPE_ANNOTATION))
         selector = spec.get("nodeSelector") or {}
         for group in (g for g in groups if _selects(selector, g)):
             for instance_type in node_group_instance_types(stack, group):
-                fit = one_sequence_fit(model, instance_type, headroom, devices=gpus)
+                fit = one_sequence_fit(model, instance_type, headroom, devices=gpus, dtype=dtype)
                 problem = fit.problem() if fit is not None else None
                 if problem is not None:
                     yield workload.urn, f"node group '{group.name}': {problem}"

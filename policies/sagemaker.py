@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from typing import Iterator
 
-from policies.capacity_fit import (ARCHITECTURE_TAG, CHECK_CONTEXT, DEFAULT_HEADROOM_PERCENT, HEADROOM_TAG, MODEL_TAG,
-                                   RUNTIME_OVERHEAD, headroom_from, one_sequence_fit)
+from policies.capacity_fit import (ARCHITECTURE_TAG, CHECK_CONTEXT, DEFAULT_HEADROOM_PERCENT, DTYPE_TAG, HEADROOM_TAG,
+                                   MODEL_TAG, RUNTIME_OVERHEAD, dtype_from, headroom_from, one_sequence_fit)
 from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, ec2_type
 from policies.facts.models import CATALOGUE
 from policies.observability import effective_tags
@@ -145,7 +145,7 @@ def sagemaker_inter_container_encryption(resource: Subject, ctx: Context) -> Ite
     id="sagemaker-model-fits-instance", area="sagemaker", title="Served model fits its accelerated instance",
     description="An endpoint configuration whose tag mladmin:architecture (else mladmin:model) names a model of the "
                 f"catalogue (policies/facts/models.py) runs it on instance types whose accelerator memory (GPUs or Neuron "
-                f"devices), less {RUNTIME_OVERHEAD:.0%} for the runtime, holds its bf16 weights and one "
+                f"devices), less {RUNTIME_OVERHEAD:.0%} for the runtime, holds its weights (bf16 unless tag {DTYPE_TAG} says otherwise) and one "
                 f"{CHECK_CONTEXT:,}-token sequence's KV cache with the configured headroom "
                 f"(tag {HEADROOM_TAG}, default {DEFAULT_HEADROOM_PERCENT}%) left free. Models outside the "
                 "catalogue and CPU instance types are not checked.",
@@ -163,7 +163,7 @@ def sagemaker_model_fits_instance(resource: Subject, ctx: Context) -> Iterator[s
     for variant in as_list(resource.props.get("productionVariants")):
         if not isinstance(variant, Mapping) or not isinstance(variant.get("instanceType"), str):
             continue
-        fit = one_sequence_fit(model, variant["instanceType"], headroom)
+        fit = one_sequence_fit(model, variant["instanceType"], headroom, dtype=dtype_from(tags.get(DTYPE_TAG)))
         problem = fit.problem() if fit is not None else None
         if problem is not None:
             yield f"variant {variant.get('variantName', '?')}: {problem}"

@@ -131,6 +131,7 @@ def build_cluster_workloads(settings: Settings, platform: Any, cluster: Any) -> 
             fsx_claim=FSX_CLAIM if server.model else None, startup_seconds=server.startup_seconds,
             internal_load_balancer=server.internal_load_balancer, tolerations=tolerations(settings, server.node_group),
             architecture=server.architecture,
+            dtype=server.dtype,
             capacity_headroom_percent=settings.workloads.capacity_headroom_percent,
             depends_on=team_resources(server.team),
         ))

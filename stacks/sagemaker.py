@@ -141,6 +141,7 @@ def _endpoint_args(settings: Settings, endpoint: EndpointSettings, platform: Any
         variant_name=endpoint.variant_name,
         served_model=endpoint.model,
         architecture=endpoint.architecture,
+        dtype=endpoint.dtype,
         capacity_headroom_percent=settings.sagemaker.capacity_headroom_percent,
         rollout=rollout,
         alarm_actions=alarms,

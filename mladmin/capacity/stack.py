@@ -1,7 +1,8 @@
 """The stack check, like policies ``sagemaker-model-fits-instance`` and ``k8s-model-fits-gpus``
-(policies/capacity_fit.py): a catalogue model whose bf16 weights and one CHECK_CONTEXT-token sequence do not fit
+(policies/capacity_fit.py): a catalogue model whose weights and one CHECK_CONTEXT-token sequence do not fit
 the GPUs that serve it, or leave less than the configured headroom of their usable memory free, is a finding
-(``mladmin plan`` exits 1) naming the numbers.
+(``mladmin plan`` exits 1) naming the numbers. The weights are sized at the server's ``dtype`` (bf16 unless a
+quantised checkpoint says otherwise).
 
 - SageMaker endpoints (``mladmin:sagemaker.endpoints``) whose ``architecture``, else ``model``, names a catalogue
   model, against their instance type (headroom ``mladmin:sagemaker.capacityHeadroomPercent``); one that fits is
@@ -85,9 +86,10 @@ def endpoint_fits(config: Mapping[str, Any]) -> list[EndpointFit]:
         model = CATALOGUE.get(endpoint.catalogue_model or "")
         if model is None or endpoint.instance_type is None:
             continue
-        fit = one_sequence_fit(model, endpoint.instance_type, headroom)
+        fit = one_sequence_fit(model, endpoint.instance_type, headroom, dtype=endpoint.dtype)
         try:
-            sized = candidate(model, Request(context=min(CHECK_CONTEXT, model.max_positions)), endpoint.instance_type)
+            sized = candidate(model, Request(dtype=endpoint.dtype, context=min(CHECK_CONTEXT, model.max_positions)),
+                              endpoint.instance_type)
         except CapacityError:  # not an accelerated type (a CPU type) or unpriced: nothing to size
             continue
         if fit is None:
@@ -153,12 +155,13 @@ def server_fits(config: Mapping[str, Any]) -> list[ServerFit]:
         if model is None or not server.gpus:
             continue
         for instance_type in node_groups.get(server.node_group, []):
-            fit = one_sequence_fit(model, instance_type, headroom, devices=server.gpus)
+            fit = one_sequence_fit(model, instance_type, headroom, devices=server.gpus, dtype=server.dtype)
             if fit is None:
                 continue
             try:
                 sized: Candidate | None = candidate(
-                    model, Request(context=min(CHECK_CONTEXT, model.max_positions)), instance_type, degree=server.gpus)
+                    model, Request(dtype=server.dtype, context=min(CHECK_CONTEXT, model.max_positions)), instance_type,
+                    degree=server.gpus)
             except CapacityError:
                 sized = None
             fits.append(ServerFit(f"{server.team}/{server.name}", server.node_group, fit, sized))

@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
-from policies.capacity_fit import DEFAULT_HEADROOM_PERCENT, MAX_HEADROOM_PERCENT
+from policies.capacity_fit import DEFAULT_DTYPE, DEFAULT_HEADROOM_PERCENT, MAX_HEADROOM_PERCENT
 from policies.facts.environments import SAGEMAKER_DEFAULT_INSTANCE_TYPES
 from policies.facts.models import CATALOGUE
 
-from .architecture import ARCHITECTURE_HELP, CatalogueModel
+from .architecture import ARCHITECTURE_HELP, DTYPE_HELP, CatalogueModel, WeightsDtype, dtype_problem
 from .base import Name, SettingsModel, duplicates, scope_of, show
 from .errors import Problems
 from .instance_types import UnknownInstanceType, lookup_sagemaker
@@ -83,6 +83,7 @@ class EndpointSettings(SettingsModel):
     architecture: CatalogueModel | None = Field(
         None, examples=["llama-3.1-8b"], description=ARCHITECTURE_HELP + " (model itself when it is a catalogue name)."
     )
+    dtype: WeightsDtype = Field(DEFAULT_DTYPE, description=DTYPE_HELP)
     image_tag: ImageTag = Field(examples=["1.4.2"], description="Tag of the serving image in the serving repository (pinned; never latest).")
     instance_type: SageMakerInstanceType | None = Field(
         None, examples=["ml.g5.xlarge"], description="An ml. instance type from allowedInstanceTypes (required unless serverless)."
@@ -112,6 +113,8 @@ class EndpointSettings(SettingsModel):
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> "EndpointSettings":
         problems = Problems()
+        if (problem := dtype_problem(self.dtype, self.catalogue_model)) is not None:
+            problems.add("dtype", problem)
         if self.serverless is not None:
             self._check_serverless(problems, scope_of(info).environment)
         elif self.instance_type is None:
@@ -187,7 +190,7 @@ class SageMakerSettings(SettingsModel):
     capacity_headroom_percent: int = Field(
         DEFAULT_HEADROOM_PERCENT, ge=0, le=MAX_HEADROOM_PERCENT,
         description="Share of an endpoint's usable GPU memory that must stay free once its catalogue model "
-        "(bf16 weights and one 4,096-token sequence) is loaded; less is a finding in `mladmin plan` and policy "
+        "(weights at its dtype and one 4,096-token sequence) is loaded; less is a finding in `mladmin plan` and policy "
         f"sagemaker-model-fits-instance. Default {DEFAULT_HEADROOM_PERCENT}.",
     )
     retraining: list[RetrainingSettings] = Field(

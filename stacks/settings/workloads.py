@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from policies.capacity_fit import DEFAULT_HEADROOM_PERCENT, MAX_HEADROOM_PERCENT
+from policies.capacity_fit import DEFAULT_DTYPE, DEFAULT_HEADROOM_PERCENT, MAX_HEADROOM_PERCENT
 
-from .architecture import ARCHITECTURE_HELP, CatalogueModel
+from .architecture import ARCHITECTURE_HELP, DTYPE_HELP, CatalogueModel, WeightsDtype, dtype_problem
 from .base import Name, SettingsModel, show
 from .errors import Problems
 
@@ -107,6 +107,7 @@ class ServingSettings(SettingsModel):
         None, examples=["llama-3.1-8b"],
         description=ARCHITECTURE_HELP + " (not checked). A replica holds the model on its gpus GPUs of the node.",
     )
+    dtype: WeightsDtype = Field(DEFAULT_DTYPE, description=DTYPE_HELP)
     startup_seconds: int = Field(
         900, ge=60, le=7200, description="How long a replica may take to load its model before it is restarted. Default 900.",
     )
@@ -116,11 +117,13 @@ class ServingSettings(SettingsModel):
 
     @model_validator(mode="after")
     def _architecture_on_gpus(self) -> "ServingSettings":
+        problems = Problems()
         if self.architecture is not None and not self.gpus:
-            problems = Problems()
             problems.add("architecture", f"{show(self.architecture)} is served on GPUs (expected gpus >= 1, "
                                          "or no architecture for a CPU server)")
-            problems.raise_if_any()
+        if (problem := dtype_problem(self.dtype, self.architecture)) is not None:
+            problems.add("dtype", problem)
+        problems.raise_if_any()
         return self
 
 

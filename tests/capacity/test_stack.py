@@ -233,3 +233,38 @@ def test_cost_prints_one_line_per_priced_model_server(prod_preview_plan, capsys)
     assert capsys.readouterr().out.splitlines() == [
         "serving: model server applied/chat (llama-3.1-8b on 1 GPU of g5.2xlarge): $1.20 per million output tokens at "
         "10 concurrent 4,096-token sequences per replica (roofline upper bound; mladmin capacity)"]
+
+
+def test_a_quantised_checkpoint_is_sized_at_its_dtype():
+    # Llama 3.1 70B in int4: 70.55e9 x 0.5 = 35.3e9 bytes + 327,680 x 4,096 of bf16 KV = 34.1 GiB of four A10Gs'
+    # 4 x 22,888 MiB x 0.9 = 80.5 GiB: 46.4 GiB (57.6 %) free; in bf16 the same endpoint is 52.2 GiB short
+    endpoint = {"name": "awq", "model": "chat-llm", "architecture": "llama-3.1-70b", "instanceType": "ml.g5.12xlarge"}
+    (int4,) = endpoint_fits(_config({**endpoint, "dtype": "int4"}))
+    (bf16,) = endpoint_fits(_config(endpoint))
+    assert int4.finding() is None and round(int4.fit.free_gib, 1) == 46.4 and int4.estimate.fits
+    assert "(bf16, one 4,096-token sequence) does not fit ml.g5.12xlarge: 52.2 GiB short" in bf16.finding()
+
+
+def test_a_quantised_model_server_is_sized_at_its_dtype():
+    groups = {"gpu-serving": ["g6e.xlarge"]}
+    # 70.55e9 x 0.5 + 1,342,177,280 bytes = 34.1 GiB on one L40S (45,776 MiB x 0.9 = 40.2 GiB): 6.1 GiB (15.2 %) free
+    (fit,) = server_fits(_servers({"name": "chat", "architecture": "llama-3.1-70b", "dtype": "int4", "gpus": 1},
+                                  node_groups=groups))
+    assert fit.finding() is None and round(fit.fit.free_percent, 1) == 15.2
+
+
+@pytest.mark.parametrize("section,edit,expected", [
+    ("serving", lambda s: (s.pop("architecture"), s.update(dtype="int4")),
+     "mladmin:workloads.serving[0].dtype: int4 sizes a catalogue model's weights (expected architecture too"),
+    ("endpoints", lambda e: e.update(dtype="int4"),
+     "mladmin:sagemaker.endpoints[1].dtype: int4 sizes a catalogue model's weights (expected architecture too"),
+    ("serving", lambda s: s.update(dtype="int3"), "mladmin:workloads.serving[0].dtype: "),
+])
+def test_a_dtype_needs_a_catalogue_architecture_and_a_known_type(section, edit, expected):
+    def change(config):
+        if section == "serving":
+            edit(config["mladmin:workloads"]["serving"][0])
+        else:
+            edit(config["mladmin:sagemaker"]["endpoints"][1])   # embeddings-prod: not a catalogue model
+    (problem,) = problems("prod", change)
+    assert expected in problem

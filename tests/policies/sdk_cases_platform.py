@@ -220,7 +220,10 @@ PASSING = {
         # A fine-tune under its own name, sized as the catalogue model it is built on.
         Case(endpoint_config("tuned", "ml.g5.2xlarge", extra_tags={"mladmin:model": "chat-llm",
                                                                    "mladmin:architecture": "llama-3.1-8b"})),
-        Case(endpoint_config("inf2", "ml.inf2.xlarge", extra_tags={"mladmin:model": "llama-3.1-8b"}))],  # Inferentia2
+        Case(endpoint_config("inf2", "ml.inf2.xlarge", extra_tags={"mladmin:model": "llama-3.1-8b"})),  # Inferentia2
+        # an int4 (AWQ) checkpoint of 70B: 34.1 GiB of four A10Gs' 80.5 GiB
+        Case(endpoint_config("awq", "ml.g5.12xlarge", extra_tags={"mladmin:model": "llama-3.1-70b",
+                                                                  "mladmin:dtype": "int4"}))],
     "sagemaker-notebook-no-direct-internet": [Case(notebook(direct_internet_access="Disabled", subnet_id="subnet-0a",
                                                             security_groups=["sg-0abc"]))],
     "sagemaker-notebook-no-root": [Case(notebook(root_access="Disabled"))],

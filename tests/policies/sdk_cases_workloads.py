@@ -58,7 +58,7 @@ def gpu_node_group(name: str, instance_type: str, max_size: int) -> list:
 
 
 def model_server(architecture: str | None, gpus: int, node_group: tuple[str, str] | None = ("serving", "g5.2xlarge"),
-                 headroom: str | None = None, selector: dict | None = None) -> list:
+                 headroom: str | None = None, selector: dict | None = None, dtype: str | None = None) -> list:
     """A Deployment annotated with a catalogue architecture, asking ``gpus`` GPUs per pod, selecting a node group
     (name, instance type) by its mladmin.io/node-group label."""
     def build():
@@ -72,6 +72,8 @@ def model_server(architecture: str | None, gpus: int, node_group: tuple[str, str
         annotations = {"mladmin.io/architecture": architecture} if architecture else {}
         if headroom is not None:
             annotations["mladmin.io/capacity-headroom-percent"] = headroom
+        if dtype is not None:
+            annotations["mladmin.io/dtype"] = dtype
         limits = {"cpu": "4", "memory": "16Gi", **({GPU: str(gpus)} if gpus else {})}
         k8s.apps.v1.Deployment("chat", metadata={"name": "chat", "annotations": annotations}, spec={
             "selector": {"match_labels": {"app": "chat"}},
@@ -148,6 +150,7 @@ PASSING = {
         # 70B does not fit one A10G, but a pod is only checked on the node groups its nodeSelector picks: none here
         Case(model_server("llama-3.1-70b", 2, selector={"mladmin.io/node-group": "elsewhere"})),
         Case(model_server("my-own-model", 1)),                     # outside the catalogue: not checked
+        Case(model_server("llama-3.1-70b", 1, ("big", "g6e.xlarge"), dtype="int4")),  # 34.1 GiB of one L40S's 40.2
         Case(model_server(None, 1))],
     "k8s-no-public-load-balancer-prod": [Case(service("gateway", {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"})
                                               + service("cluster-ip", kind="ClusterIP"), environment="prod")],
