@@ -147,9 +147,9 @@ def _gpu_groups(items: list[LineItem], ctx: Context) -> dict[str, _Group]:
     groups: dict[str, _Group] = {}
     names: Counter[str] = Counter()
     for item in items:
-        resource = ctx.by_urn[item.urn]
-        name = resource.inputs.get("nodeGroupName")
-        if item.type != NODE_GROUP or not isinstance(name, str):
+        resource = ctx.by_urn[item.urn] if item.type == NODE_GROUP else None
+        name = resource.inputs.get("nodeGroupName") if resource is not None else None
+        if resource is None or not isinstance(name, str):
             continue
         names[name] += 1
         shape = node_group_shape(resource, ctx)
