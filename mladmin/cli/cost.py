@@ -28,9 +28,10 @@ def register(app: typer.Typer) -> None:
         stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print the estimate as JSON."),
         check: bool = typer.Option(False, "--check", help="Exit 1 when the estimate exceeds the environment's "
-                                   "budget (mladmin:budgets) or a team's share exceeds its monthlyBudgetUsd."),
-        by: Optional[GroupBy] = typer.Option(None, "--by", help="Group by resource, component or team. "
-                                             "Default: components, then teams."),
+                                   "budget (mladmin:budgets) or a team's share (its tagged resources and its part of shared GPU node "
+                                   "groups) exceeds its monthlyBudgetUsd."),
+        by: Optional[GroupBy] = typer.Option(None, "--by", help="Group by resource, component or team (with "
+                                             "each shared GPU node group's split). Default: components, then teams."),
         config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
         program: Optional[Path] = typer.Option(None, "--program", help=PROGRAM_HELP),
         reads: Optional[Path] = typer.Option(None, "--reads", help=READS_HELP),
@@ -108,18 +109,32 @@ def estimate_or_fail(plan):
 
 
 def over_budget(result, inputs) -> list[str]:
-    """One sentence per budget the estimate (at minimum size) exceeds."""
+    """One sentence per budget the estimate (at minimum size) exceeds; a team's spend includes its share of
+    shared GPU node groups (mladmin/cost/showback.py)."""
     problems = []
     if inputs.monthly_limit_usd is not None and result.monthly_min > inputs.monthly_limit_usd:
         problems.append(f"{result.stack}: estimated ${result.monthly_min:,.2f}/month exceeds the budget "
                         f"${inputs.monthly_limit_usd:,.2f} (mladmin:budgets.monthlyLimitUsd)")
     teams = result.by("team")
+    shared = _gpu_shares(result)
     for team, limit in sorted(inputs.team_budgets.items()):
         spent = teams.get(team, (0.0, 0.0))[0]
         if spent > limit:
-            problems.append(f"team {team}: estimated ${spent:,.2f}/month exceeds its budget ${limit:,.2f} "
+            gpus = shared.get(team, (0.0, 0.0))[0]
+            part = f" (${gpus:,.2f} of it shared GPU node groups)" if gpus else ""
+            problems.append(f"team {team}: estimated ${spent:,.2f}/month{part} exceeds its budget ${limit:,.2f} "
                             "(mladmin:teams[].monthlyBudgetUsd)")
     return problems
+
+
+def _gpu_shares(result) -> dict[str, tuple[float, float]]:
+    """Each team's (min, max) share of the split GPU node groups."""
+    sums: dict[str, tuple[float, float]] = {}
+    for group in result.showback:
+        for share in group.shares:
+            low, high = sums.get(share.team, (0.0, 0.0))
+            sums[share.team] = (low + share.monthly_min, high + share.monthly_max)
+    return sums
 
 
 def total_line(result) -> str:
@@ -137,8 +152,17 @@ def _render(result, inputs, by: GroupBy | None, over: list[str]) -> None:
         output.table("Cost by resource", [output.Column("resource"), output.Column("type"), *columns,
                                           output.Column("how")], rows)
     for key in ([by.value] if by in (GroupBy.component, GroupBy.team) else ["component", "team"] if by is None else []):
-        rows = [[escape(group), f"{low:,.2f}", f"{high:,.2f}"] for group, (low, high) in result.by(key).items()]
-        output.table(f"Cost by {key}", [output.Column(key), *columns], rows)
+        groups = result.by(key)
+        if key == "team" and inputs.team_budgets:
+            groups |= {team: (0.0, 0.0) for team in inputs.team_budgets if team not in groups}
+            rows = [[escape(group), f"{low:,.2f}", f"{high:,.2f}", _budget(inputs.team_budgets.get(group))]
+                    for group, (low, high) in groups.items()]
+            output.table("Cost by team", [output.Column(key), *columns, output.Column("budget", "right")], rows)
+        else:
+            rows = [[escape(group), f"{low:,.2f}", f"{high:,.2f}"] for group, (low, high) in groups.items()]
+            output.table(f"Cost by {key}", [output.Column(key), *columns], rows)
+    if by in (None, GroupBy.team) and result.showback:
+        _showback_table(result, columns)
     output.line(f"{escape(result.stack)}: ${result.monthly_min:,.2f}/month at minimum size, "
                 f"${result.monthly_max:,.2f} at maximum size ({len(result.items)} priced resources, "
                 f"{result.free_resources} with no charge of their own)")
@@ -150,3 +174,21 @@ def _render(result, inputs, by: GroupBy | None, over: list[str]) -> None:
                 "prices: policies/facts/prices.py (us-east-1)")
     for problem in over:
         output.line(f"[red]over budget:[/] {escape(problem)}")
+
+
+def _budget(limit: float | None) -> str:
+    return f"{limit:,.2f}" if limit is not None else ""
+
+
+def _showback_table(result, columns) -> None:
+    rows = [[escape(group.node_group), escape(share.team),
+             f"{_gpus(share.gpus_min)} of {_gpus(group.gpus_min)}", f"{_gpus(share.gpus_max)} of {_gpus(group.gpus_max)}",
+             f"{share.monthly_min:,.2f}", f"{share.monthly_max:,.2f}"]
+            for group in result.showback for share in group.shares]
+    output.table("GPU node groups split by the GPUs each team's workloads hold (mladmin:workloads)",
+                 [output.Column("node group"), output.Column("team"), output.Column("GPUs at min", "right"),
+                  output.Column("GPUs at max", "right"), *columns], rows)
+
+
+def _gpus(count: float) -> str:
+    return f"{round(count, 1):g}"

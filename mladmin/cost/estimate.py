@@ -4,17 +4,21 @@ Each resource is priced at its minimum (node groups at ``minSize``, endpoints at
 count) and, as a second figure, at its maximum (``maxSize``, the endpoint's autoscaling maximum). Types
 without a rule in ``rules.PRICERS`` carry no charge of their own (IAM, routes, policies ...). An instance
 type the price table lacks is an error naming it and the resource, never $0.
+
+A resource belongs to the team of its ``team`` tag, except a shared GPU node group, whose cost is split
+among the teams whose workloads hold its GPUs (the rule: ``showback.py``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mladmin.engine import Plan, PlanResource
 from stacks.settings import CostSettings
 
 from .rules import PRICERS, Context, Price, UnpricedError
+from .showback import GroupSplit, split
 
 UNTEAMED = "(shared)"
 NO_COMPONENT = "(stack)"
@@ -46,6 +50,7 @@ class Estimate:
     items: list[LineItem]
     free_resources: int               # priced at $0 by nature (no rule)
     assumptions: CostSettings
+    showback: list[GroupSplit] = field(default_factory=list)  # GPU node groups split among teams
 
     @property
     def monthly_min(self) -> float:
@@ -56,9 +61,16 @@ class Estimate:
         return round(sum(item.monthly_max for item in self.items), 2)
 
     def by(self, key: str) -> dict[str, tuple[float, float]]:
-        """Totals (min, max) per ``resource`` (URN), ``component`` or ``team``, largest first."""
+        """Totals (min, max) per ``resource`` (URN), ``component`` or ``team``, largest first; by team, a split
+        GPU node group counts for the teams holding its GPUs and its idle remainder (``showback``)."""
         sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        splits = {group.urn: group for group in self.showback} if key == "team" else {}
         for item in self.items:
+            if item.urn in splits:
+                for share in splits[item.urn].shares:
+                    sums[share.team][0] += share.monthly_min
+                    sums[share.team][1] += share.monthly_max
+                continue
             group = item.urn if key == "resource" else getattr(item, key)
             sums[group][0] += item.monthly_min
             sums[group][1] += item.monthly_max
@@ -73,6 +85,7 @@ class Estimate:
             "by_component": {k: {"min": a, "max": b} for k, (a, b) in self.by("component").items()},
             "by_team": {k: {"min": a, "max": b} for k, (a, b) in self.by("team").items()},
             "resources": [item.__dict__ for item in self.items],
+            "gpu_showback": [group.to_json() for group in self.showback],
             "free_resources": self.free_resources,
             "assumptions": self.assumptions.model_dump(by_alias=True),
         }
@@ -102,7 +115,7 @@ def estimate(plan: Plan, assumptions: CostSettings | None = None) -> Estimate:
                               _team(resource), round(price.low, 4), round(price.high, 4), price.basis))
     if problems:
         raise PricingError(problems)
-    return Estimate(plan.stack, items, free, assumptions)
+    return Estimate(plan.stack, items, free, assumptions, split(items, context))
 
 
 def _component(context: Context, resource: PlanResource) -> str:

@@ -20,6 +20,7 @@ from policies.facts.eks import EXTENDED_SUPPORT_KUBERNETES_VERSIONS
 from stacks.settings import CostSettings
 
 HOURS = P.HOURS_PER_MONTH
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 
 
 class UnpricedError(ValueError):
@@ -80,7 +81,20 @@ def money(value: float) -> str:
 # --- compute -----------------------------------------------------------------------------------------
 
 
-def node_group(resource: PlanResource, ctx: Context) -> Price:
+@dataclass(frozen=True)
+class NodeGroupShape:
+    instance_types: list[str]   # every listed type (each must be priced); priced at the first
+    min_nodes: float
+    max_nodes: float
+    template: PlanResource | None
+
+    @property
+    def priced_type(self) -> str:
+        return self.instance_types[0]  # on-demand launches in the listed order (EKS "prioritized")
+
+
+def node_group_shape(resource: PlanResource, ctx: Context) -> NodeGroupShape:
+    """The instance types and node counts a node group is priced at (showback splits the same figures)."""
     inputs = resource.inputs
     template = ctx.feeding(resource, "launchTemplate", "aws:ec2/launchTemplate:LaunchTemplate")
     types = inputs.get("instanceTypes")
@@ -92,14 +106,20 @@ def node_group(resource: PlanResource, ctx: Context) -> Price:
         raise UnpricedError("instanceTypes is unknown until apply (expected it given as an input)")
     else:
         names = [P.EKS_DEFAULT_NODE_INSTANCE_TYPE]  # what EKS launches when none is named
-    rates = [ctx.hourly(name, resource) for name in names]  # every listed type must be priced
-    hourly, first = rates[0], names[0]  # on-demand launches in the listed order (EKS "prioritized")
+    scaling = inputs.get("scalingConfig") or {}
+    return NodeGroupShape(names, number(scaling.get("minSize"), 0), number(scaling.get("maxSize"), 1), template)
+
+
+def node_group(resource: PlanResource, ctx: Context) -> Price:
+    inputs = resource.inputs
+    shape = node_group_shape(resource, ctx)
+    rates = [ctx.hourly(name, resource) for name in shape.instance_types]  # every listed type must be priced
+    hourly, first = rates[0], shape.priced_type
     spot = inputs.get("capacityType") == "SPOT"
     if spot:
         hourly *= ctx.assumptions.spot_price_factor
-    scaling = inputs.get("scalingConfig") or {}
-    low, high = number(scaling.get("minSize"), 0), number(scaling.get("maxSize"), 1)
-    disk = number(inputs.get("diskSize"), 0) or _template_disk(template) or P.EKS_DEFAULT_NODE_DISK_GIB
+    low, high = shape.min_nodes, shape.max_nodes
+    disk = number(inputs.get("diskSize"), 0) or _template_disk(shape.template) or P.EKS_DEFAULT_NODE_DISK_GIB
     per_node = hourly * HOURS + disk * P.EBS_GP3_PER_GB_MONTH.usd
     kind = f"spot x {ctx.assumptions.spot_price_factor:g}" if spot else "on-demand"
     return Price(low * per_node, high * per_node,
@@ -290,7 +310,7 @@ def _autoscaling_max(ctx: Context, endpoint_resource: PlanResource, variant: Any
 
 PRICERS: dict[str, Callable[[PlanResource, Context], Price | None]] = {
     "aws:eks/cluster:Cluster": eks_cluster,
-    "aws:eks/nodeGroup:NodeGroup": node_group,
+    NODE_GROUP: node_group,
     "aws:ec2/instance:Instance": instance,
     "aws:ebs/volume:Volume": ebs_volume,
     "aws:ec2/natGateway:NatGateway": nat_gateway,
