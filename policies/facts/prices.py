@@ -7,7 +7,8 @@ Data only. Each row names its source:
 - ``aws-ec2``: AWS's public EC2 on-demand price list (aws.amazon.com/ec2/pricing/on-demand, us-east-1,
   Linux); CPU families are priced per "large" unit because AWS prices every size of a CPU family in
   proportion to its vCPUs (nano 1/16, micro 1/8, small 1/4, medium 1/2 of a large; metal = the largest
-  size), so one rate per family gives every size exactly.
+  size in most families), so one rate per family gives every size exactly; the metal sizes that cost more are
+  listed apart (``CPU_METAL_HOURLY``).
 - ``karpenter``: the AWS price list as Karpenter generates it, aws/karpenter-provider-aws
   ``pkg/providers/pricing/zz_generated.pricing_aws.go`` at commit 1d92708 ("generated at 2026-07-20T13:44:30Z for
   us-east-1"), the same file the ``notes`` rows come from; checked 2026-12 for every accelerated EC2 row.
@@ -56,18 +57,25 @@ CPU_FAMILY_LARGE_HOURLY: Mapping[str, float] = MappingProxyType({
     "x2idn": 0.20841,
 })
 
-# Price of a size in "large" units (vCPU-proportional). ``metal`` sizes cost the family's largest size.
+# Price of a size in "large" units (vCPU-proportional). A ``metal-48xl`` costs the 48xlarge; ``metal-24xl``
+# sizes cost more than the 24xlarge and are listed in CPU_METAL_HOURLY.
 SIZE_UNITS: Mapping[str, float] = MappingProxyType({
     "nano": 0.0625, "micro": 0.125, "small": 0.25, "medium": 0.5, "large": 1, "xlarge": 2, "2xlarge": 4,
     "4xlarge": 8, "8xlarge": 16, "9xlarge": 18, "12xlarge": 24, "16xlarge": 32, "18xlarge": 36,
-    "24xlarge": 48, "32xlarge": 64, "48xlarge": 96, "metal-24xl": 48, "metal-48xl": 96,
+    "24xlarge": 48, "32xlarge": 64, "48xlarge": 96, "metal-48xl": 96,
 })
 
-# A CPU family's ``metal`` size is its largest, whole machine: priced as that size (large units).
+# A CPU family's ``metal`` size costs its largest size (large units) in these families (karpenter, checked 2026-12).
 METAL_UNITS: Mapping[str, float] = MappingProxyType({
-    "m5": 48, "m5n": 48, "m5d": 48, "m6i": 64, "m6a": 96, "m6id": 64, "m6g": 32, "m7g": 32,
-    "c5": 48, "c5n": 36, "c6i": 64, "c6a": 96, "c6g": 32, "c7g": 32,
+    "m5": 48, "m5n": 48, "m5d": 48, "m6i": 64, "m6a": 96, "m6id": 64, "m7g": 32,
+    "c5": 48, "c5n": 36, "c6i": 64, "c6a": 96, "c7g": 32,
     "r5": 48, "r6i": 64, "r6a": 96, "r7g": 32, "x2idn": 64,
+})
+
+# Metal sizes that cost more than the family's largest size (6-10 % on these), from the price list (karpenter).
+CPU_METAL_HOURLY: Mapping[str, float] = MappingProxyType({
+    "m6g.metal": 2.6112, "c6g.metal": 2.3066, "m7i.metal-24xl": 5.32224, "c7i.metal-24xl": 4.7124,
+    "r7i.metal-24xl": 6.98544, "m8g.metal-24xl": 4.73933,
 })
 
 _EC2, _SM, _NOTES, _KARP, _FMB = "aws-ec2", "aws-sagemaker", "notes", "karpenter", "fmbench"
@@ -187,6 +195,8 @@ def instance_hourly(instance_type: str) -> Rate | None:
     rate = INSTANCE_HOURLY.get(instance_type)
     if rate is not None or instance_type.startswith("ml."):
         return rate
+    if instance_type in CPU_METAL_HOURLY:
+        return Rate(CPU_METAL_HOURLY[instance_type], _KARP)
     family, _, size = instance_type.partition(".")
     per_large = CPU_FAMILY_LARGE_HOURLY.get(family)
     if per_large is None:

@@ -89,6 +89,10 @@ def test_every_instance_type_the_settings_allow_has_a_price():
 def test_cpu_sizes_are_priced_in_proportion_to_the_large_size():
     assert prices.instance_hourly("m5.24xlarge").usd == pytest.approx(4.608)
     assert prices.instance_hourly("m5.metal").usd == pytest.approx(4.608)  # metal = the largest size
+    # ... except where the price list charges more for the whole machine (m7i.24xlarge is 48 x 0.1008 = 4.8384)
+    assert prices.instance_hourly("m7i.metal-24xl").usd == pytest.approx(5.32224)
+    assert prices.instance_hourly("m7i.metal-48xl").usd == pytest.approx(9.6768)
+    assert prices.instance_hourly("m6g.metal").usd == pytest.approx(2.6112)
     assert prices.instance_hourly("t3.nano").usd == pytest.approx(0.0052)
 
 
