@@ -22,6 +22,7 @@ from components.policy_documents import (
 from components.network import TIER_TAG
 from components.tags import Tags, child_opts, tags_problems
 from components.training_network import JOB_SECURITY_GROUP_TAGS
+from policies.facts.sagemaker_iam import VPC_SUBNETS
 
 # Services with no regional endpoint (or that must stay reachable) for the region-pinning deny.
 GLOBAL_SERVICE_ACTIONS = (
@@ -32,6 +33,12 @@ SAGEMAKER_LOG_GROUPS = "log-group:/aws/sagemaker/*"
 # What a SageMaker execution role writes for its jobs and endpoints (CloudWatch Logs).
 LOG_WRITE_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
 ECR_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+# The SageMaker jobs a team role may start (its own policy says which): as `mladmin launch train` does.
+TEAM_JOB_ACTIONS = ("sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob",
+                    "sagemaker:CreateHyperParameterTuningJob")
+# What runs a team's containers on SageMaker instances: its jobs, and models (endpoints and transform
+# jobs run a model's VpcConfig). Each defines sagemaker:VpcSubnets (policies/facts/sagemaker_iam.py).
+TEAM_COMPUTE_ACTIONS = (*TEAM_JOB_ACTIONS, "sagemaker:CreateModel")
 
 
 def team_role_name(prefix: str, team: str) -> str:
@@ -296,15 +303,23 @@ def team_boundary_policy(args: IamArgs, boundary_arn: str) -> Document:
             [*LOG_WRITE_ACTIONS, "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery"],
             [f"arn:aws:logs:{region}:{acct}:{SAGEMAKER_LOG_GROUPS}"],
         ),
-        statement("DescribeLogGroupsInRegion", ["logs:DescribeLogGroups"], [f"arn:aws:logs:{region}:{acct}:log-group:*"]),
         statement(
             "PutMetricsInOwnNamespaces",
             ["cloudwatch:PutMetricData"],
             "*",
             conditions={"StringLike": {"cloudwatch:namespace": list(args.metric_namespaces)}},
         ),
-        statement("DescribePlatformClusters", ["eks:DescribeCluster"], [f"arn:aws:eks:{region}:{acct}:cluster/*"]),
+        # One statement for two reads (each action matches only its own resource type): the boundary's size.
+        statement("DescribeLogGroupsAndClusters", ["logs:DescribeLogGroups", "eks:DescribeCluster"],
+                  [f"arn:aws:logs:{region}:{acct}:log-group:*", f"arn:aws:eks:{region}:{acct}:cluster/*"]),
         *job_eni_statements(region, acct, args.tags.environment, describe=False),
+        # No job or model outside the VPC, where nothing fences its network. VpcConfig needs both
+        # Subnets and SecurityGroupIds, so a request without subnets has no VpcConfig at all. Which
+        # subnets and groups is fenced by the ENI statements above: a team role's job runs as a team
+        # role (PassRole), which may create ENIs only in the private subnets with the jobs' group.
+        # Their ids are unknown in a preview (and would leave this document unchecked there); their tags are not.
+        statement("DenyComputeOutsideTheVpc", list(TEAM_COMPUTE_ACTIONS), "*", effect="Deny",
+                  conditions={"Null": {VPC_SUBNETS: "true"}}),
         statement(
             "DenyIamUsersAndRemovingBoundaries",
             ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile",

@@ -5,6 +5,11 @@ account whose ``team`` attribute names the team), by SageMaker, as the execution
 team's jobs, and by EKS Pod Identity for the team's service account on the platform's cluster. It reaches only the team's prefix ``teams/<name>/`` of the data buckets, SageMaker jobs
 and models named ``<name>-*`` and their logs, the platform's images, the network interfaces of its
 jobs in the platform VPC (private subnets, the jobs' security group), and can pass only itself.
+
+Its jobs are started the way `mladmin launch train` starts them or not at all: in the VPC (the
+permissions boundary denies any other), with their outputs and volumes under a KMS key of the
+platform's account and region, network isolation and encrypted traffic between instances unless the
+team's own jobs in the stack file turn them off (``TeamArgs``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from components.iam import (
     ECR_PULL_ACTIONS,
     LOG_WRITE_ACTIONS,
     SAGEMAKER_LOG_GROUPS,
+    TEAM_JOB_ACTIONS,
     data_key_alias_problems,
     data_key_statement,
     job_eni_statements,
@@ -28,6 +34,14 @@ from components.iam import (
 from components.addon_policies import pod_identity_trust_policy
 from components.policy_documents import document, known_after, role_arn, statement
 from components.tags import Tags, tags_problems
+from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, SAGEMAKER_PREFIX
+from policies.facts.sagemaker_iam import (
+    INSTANCE_TYPES,
+    INTER_CONTAINER_TRAFFIC_ENCRYPTION,
+    NETWORK_ISOLATION,
+    OUTPUT_KMS_KEY,
+    VOLUME_KMS_KEY,
+)
 
 TEAM_PREFIX = "teams"
 SAGEMAKER_TEAM_RESOURCES = ("training-job", "processing-job", "transform-job", "hyper-parameter-tuning-job",
@@ -43,6 +57,11 @@ IDENTITY_CENTER_ROLE_PATTERNS = (
 class TeamArgs:
     name: str                                   # lower-case, also the data prefix teams/<name>/
     owner: str                                  # e-mail of who answers for the team's spend (tagged)
+    # What the team's SageMaker jobs may turn off; the stack sets these when one of the team's jobs
+    # in mladmin:sagemaker.trainingJobs does. Default: every job is network-isolated and encrypts
+    # the traffic between its instances.
+    jobs_without_network_isolation: bool = False
+    jobs_without_traffic_encryption: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,7 +102,7 @@ class Teams(pulumi.ComponentResource):
                 role_name=role_name,
                 boundary_arn=args.boundary_arn,
                 assume_role_policy=trust_policy(args, team.name),
-                policy=access_policy(args, team.name, arn),
+                policy=access_policy(args, team, arn),
                 tags=args.tags.for_team(team.name).merged({"team-owner": team.owner}),
                 parent=self,
                 max_session_duration=args.max_session_duration,
@@ -109,9 +128,9 @@ def trust_policy(args: TeamsArgs, team: str) -> dict:
     )
 
 
-def access_policy(args: TeamsArgs, team: str, own_role_arn: str) -> dict:
+def access_policy(args: TeamsArgs, team_args: TeamArgs, own_role_arn: str) -> dict:
     """What a member does and what the team's jobs (running as this role) need, on the team's things only."""
-    region, acct = args.region, args.account_id
+    region, acct, team = args.region, args.account_id, team_args.name
     prefix = f"{TEAM_PREFIX}/{team}/"
     buckets = list(args.bucket_arns.values())
     objects = [pulumi.Output.concat(arn, f"/{prefix}*") for arn in buckets]
@@ -144,6 +163,7 @@ def access_policy(args: TeamsArgs, team: str, own_role_arn: str) -> dict:
                   conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
         # Jobs run in the platform VPC (`mladmin launch train` always sends a VpcConfig).
         *job_eni_statements(region, acct, args.tags.environment),
+        *job_guard_statements(region, acct, team_args),
     ]
     if args.pod_identity_cluster_arn:
         # Members build their kubeconfig (`aws eks update-kubeconfig`); what they may do inside the
@@ -156,6 +176,36 @@ def access_policy(args: TeamsArgs, team: str, own_role_arn: str) -> dict:
             statement("EcrAuthTokenHasNoResourceLevelPermissions", ["ecr:GetAuthorizationToken"], "*"),
         ]
     return document(*statements)
+
+
+def job_guard_statements(region: str, account_id: str, team: TeamArgs) -> list[dict]:
+    """Denies for the team's job requests that `mladmin launch train` would not send.
+
+    The data key's ARN holds a random id, unknown in a preview (which would leave this document
+    unchecked there): a job must name a key of this account and region, and the data key is the only
+    one whose key policy lets SageMaker and this role use it. Instance types with local NVMe take no
+    volume key (their instance store is encrypted by the hardware); every other type needs one.
+    Negated operators and ``...IfExists`` also deny a request that leaves the parameter out.
+    """
+    jobs = list(TEAM_JOB_ACTIONS)
+    account_keys = f"arn:aws:kms:{region}:{account_id}:key/*"
+    local_nvme = [f"{SAGEMAKER_PREFIX}{family}.*" for family in sorted(INSTANCE_STORE_FAMILIES)]
+    statements = [
+        statement("DenyJobOutputsWithoutAnAccountKey", jobs, "*", effect="Deny",
+                  conditions={"ArnNotLike": {OUTPUT_KMS_KEY: account_keys}}),
+        statement("DenyJobVolumesWithAnotherKey", jobs, "*", effect="Deny",
+                  conditions={"Null": {VOLUME_KMS_KEY: "false"}, "ArnNotLike": {VOLUME_KMS_KEY: account_keys}}),
+        statement("DenyJobVolumesWithoutAKey", jobs, "*", effect="Deny",
+                  conditions={"Null": {VOLUME_KMS_KEY: "true"},
+                              "ForAnyValue:StringNotLike": {INSTANCE_TYPES: local_nvme}}),
+    ]
+    if not team.jobs_without_network_isolation:
+        statements.append(statement("DenyJobsWithoutNetworkIsolation", jobs, "*", effect="Deny",
+                                    conditions={"BoolIfExists": {NETWORK_ISOLATION: "false"}}))
+    if not team.jobs_without_traffic_encryption:
+        statements.append(statement("DenyJobsWithUnencryptedTraffic", jobs, "*", effect="Deny",
+                                    conditions={"BoolIfExists": {INTER_CONTAINER_TRAFFIC_ENCRYPTION: "false"}}))
+    return statements
 
 
 def validate(args: TeamsArgs) -> list[str]:

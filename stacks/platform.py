@@ -49,6 +49,14 @@ class Platform:
         }
 
 
+def _team_args(settings: Settings, name: str, owner: str) -> TeamArgs:
+    """A team's role allows what the team's jobs in the stack file need (those run as the team role)."""
+    jobs = [job for job in settings.sagemaker.training_jobs if job.team == name and job.role == "team"]
+    return TeamArgs(name=name, owner=owner,
+                    jobs_without_network_isolation=any(not job.network_isolation for job in jobs),
+                    jobs_without_traffic_encryption=any(not job.encrypt_inter_container_traffic for job in jobs))
+
+
 def build_platform(settings: Settings) -> Platform:
     account_id = aws.get_caller_identity().account_id
     region = settings.region
@@ -120,7 +128,7 @@ def build_platform(settings: Settings) -> Platform:
         data_key_alias=kms.data_alias_name,
         bucket_arns=dict(storage.bucket_arns),
         repository_arns=list(storage.repository_arns.values()),
-        teams=[TeamArgs(name=team.name, owner=team.owner) for team in settings.teams],
+        teams=[_team_args(settings, team.name, team.owner) for team in settings.teams],
         pod_identity_cluster_arn=team_pod_identity_cluster_arn(settings, account_id),
     ))
     platform = Platform(kms=kms, network=network, storage=storage, iam=iam, teams=teams, account_id=account_id, tags=tags)

@@ -3,7 +3,8 @@
 Builds ``policies.iam_evaluation`` inputs from a plan's ``aws:iam`` roles, inline and attached
 policies, permissions boundaries, S3 bucket policies and KMS key policies (with their aliases), and
 answers "can this principal do this?" with the context AWS would send for the call, including the
-tags of the plan's subnets and security groups (``aws:ResourceTag/...``) for EC2 calls on them.
+tags of the plan's subnets and security groups (``aws:ResourceTag/...``) for EC2 calls on them, and the
+``sagemaker:`` keys of a CreateTrainingJob request (``training_job_context``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,32 @@ KEY = "aws:kms/key:Key"
 ALIAS = "aws:kms/alias:Alias"
 SUBNET = "aws:ec2/subnet:Subnet"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def training_job_context(request: dict) -> dict[str, Any]:
+    """The condition keys SageMaker sends for a CreateTrainingJob request: a parameter the request
+    leaves out is no key at all (policies/facts/sagemaker_iam.py lists the action's keys)."""
+    resources = request.get("ResourceConfig", {})
+    vpc = request.get("VpcConfig")
+    optional = {
+        "sagemaker:VpcSubnets": vpc and vpc.get("Subnets"),
+        "sagemaker:VpcSecurityGroupIds": vpc and vpc.get("SecurityGroupIds"),
+        "sagemaker:VolumeKmsKey": resources.get("VolumeKmsKeyId"),
+        "sagemaker:OutputKmsKey": request.get("OutputDataConfig", {}).get("KmsKeyId"),
+        "sagemaker:NetworkIsolation": request.get("EnableNetworkIsolation"),
+        "sagemaker:InterContainerTrafficEncryption": request.get("EnableInterContainerTrafficEncryption"),
+        "sagemaker:MaxRuntimeInSeconds": request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds"),
+    }
+    context = {key: value for key, value in optional.items() if value is not None}
+    types = [resources["InstanceType"]] if "InstanceType" in resources else []
+    types += [group["InstanceType"] for group in resources.get("InstanceGroups", [])]
+    if types:
+        context["sagemaker:InstanceTypes"] = types
+    tags = {tag["Key"]: tag["Value"] for tag in request.get("Tags", [])}
+    if tags:
+        context.update({f"aws:RequestTag/{key}": value for key, value in tags.items()})
+        context["aws:TagKeys"] = list(tags)
+    return context
 
 
 def _doc(value: Any) -> dict:
@@ -134,6 +161,21 @@ class Account:
             if not decision.allowed:
                 return Decision(False, f"{resource}: {decision.reason}")
         return Decision(True, "every resource of the request is allowed")
+
+    def create_training_job(self, caller: Principal, request: dict) -> Decision:
+        """Everything one CreateTrainingJob call is authorized on: the job with the request's keys,
+        iam:PassRole of its RoleArn to SageMaker, and sagemaker:AddTags when it has tags."""
+        job = f"arn:aws:sagemaker:{self.region}:{self.account_id}:training-job/{request['TrainingJobName'].lower()}"
+        context = training_job_context(request)
+        checks = [("sagemaker:CreateTrainingJob", job, context),
+                  ("iam:PassRole", request["RoleArn"], {"iam:PassedToService": "sagemaker.amazonaws.com"})]
+        if request.get("Tags"):
+            checks.append(("sagemaker:AddTags", job, {k: v for k, v in context.items() if k.startswith("aws:")}))
+        for action, resource, ctx in checks:
+            decision = self.can(caller, action, resource, **ctx)
+            if not decision.allowed:
+                return Decision(False, f"{action}: {decision.reason}")
+        return Decision(True, "CreateTrainingJob, iam:PassRole and sagemaker:AddTags are allowed")
 
     def via_s3(self, bucket: str) -> dict[str, Any]:
         """The context of a KMS call S3 makes for an SSE-KMS object in ``bucket`` (bucket keys on)."""

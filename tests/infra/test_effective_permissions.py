@@ -5,7 +5,7 @@ The matrix, per team T of a stack (O: another team; in a one-team stack a team t
 
 | principal | allowed | denied |
 | --- | --- | --- |
-| team role T | CreateTrainingJob T-*, PassRole of itself to SageMaker; Get/Put/List ``teams/T/`` in every data bucket; data key through S3; ECR pull; SageMaker logs and metrics | ``teams/O/`` and the bucket root; PassRole of O's role, of the platform role, or to another service; O's jobs; deleting or disabling any key; the data key outside S3 |
+| team role T | CreateTrainingJob T-* as `mladmin launch train` sends it (tests/infra/test_team_job_guard.py: and only so), PassRole of itself to SageMaker; Get/Put/List ``teams/T/`` in every data bucket; data key through S3; ECR pull; SageMaker logs and metrics | ``teams/O/`` and the bucket root; PassRole of O's role, of the platform role, or to another service; O's jobs; deleting or disabling any key; the data key outside S3 |
 | SageMaker service | assume T's role and the platform role for this account | for another account |
 | EKS Pod Identity | assume T's role for the stack's cluster (team-T's service account) | for another cluster or account |
 | Identity Center session tagged team=T | assume T's role (no MFA key needed) | assume O's role |
@@ -22,6 +22,7 @@ import pytest
 
 from policies.iam_evaluation import Principal, Service
 from tests.infra.iam_model import Account
+from tests.infra.test_job_network_permissions import job_request
 
 STACKS = ("dev", "prod")
 DATA_BUCKETS = ("datasets", "models", "checkpoints")
@@ -88,11 +89,13 @@ def assert_denied(acct, caller, action, resource, **context):
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_team_role_launches_a_training_job_that_runs_as_itself(accounts, stack, team):
+def test_team_role_launches_a_training_job_that_runs_as_itself(accounts, all_plans, stack, team):
     acct = accounts[stack]
     role = team_role(acct, stack, team)
-    assert_allowed(acct, role, "sagemaker:CreateTrainingJob", job(acct, team))
-    assert_allowed(acct, role, "iam:PassRole", role.arn, **{"iam:PassedToService": "sagemaker.amazonaws.com"})
+    request = job_request(stack, all_plans[stack], team)  # as `mladmin launch train` sends it
+    assert request["RoleArn"] == role.arn
+    decision = acct.create_training_job(role, request)
+    assert decision.allowed, decision.reason
     assert_allowed(acct, role, "sagemaker:DescribeTrainingJob", job(acct, team))
 
 
