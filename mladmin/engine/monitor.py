@@ -16,6 +16,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from . import invokes
+from .loops import ignore_abandoned_tasks
 from .computed import as_plan_value, created_state, missing_files, preview_state
 from .identifiers import Identity, physical_name, resource_outputs
 from .plan import STACK_TYPE, PlanResource
@@ -61,6 +62,8 @@ class RecordingMonitor(MockMonitor):
         """Pulumi gives each worker thread its own event loop; keep them so they can be closed."""
         loop = _ensure_event_loop()
         with self._lock:
+            if loop not in self._loops:
+                ignore_abandoned_tasks(loop)
             self._loops.add(loop)
 
     def close_loops(self) -> None:

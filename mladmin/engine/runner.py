@@ -26,6 +26,7 @@ from typing import Any, Callable
 from .environment import foreign_interpreter, missing_module_message, plan_in_interpreter
 from .errors import ConfigError, EngineError, ProgramError, UnknownStackError
 from .identifiers import ACCOUNT_ID, Identity
+from .loops import ignore_abandoned_tasks
 from .plan import Plan
 from .project import Project, as_runtime_config, load_project, read_stack_config
 
@@ -222,6 +223,7 @@ def _in_fresh_thread(work: Callable[[], Any], program_dir: Path, project: Projec
 
     def target() -> None:
         loop = asyncio.new_event_loop()
+        ignore_abandoned_tasks(loop)
         asyncio.set_event_loop(loop)
         try:
             result["value"] = work()
