@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from pydantic import ValidationError
 
@@ -61,28 +61,37 @@ def _section(config: Mapping[str, Any], key: str = "mladmin:sagemaker") -> dict:
     return section if isinstance(section, dict) else {}
 
 
-def headroom_percent(config: Mapping[str, Any]) -> int:
-    """``mladmin:sagemaker.capacityHeadroomPercent``, its default when absent; the settings report bad values
-    (one line, exit 2) before any check runs, so a bad value here also falls back to the default."""
-    field = SageMakerSettings.model_fields["capacity_headroom_percent"]
-    value = _section(config).get("capacityHeadroomPercent", field.default)
+def _headroom(section: Mapping[str, Any], settings: type[SageMakerSettings] | type[WorkloadsSettings]) -> int:
+    """A section's capacityHeadroomPercent, its default when absent; the settings report bad values (one line,
+    exit 2) before any check runs, so a bad value here also falls back to the default."""
+    field = settings.model_fields["capacity_headroom_percent"]
     try:
-        return SageMakerSettings.model_validate({"capacityHeadroomPercent": value}).capacity_headroom_percent
+        return settings.model_validate(
+            {"capacityHeadroomPercent": section.get("capacityHeadroomPercent", field.default)}).capacity_headroom_percent
     except ValidationError:
         return field.default
+
+
+def headroom_percent(config: Mapping[str, Any]) -> int:
+    """``mladmin:sagemaker.capacityHeadroomPercent``."""
+    return _headroom(_section(config), SageMakerSettings)
+
+
+def _entries(raw: Any, settings: type[EndpointSettings] | type[ServingSettings]) -> Iterator[Any]:
+    """The entries of a config list that validate (the settings report the others)."""
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            yield settings.model_validate(item, by_alias=True, by_name=False)
+        except ValidationError:
+            continue
 
 
 def endpoint_fits(config: Mapping[str, Any]) -> list[EndpointFit]:
     """Each SageMaker endpoint with an instance type and a catalogue model, sized; others are left out
     (the settings report malformed endpoints)."""
-    endpoints = _section(config).get("endpoints")
     headroom = headroom_percent(config)
     fits = []
-    for raw in endpoints if isinstance(endpoints, list) else []:
-        try:
-            endpoint = EndpointSettings.model_validate(raw, by_alias=True, by_name=False)
-        except ValidationError:
-            continue
+    for endpoint in _entries(_section(config).get("endpoints"), EndpointSettings):
         model = CATALOGUE.get(endpoint.catalogue_model or "")
         if model is None or endpoint.instance_type is None:
             continue
@@ -122,15 +131,6 @@ class ServerFit:
                 "finding": self.finding(), "estimate": self.estimate.to_json() if self.estimate else None}
 
 
-def _workloads_headroom(section: Mapping[str, Any]) -> int:
-    field = WorkloadsSettings.model_fields["capacity_headroom_percent"]
-    try:
-        return WorkloadsSettings.model_validate(
-            {"capacityHeadroomPercent": section.get("capacityHeadroomPercent", field.default)}).capacity_headroom_percent
-    except ValidationError:
-        return field.default
-
-
 def _node_group_types(config: Mapping[str, Any]) -> dict[str, list[str]]:
     groups = _section(config, "mladmin:cluster").get("nodeGroups")
     return {group["name"]: [t for t in group.get("instanceTypes") or [] if isinstance(t, str)]
@@ -142,15 +142,10 @@ def server_fits(config: Mapping[str, Any]) -> list[ServerFit]:
     """Each Kubernetes model server with an architecture and GPUs, on each GPU type of its node group (the
     settings report malformed servers and unknown node groups)."""
     section = _section(config, "mladmin:workloads")
-    servers = section.get("serving")
-    headroom = _workloads_headroom(section)
+    headroom = _headroom(section, WorkloadsSettings)
     node_groups = _node_group_types(config)
     fits = []
-    for raw in servers if isinstance(servers, list) else []:
-        try:
-            server = ServingSettings.model_validate(raw, by_alias=True, by_name=False)
-        except ValidationError:
-            continue
+    for server in _entries(section.get("serving"), ServingSettings):
         model = CATALOGUE.get(server.architecture or "")
         if model is None or not server.gpus:
             continue
