@@ -62,6 +62,15 @@ def kv_bytes_per_token(model: ModelArchitecture, kv_dtype: str) -> float:
     return 2 * model.layers * model.kv_heads * model.head_dim * DTYPE_BYTES[kv_dtype]
 
 
+def kv_copies(model: ModelArchitecture, ranks: int) -> float:
+    """How many times a replica of ``ranks`` tensor-parallel ranks stores each KV head: once while the ranks split
+    the heads, ranks / H_kv times once there are more ranks than heads (each rank then holds a whole copy of one
+    head: vLLM's num_kv_heads per rank = max(1, H_kv / tp); the Neuron vLLM design notes, "Attention DP",
+    awsdocs-neuron.readthedocs-hosted.com vllm-neuron/docs/design/parallelism, 2026-07: TP=64 with 8 KV heads holds
+    1 KV head per device)."""
+    return max(1.0, ranks / model.kv_heads)
+
+
 def usable_bytes_per_gpu(memory_gib: float) -> float:
     return memory_gib * GIB * (1 - RUNTIME_OVERHEAD)
 
@@ -119,7 +128,8 @@ def one_sequence_fit(model: ModelArchitecture, instance_type: str,
     instance_devices = accelerators_per_instance(instance_type)
     devices = instance_devices if devices is None else min(devices, instance_devices)
     context = min(CHECK_CONTEXT, model.max_positions)
-    needed = weight_bytes(model, dtype) + kv_bytes_per_token(model, DEFAULT_DTYPE) * context
+    copies = kv_copies(model, devices * accelerator_spec(instance_type).cores_per_device)
+    needed = weight_bytes(model, dtype) + kv_bytes_per_token(model, DEFAULT_DTYPE) * context * copies
     usable = devices * usable_bytes_per_gpu(family.device_memory_gib)
     return OneSequenceFit(model.name, instance_type, context, round(needed / GIB, 3), round(usable / GIB, 3),
                           headroom_percent, devices, instance_devices, dtype)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Sequence
 
 from policies.capacity_fit import (  # noqa: F401 (formulas 1-4 have one home, shared with the policy)
-    DTYPE_BYTES, GIB, RUNTIME_OVERHEAD, kv_bytes_per_token, usable_bytes_per_gpu, weight_bytes)
+    DTYPE_BYTES, GIB, RUNTIME_OVERHEAD, kv_bytes_per_token, kv_copies, usable_bytes_per_gpu, weight_bytes)
 from policies.facts.environments import GPU_INSTANCE_TYPES_ALLOWED
 from policies.facts.instance_types import (ALL_REDUCE_LATENCY, AcceleratorSpec, accelerator_spec,
                                            accelerators_per_instance, family_of)
@@ -70,11 +70,16 @@ def expert_parameters(model: ModelArchitecture) -> int:
     return 3 * model.hidden_size * model.intermediate_size * model.layers if model.experts > 1 else 0
 
 
-def bytes_per_step(model: ModelArchitecture, request: Request, batch: float) -> float:
-    """Bytes one decode step of a replica reads with ``batch`` sequences (formula 6a)."""
+def sequence_bytes(model: ModelArchitecture, request: Request, ranks: int) -> float:
+    """KV cache one sequence takes in a replica of ``ranks`` tensor-parallel ranks (formula 3)."""
+    return kv_bytes_per_token(model, request.kv_dtype) * request.context * kv_copies(model, ranks)
+
+
+def bytes_per_step(model: ModelArchitecture, request: Request, batch: float, ranks: int = 1) -> float:
+    """Bytes one decode step of a replica of ``ranks`` ranks reads with ``batch`` sequences (formula 6a)."""
     unread_experts = model.experts - min(model.experts, model.experts_per_token * max(batch, 1.0))
     read = model.parameters - unread_experts * expert_parameters(model)
-    return read * DTYPE_BYTES[request.dtype] + batch * kv_bytes_per_token(model, request.kv_dtype) * request.context
+    return read * DTYPE_BYTES[request.dtype] + batch * sequence_bytes(model, request, ranks)
 
 
 def all_reduce_seconds(payload_bytes: float, degree: int, ranks: int, spec: AcceleratorSpec) -> float:
@@ -97,7 +102,8 @@ def communication_per_step(model: ModelArchitecture, batch: float, degree: int, 
 def step_seconds(model: ModelArchitecture, request: Request, batch: float, degree: int,
                  spec: AcceleratorSpec) -> float:
     """One decode step of a replica running ``batch`` sequences: memory time plus communication (formula 6c)."""
-    memory = bytes_per_step(model, request, batch) / (degree * spec.memory_bandwidth_gbs * 1e9)
+    memory = bytes_per_step(model, request, batch, degree * spec.cores_per_device) / (
+        degree * spec.memory_bandwidth_gbs * 1e9)
     return memory + communication_per_step(model, batch, degree, spec)
 
 
@@ -158,7 +164,6 @@ def candidate(model: ModelArchitecture, request: Request, instance_type: str, de
     devices, memory = accelerators_per_instance(instance_type), family.device_memory_gib
     price = instance_hourly(instance_type).usd  # type: ignore[union-attr]
     weights = weight_bytes(model, request.dtype)
-    per_sequence = kv_bytes_per_token(model, request.kv_dtype) * request.context
     degrees = _degrees(model, devices, spec)
     if degree is not None:
         if degree not in degrees:
@@ -168,7 +173,8 @@ def candidate(model: ModelArchitecture, request: Request, instance_type: str, de
         degrees = [degree]
     best: Candidate | None = None
     for degree in degrees:
-        per_replica = sequences_per_replica(weights, per_sequence, degree, memory)
+        per_replica = sequences_per_replica(weights, sequence_bytes(model, request, degree * spec.cores_per_device),
+                                            degree, memory)
         if per_replica < 1:
             continue
         option = _priced(model, request, instance_type, family.device or "", spec, devices, memory, price, degree,
@@ -177,7 +183,9 @@ def candidate(model: ModelArchitecture, request: Request, instance_type: str, de
             best = option
     if best is not None:
         return best
-    shortfall = (weights + per_sequence - max(degrees) * usable_bytes_per_gpu(memory)) / GIB
+    widest = max(degrees)
+    shortfall = (weights + sequence_bytes(model, request, widest * spec.cores_per_device)
+                 - widest * usable_bytes_per_gpu(memory)) / GIB
     return Candidate(instance_type, family.device or "", devices, round(memory, 3), spec.interconnect, False,
                      round(shortfall, 2), None, None, 0, 0, 0.0, None, None,
                      ROOFLINE if request.measured_tps is None else MEASURED, None, price, None, None)

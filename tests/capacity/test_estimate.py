@@ -149,13 +149,24 @@ def test_an_inferentia2_replica_runs_on_one_chip_split_over_its_two_neuroncores(
 
 def test_neuron_degrees_need_not_divide_the_attention_heads():
     # inf2.48xlarge: 12 Inferentia2 chips; Llama 3.1 70B (64 heads) needs more than 4 chips of 32 GiB x 0.9, so only
-    # t=6 (2 replicas of 1 sequence) or t=12 (24 NeuronCores; the Neuron SDK pads the heads) fit at 8,192 tokens
+    # t=6 or t=12 (24 NeuronCores; the Neuron SDK pads the heads) fit at 8,192 tokens
     row = candidate(LLAMA_70B, Request(context=8192, concurrency=32), "inf2.48xlarge")
     assert (row.tensor_parallel, row.tensor_parallel_ranks, row.replicas) == (12, 24, 1)
-    # (12 x 30,923,764,531 - 141.1e9) / 2,684,354,560 = 85.7 -> 85 sequences
-    assert row.max_concurrency == 85
     assert recommendation(LLAMA_70B, [row]).startswith(
-        "inf2.48xlarge: 1 × $12.98/h, tensor-parallel 12 (24 NeuronCores), $")
+        "inf2.48xlarge: 2 × $12.98/h, tensor-parallel 12 (24 NeuronCores), $")
+
+
+def test_more_ranks_than_kv_heads_store_each_kv_head_more_than_once():
+    # t=12 is 24 ranks for Llama 3.1 70B's 8 KV heads: each head is held 3 times, 3 x 2,684,354,560 bytes a sequence;
+    # (12 x 30,923,764,531 - 141.1e9) / 8,053,063,680 = 28.6 -> 28 sequences (85 if the heads were stored once),
+    # so 32 concurrent need 2 instances of 16. A step reads 141.1e9 + 16 x 8,053,063,680 bytes at 12 x 820 GB/s =
+    # 27.434 ms plus 160 all-reduces of 10 us + 2 x 11/12 x 262,144 bytes / 96e9 = 15.006 us (2.401 ms):
+    # 16 / 29.835 ms = 536.3 tokens/s
+    row = candidate(LLAMA_70B, Request(context=8192, concurrency=32), "inf2.48xlarge")
+    assert (row.max_concurrency, row.instances, row.concurrency_per_instance) == (28, 2, 16)
+    assert row.tokens_per_second == pytest.approx(16 / 29.835e-3, rel=1e-4)
+    # on NVIDIA the degrees stop at the KV heads for these models: 8 GPUs, 8 heads, stored once
+    assert candidate(LLAMA_70B, Request(context=8192), "p5.48xlarge").max_concurrency == 177
 
 
 def test_a_model_too_large_for_an_inferentia2_chip_says_by_how_many_gib():
