@@ -22,6 +22,10 @@ class CapacityError(ValueError):
     """Input the estimate cannot use; the message is one line for the user."""
 
 
+class DegreeError(CapacityError):
+    """A fixed tensor-parallel degree that does not split an instance type into equal replicas."""
+
+
 @dataclass(frozen=True)
 class Request:
     dtype: str = "bf16"
@@ -167,7 +171,7 @@ def candidate(model: ModelArchitecture, request: Request, instance_type: str, de
     degrees = _degrees(model, devices, spec)
     if degree is not None:
         if degree not in degrees:
-            raise CapacityError(f"{degree} devices per replica do not split {instance_type} ({devices} devices) into "
+            raise DegreeError(f"{degree} devices per replica do not split {instance_type} ({devices} devices) into "
                                 f"equal tensor-parallel replicas of {model.name} (expected one of "
                                 f"{', '.join(map(str, degrees))})")
         degrees = [degree]
@@ -216,10 +220,23 @@ def _priced(model: ModelArchitecture, request: Request, instance_type: str, devi
                      round(instances * price, 4), price / (tps * 3600) * 1e6)
 
 
-def estimate(model: ModelArchitecture, request: Request, instance_types: Sequence[str] | None = None) -> list[Candidate]:
-    """Every candidate, those that fit first, cheapest per million output tokens first."""
+def estimate(model: ModelArchitecture, request: Request, instance_types: Sequence[str] | None = None,
+             degree: int | None = None) -> list[Candidate]:
+    """Every candidate, those that fit first, cheapest per million output tokens first. With ``degree``, replicas of
+    that many devices only: a type the user named that it cannot split is an error, a default type is left out."""
     check_request(model, request)
-    rows = [candidate(model, request, t) for t in (instance_types or default_instance_types())]
+    if degree is not None and degree < 1:
+        raise CapacityError(f"--tensor-parallel {degree}: expected a positive number of devices per replica")
+    rows = []
+    for instance_type in instance_types or default_instance_types():
+        try:
+            rows.append(candidate(model, request, instance_type, degree))
+        except DegreeError:
+            if instance_types:
+                raise
+    if not rows:
+        raise CapacityError(f"--tensor-parallel {degree}: splits none of the default instance types into equal "
+                            "replicas (name types with --instance-types)")
     return sorted(rows, key=lambda c: (not c.fits, c.usd_per_million_tokens or 0.0, c.shortfall_gib, c.instance_type))
 
 

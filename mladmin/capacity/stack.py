@@ -23,12 +23,23 @@ from typing import Any, Iterator, Mapping
 from pydantic import ValidationError
 
 from mladmin.capacity.estimate import CapacityError, Candidate, Request, candidate
-from policies.capacity_fit import CHECK_CONTEXT, OneSequenceFit, one_sequence_fit
+from policies.capacity_fit import CHECK_CONTEXT, DEFAULT_DTYPE, OneSequenceFit, one_sequence_fit
 from policies.facts.models import CATALOGUE
 from stacks.settings.sagemaker import EndpointSettings, SageMakerSettings
 from stacks.settings.workloads import ServingSettings, WorkloadsSettings
 
 __all__ = ["CHECK_CONTEXT", "EndpointFit", "ServerFit", "endpoint_fits", "headroom_percent", "server_fits"]
+
+
+def capacity_command(fit: OneSequenceFit) -> str:
+    """The `mladmin capacity` run that shows the same sizing: the fit's dtype and, for a replica holding part of a
+    node, its devices as the tensor-parallel degree."""
+    command = f"mladmin capacity {fit.model} --instance-types {fit.instance_type}"
+    if fit.dtype != DEFAULT_DTYPE:
+        command += f" --dtype {fit.dtype}"
+    if fit.devices < fit.instance_devices:
+        command += f" --tensor-parallel {fit.devices}"
+    return command
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,7 @@ class EndpointFit:
         problem = self.fit.problem()
         if problem is None:
             return None
-        return f"endpoint {self.endpoint}: {problem} (mladmin capacity {self.model} --instance-types {self.instance_type})"
+        return f"endpoint {self.endpoint}: {problem} ({capacity_command(self.fit)})"
 
     def to_json(self) -> dict:
         return {"endpoint": self.endpoint, "model": self.model, "instance_type": self.instance_type,
@@ -120,8 +131,7 @@ class ServerFit:
         problem = self.fit.problem()
         if problem is None:
             return None
-        return (f"model server {self.server} (node group {self.node_group}): {problem} "
-                f"(mladmin capacity {self.fit.model} --instance-types {self.fit.instance_type})")
+        return f"model server {self.server} (node group {self.node_group}): {problem} ({capacity_command(self.fit)})"
 
     def to_json(self) -> dict:
         return {"server": self.server, "node_group": self.node_group, "model": self.fit.model,

@@ -4,12 +4,14 @@ many, and the $ per million output tokens (formulas: mladmin/capacity/__init__.p
 ``--json`` prints one object:
 
     {"model": {"name", "parameters", "layers", "kv_heads", "head_dim", "max_positions", "source"},
-     "request": {"dtype", "kv_dtype", "context", "output_tokens", "concurrency", "rps", "measured_tps"},
+     "request": {"dtype", "kv_dtype", "context", "output_tokens", "concurrency", "rps", "measured_tps",
+                 "tensor_parallel"},
      "memory": {"weights_gib", "kv_bytes_per_token", "kv_gib_per_sequence", "runtime_overhead"},
      "candidates": [{"instance_type", "accelerator", "devices", "device_memory_gib", "interconnect", "fits",
                      "shortfall_gib", "tensor_parallel", "tensor_parallel_ranks", "replicas", "max_concurrency",
                      "concurrency_per_instance", "tokens_per_second", "communication_ms", "throughput_basis",
-                     "instances", "usd_per_hour", "usd_per_hour_total", "usd_per_million_tokens"}, ...],
+                     "instances", "usd_per_hour", "usd_per_hour_total", "usd_per_million_tokens",
+                     "gpu", "gpus", "gpu_memory_gib"}, ...],  # the last three: the first release's names
                                                                         # sorted as the table
      "recommendation": "one line"}
 
@@ -58,6 +60,9 @@ def register(app: typer.Typer) -> None:
         measured_tps: Optional[float] = typer.Option(
             None, "--measured-tps", help="Measured output tokens/s of one instance (e.g. the serve benchmark's); "
             "replaces the roofline estimate."),
+        tensor_parallel: Optional[int] = typer.Option(
+            None, "--tensor-parallel", help="Devices per replica (a Kubernetes server's gpus), instead of the "
+            "cheapest split of each instance."),
         as_json: bool = typer.Option(False, "--json", help="Print the estimate as JSON."),
     ) -> None:
         """Size GPU and Neuron instances to serve a model: fit, tensor parallelism, throughput, $ per million tokens."""
@@ -70,7 +75,7 @@ def register(app: typer.Typer) -> None:
         request = Request(dtype, kv_dtype, context, output_tokens, concurrency, rps, measured_tps)
         try:
             arch = resolve(model)
-            rows = estimate(arch, request, types)
+            rows = estimate(arch, request, types, tensor_parallel)
         except (ModelError, CapacityError) as error:
             fail(str(error))
         advice = recommendation(arch, rows)
@@ -81,7 +86,8 @@ def register(app: typer.Typer) -> None:
                           "kv_heads": arch.kv_heads, "head_dim": arch.head_dim, "max_positions": arch.max_positions,
                           "source": arch.source},
                 "request": {"dtype": dtype, "kv_dtype": kv_dtype, "context": context, "output_tokens": output_tokens,
-                            "concurrency": concurrency, "rps": rps, "measured_tps": measured_tps},
+                            "concurrency": concurrency, "rps": rps, "measured_tps": measured_tps,
+                            "tensor_parallel": tensor_parallel},
                 "memory": {"weights_gib": round(weight_bytes(arch, dtype) / GIB, 3), "kv_bytes_per_token": kv_token,
                            "kv_gib_per_sequence": round(kv_token * context / GIB, 4),
                            "runtime_overhead": RUNTIME_OVERHEAD},

@@ -66,8 +66,20 @@ def test_instance_types_limit_the_candidates_and_measured_tps_prices_them():
     (("llama-3.1-70b", "--instance-types", "p9.huge"), "error: unknown instance type 'p9.huge'"),
     (("gemma-2-9b", "--context", "16384"), "error: --context 16384: gemma-2-9b holds at most 8,192 positions"),
     (("mistral-7b", "--dtype", "fp4"), "error: --dtype 'fp4': expected one of"),
+    (("llama-3.1-8b", "--tensor-parallel", "3", "--instance-types", "g5.12xlarge"),
+     "error: 3 devices per replica do not split g5.12xlarge (4 devices) into equal tensor-parallel replicas"),
+    (("llama-3.1-8b", "--tensor-parallel", "0"), "error: --tensor-parallel 0: expected a positive number"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     result = mladmin("capacity", *args)
     assert result.returncode == 2 and result.stderr.startswith(message), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_fixed_tensor_parallel_degree_leaves_out_the_default_types_it_cannot_split():
+    result = mladmin("capacity", "llama-3.1-8b", "--tensor-parallel", "4", "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["request"]["tensor_parallel"] == 4
+    assert document["candidates"] and all(row["tensor_parallel"] in (4, None) and row["devices"] % 4 == 0
+                                          for row in document["candidates"])

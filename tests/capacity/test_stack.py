@@ -9,8 +9,10 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
+from mladmin.capacity.estimate import Request, estimate
 from mladmin.capacity.stack import endpoint_fits, server_fits
 from mladmin.cli.plan import _capacity_findings
+from policies.facts.models import CATALOGUE
 from stacks.settings import SettingsError, load_settings
 from tests.infra.test_config_errors import problems, stack_config
 from tests.cli.helpers import PROGRAMS, mladmin
@@ -268,3 +270,19 @@ def test_a_dtype_needs_a_catalogue_architecture_and_a_known_type(section, edit, 
             edit(config["mladmin:sagemaker"]["endpoints"][1])   # embeddings-prod: not a catalogue model
     (problem,) = problems("prod", change)
     assert expected in problem
+
+
+def test_a_finding_names_the_capacity_run_that_shows_the_same_numbers():
+    # int4 weights of 70B (32.9 GiB) + one sequence (1.25 GiB) on one A10G (20.1 GiB usable): 14.0 GiB short either way
+    (fit,) = endpoint_fits(_config({"name": "awq", "model": "chat-llm", "architecture": "llama-3.1-70b",
+                                    "dtype": "int4", "instanceType": "ml.g5.2xlarge"}))
+    assert fit.finding().endswith("14.0 GiB short (needs 34.1 GiB of 20.1 GiB usable) "
+                                  "(mladmin capacity llama-3.1-70b --instance-types ml.g5.2xlarge --dtype int4)")
+    (row,) = estimate(CATALOGUE["llama-3.1-70b"], Request(dtype="int4"), ["ml.g5.2xlarge"])
+    assert round(row.shortfall_gib, 1) == 14.0
+    # a replica on 2 of a node's 4 GPUs: the run fixes the degree at 2
+    groups = {"gpu-serving": ["g6e.12xlarge"]}
+    (server,) = server_fits(_servers({"name": "chat", "architecture": "llama-3.1-70b", "gpus": 2}, node_groups=groups))
+    assert server.finding().endswith("(mladmin capacity llama-3.1-70b --instance-types g6e.12xlarge --tensor-parallel 2)")
+    (row,) = estimate(CATALOGUE["llama-3.1-70b"], Request(), ["g6e.12xlarge"], degree=2)
+    assert round(row.shortfall_gib, 1) == 52.2
