@@ -9,6 +9,7 @@ from typing import Any, Iterator
 from policies.capacity_fit import (ARCHITECTURE_ANNOTATION, CHECK_CONTEXT, DEFAULT_HEADROOM_PERCENT, DTYPE_ANNOTATION,
                                    HEADROOM_ANNOTATION, RUNTIME_OVERHEAD, dtype_from, headroom_from, one_sequence_fit)
 from policies.eks import NODE_GROUP, node_group_instance_types
+from policies.facts.instance_types import accelerators_per_instance, family_of
 from policies.facts.models import CATALOGUE
 from policies.spec import (
     PROD_ONLY, STANDARD, STRICT, Context, Severity, Subject, cis_eks, nist, pss, resource_policy, stack_policy,
@@ -324,6 +325,11 @@ def k8s_model_fits_gpus(stack: StackView, ctx: Context) -> Iterator[tuple[str, s
         selector = spec.get("nodeSelector") or {}
         for group in (g for g in groups if _selects(selector, g)):
             for instance_type in node_group_instance_types(stack, group):
+                node_gpus = accelerators_per_instance(instance_type)
+                if family_of(instance_type) is not None and node_gpus and gpus > node_gpus:
+                    yield workload.urn, (f"node group '{group.name}': pods ask for {gpus} {GPU_TAINT_KEY}, more than a "
+                                         f"{instance_type} node has ({node_gpus}): they never schedule there")
+                    continue
                 fit = one_sequence_fit(model, instance_type, headroom, devices=gpus, dtype=dtype)
                 problem = fit.problem() if fit is not None else None
                 if problem is not None:

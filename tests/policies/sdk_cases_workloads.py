@@ -193,7 +193,8 @@ FAILING = {
         Case(model_server("llama-3.1-70b", 1), "chat"),                               # 112.5 GiB short of one A10G
         Case(model_server("llama-3.1-70b", 2, ("batch", "g6e.12xlarge")), "chat"),   # 2 of its 4 L40S: 52.2 GiB short
         Case(model_server("llama-3.1-8b", 1, ("small", "g5.xlarge"), headroom="25"), "chat"),  # 23.2 % free < 25 %
-        Case(model_server("llama-3.1-8b", 0), "chat")],                              # no GPU asked for
+        Case(model_server("llama-3.1-8b", 0), "chat"),                               # no GPU asked for
+        Case(model_server("llama-3.1-8b", 8), "chat")],                              # 8 GPUs, a 1-GPU node
     "k8s-image-pinned": [
         Case(pod(containers=[bare("nginx:latest")]), "p"),
         Case(planned(lambda: k8s.batch.v1.CronJob("cj", spec={"schedule": "0 * * * *", "job_template": {"spec": {
