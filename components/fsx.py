@@ -59,6 +59,8 @@ class LustreStorage:
             tags=tags.merged({"Name": f"{prefix}-lustre"}),
             opts=child_opts(parent),
         )
+        # FSx reads and writes the linked buckets as its per-file-system S3-access role, which holds no
+        # KMS permission: on SSE-KMS buckets the key policy must grant it (KmsArgs.fsx_linked_bucket_arns).
         self.associations = {
             path: aws.fsx.DataRepositoryAssociation(
                 f"{name}-fsx-{path}",

@@ -10,7 +10,7 @@ from components.fsx import FsxArgs
 from components.node_pools import NodePoolArgs, Taint
 from policies.facts.eks import EKS_ADDON_VERSIONS, EKS_AMI_TYPES
 from policies.facts.instance_types import ACCELERATOR_TAINT_KEYS
-from stacks.platform import Platform
+from stacks.platform import FSX_REPOSITORIES, Platform
 from stacks.settings import Settings
 from stacks.settings.cluster import NodeGroupSettings
 
@@ -44,8 +44,7 @@ def build_cluster(settings: Settings, platform: Platform) -> Cluster:
         fsx = FsxArgs(
             storage_capacity_gib=config.fsx.storage_capacity_gib,
             throughput_per_tib=config.fsx.throughput_per_tib,
-            # Datasets are read on the cluster; checkpoints written there go back to S3.
-            repositories={"datasets": (buckets["datasets"], False), "checkpoints": (buckets["checkpoints"], True)},
+            repositories={purpose: (buckets[purpose], export) for purpose, export in FSX_REPOSITORIES.items()},
         )
     cluster = Cluster("cluster", ClusterArgs(
         prefix=settings.prefix,

@@ -13,14 +13,19 @@ from components.iam import Iam, IamArgs
 from components.kms import Kms, KmsArgs
 from components.monitoring import Monitoring
 from components.network import Network, NetworkArgs
-from components.storage import Storage, StorageArgs
+from components.bucket import bucket_arn
+from components.storage import Storage, StorageArgs, bucket_name
 from components.tags import Tags
 from components.teams import TeamArgs, Teams, TeamsArgs
 from stacks.kubernetes import cluster_name, team_pod_identity_cluster_arn
 from stacks.observability import build_budgets, build_monitoring, logs_bucket_statements
 from stacks.settings import Settings
 
-__all__ = ["Platform", "build_platform", "cluster_name"]
+__all__ = ["FSX_REPOSITORIES", "Platform", "build_platform", "cluster_name"]
+
+# Data buckets FSx for Lustre links (where FSx is on), and whether changes on the file system are
+# exported back: datasets are read on the cluster; checkpoints written there go back to S3.
+FSX_REPOSITORIES = {"datasets": False, "checkpoints": True}
 
 
 @dataclass
@@ -64,10 +69,13 @@ def build_platform(settings: Settings) -> Platform:
     tags = Tags(owner=settings.owner, environment=settings.environment, team="platform",
                 cost_center=settings.cost_center)
 
+    fsx_buckets = ([bucket_arn(bucket_name(prefix, purpose, account_id, region)) for purpose in FSX_REPOSITORIES]
+                   if settings.cluster.fsx.enabled else [])
     kms = Kms("kms", KmsArgs(prefix=prefix, account_id=account_id, region=region, tags=tags,
                              protect=settings.storage.protect,
                              # EKS node groups boot from volumes encrypted with the cluster key.
-                             grant_autoscaling_service_role=True))
+                             grant_autoscaling_service_role=True,
+                             fsx_linked_bucket_arns=fsx_buckets))
 
     net = settings.network
     network = Network("network", NetworkArgs(

@@ -620,9 +620,10 @@ def _problems(exc_info) -> list[str]:
 
 def test_kms_reports_every_bad_argument_at_once():
     with pytest.raises(ValueError) as exc:
-        Kms("k", KmsArgs(prefix="Bad_Prefix", account_id="12", region="mars", tags=tags(), deletion_window_in_days=3))
+        Kms("k", KmsArgs(prefix="Bad_Prefix", account_id="12", region="mars", tags=tags(), deletion_window_in_days=3,
+                         fsx_linked_bucket_arns=["arn:aws:s3:::datasets", "arn:aws:s3:::*"]))
     fields = {p.split(":")[0] for p in _problems(exc)}
-    assert fields == {"prefix", "account_id", "region", "deletion_window_in_days"}
+    assert fields == {"prefix", "account_id", "region", "deletion_window_in_days", "fsx_linked_bucket_arns[1]"}
 
 
 def test_network_reports_every_bad_argument_at_once():

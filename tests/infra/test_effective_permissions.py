@@ -12,15 +12,20 @@ The matrix, per team T of a stack (O: another team; in a one-team stack a team t
 | anyone outside the account, or not an Identity Center role | — | assume any team role |
 | team role T were it given ``*`` on ``*`` (the boundary's ceiling) | — | IAM users, its own policies, roles without the boundary, the platform role, other services and regions, the access-log bucket, key deletion |
 | platform SageMaker role | its ``platform/`` prefix, data key through S3, ECR pull, logs | every ``teams/`` prefix, key deletion, the data key outside S3 |
+| FSx for Lustre S3-access role (prod: FSx on) | read datasets and checkpoints, export checkpoints; data key Decrypt/GenerateDataKey through S3 in this region for those two buckets' objects | the key directly, through S3 in another region or through another service, for the models bucket or another bucket, any other KMS action; in stacks without FSx, the key at all |
+| every other principal | exactly what it had without the FSx statement | — |
 """
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 
+from components.kms import fsx_s3_access_role_pattern
 from policies.iam_evaluation import Principal, Service
+from stacks.platform import FSX_REPOSITORIES
 from tests.infra.iam_model import Account
 from tests.infra.test_job_network_permissions import job_request
 
@@ -357,3 +362,142 @@ def test_team_boundary_stays_well_under_the_managed_policy_size_limit(all_plans,
     (boundary,) = [p for p in all_plans[stack].of_type("aws:iam/policy:Policy") if p.name.endswith("team-boundary")]
     size = len(json.dumps(json.loads(boundary.inputs["policy"]), separators=(",", ":")))
     assert size <= BOUNDARY_BUDGET, f"{stack} boundary is {size} characters; budget {BOUNDARY_BUDGET} of {BOUNDARY_LIMIT}"
+
+
+# --- FSx for Lustre reads and writes its linked buckets as its own service-linked role ---------
+
+
+FSX_STATEMENT = "FsxLustreLinksUseKeyThroughS3"
+
+
+def fsx_link_role(acct: Account, stack: str, *, account: str | None = None,
+                  name: str = "AWSServiceRoleForFSxS3Access_fs-0123456789abcdef0",
+                  path: str = "aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/") -> Principal:
+    """The role FSx creates for a file system's data repository associations, with the permissions the
+    FSx for Lustre User Guide lists for it ("Using service-linked roles for Amazon FSx": s3:Get*,
+    s3:List*, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload on the linked bucket; the AWS
+    Storage Blog's cross-account example adds s3:PutBucketNotification for automatic import). No
+    KMS action: the key policy alone has to allow it."""
+    account = account or acct.account_id
+    linked = [f"arn:aws:s3:::{bucket(acct, stack, purpose)}" for purpose in FSX_REPOSITORIES]
+    permissions = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject", "s3:Get*", "s3:List*",
+                   "s3:PutBucketNotification"],
+        "Resource": linked + [f"{arn}/*" for arn in linked]}]}
+    return Principal(f"arn:aws:iam::{account}:role/{path}{name}", identity_policies=[permissions], session_name="FSx")
+
+
+def via_s3_object(acct: Account, name: str, key: str = "teams/research/run-1/part-0000.parquet") -> dict:
+    """An object written with S3 Bucket Keys off carries its own ARN as encryption context."""
+    return {**acct.via_s3(name), "kms:EncryptionContext:aws:s3:arn": f"arn:aws:s3:::{name}/{key}"}
+
+
+def test_only_prod_has_fsx_and_the_key_grant_follows_it(all_plans):
+    for stack, plan in all_plans.items():
+        lustre = plan.of_type("aws:fsx/lustreFileSystem:LustreFileSystem")
+        acct = Account.from_plan(plan)
+        sids = [s.get("Sid") for s in acct.key_policies[acct.key_arn(f"alias/{prefix(stack)}-data")]["Statement"]]
+        assert (FSX_STATEMENT in sids) == bool(lustre) == (stack == "prod"), stack
+
+
+def test_the_fsx_grant_is_known_in_a_preview_where_no_file_system_id_is(prod_preview_plan):
+    """The role's name ends in the file system id, unknown until `pulumi up`: the grant matches the
+    role by a pattern, so the key policy, and the pack's verdict on it, do not wait for the id."""
+    (key,) = [k for k in prod_preview_plan.of_type("aws:kms/key:Key") if k.name.endswith("-data")]
+    policy = key.inputs["policy"]
+    assert isinstance(policy, str) and FSX_STATEMENT in policy
+
+
+def test_the_fsx_role_pattern_names_the_documented_service_linked_role_path():
+    assert fsx_s3_access_role_pattern("123456789012") == (
+        "arn:aws:iam::123456789012:role/aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/"
+        "AWSServiceRoleForFSxS3Access_fs-*")
+
+
+@pytest.mark.parametrize("purpose", list(FSX_REPOSITORIES))
+def test_the_fsx_link_role_reads_and_writes_a_linked_bucket_through_s3(accounts, purpose):
+    acct, stack = accounts["prod"], "prod"
+    role, key, name = fsx_link_role(acct, stack), acct.key_arn("alias/mladmin-prod-data"), bucket(acct, stack, purpose)
+    assert_allowed(acct, role, "s3:GetObject", f"arn:aws:s3:::{name}/teams/research/run-1/part-0000.parquet")
+    assert_allowed(acct, role, "s3:PutObject", f"arn:aws:s3:::{name}/teams/research/run-1/part-0000.parquet")
+    for context in (acct.via_s3(name), via_s3_object(acct, name)):
+        assert_allowed(acct, role, "kms:Decrypt", key, **context)       # import, lazy load: GetObject
+        assert_allowed(acct, role, "kms:GenerateDataKey", key, **context)  # export: PutObject, multipart
+
+
+def test_the_fsx_link_role_cannot_use_the_data_key_any_other_way(accounts):
+    acct, stack = accounts["prod"], "prod"
+    role, key = fsx_link_role(acct, stack), acct.key_arn("alias/mladmin-prod-data")
+    datasets = acct.via_s3(bucket(acct, stack, "datasets"))
+    assert_denied(acct, role, "kms:Decrypt", key)  # directly, not through S3
+    assert_denied(acct, role, "kms:Decrypt", key, **{"kms:EncryptionContext:aws:s3:arn": datasets[
+        "kms:EncryptionContext:aws:s3:arn"]})
+    assert_denied(acct, role, "kms:Decrypt", key, **{**datasets, "kms:ViaService": "s3.eu-west-1.amazonaws.com"})
+    for service in ("sagemaker", "ecr", "fsx", "ec2", "secretsmanager"):
+        assert_denied(acct, role, "kms:Decrypt", key, **{**datasets, "kms:ViaService": f"{service}.{acct.region}.amazonaws.com"})
+    assert_denied(acct, role, "kms:Decrypt", key, **acct.via_s3(bucket(acct, stack, "models")))  # not linked
+    assert_denied(acct, role, "kms:Decrypt", key, **acct.via_s3("someone-elses-bucket"))
+    assert_denied(acct, role, "kms:Decrypt", key, **{**datasets, "kms:EncryptionContext:aws:s3:arn":
+                                                     datasets["kms:EncryptionContext:aws:s3:arn"] + "-copy"})
+    for action in ("kms:Encrypt", "kms:ReEncryptFrom", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant",
+                   "kms:DescribeKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy"):
+        assert_denied(acct, role, action, key, **datasets)
+
+
+def test_only_fsx_lustre_s3_access_roles_of_this_account_match_the_fsx_grant(accounts):
+    acct, stack = accounts["prod"], "prod"
+    key = acct.key_arn("alias/mladmin-prod-data")
+    datasets = acct.via_s3(bucket(acct, stack, "datasets"))
+    foreign = fsx_link_role(acct, stack, account="999999999999")
+    assert_denied(acct, foreign, "kms:Decrypt", key, **{**datasets, "kms:CallerAccount": "999999999999"})
+    assert_denied(acct, fsx_link_role(acct, stack, name="AWSServiceRoleForFSxS3Access_fc-0123456789abcdef0"),
+                  "kms:Decrypt", key, **datasets)  # an Amazon File Cache, not a Lustre file system
+    assert_denied(acct, fsx_link_role(acct, stack, path=""), "kms:Decrypt", key, **datasets)  # a look-alike name
+    assert_denied(acct, fsx_link_role(acct, stack, path="aws-service-role/sagemaker.amazonaws.com/"),
+                  "kms:Decrypt", key, **datasets)
+
+
+@pytest.mark.parametrize("stack", ("dev", "staging"))
+def test_without_fsx_the_fsx_link_role_gets_nothing_from_the_data_key(all_plans, stack):
+    acct = Account.from_plan(all_plans[stack])
+    role, key = fsx_link_role(acct, stack), acct.key_arn(f"alias/{prefix(stack)}-data")
+    assert_denied(acct, role, "kms:Decrypt", key, **acct.via_s3(bucket(acct, stack, "datasets")))
+    assert_denied(acct, role, "kms:GenerateDataKey", key, **acct.via_s3(bucket(acct, stack, "checkpoints")))
+
+
+def test_the_fsx_grant_gives_no_other_principal_anything(accounts):
+    """Every role of the plan (without identity policies, and with kms:* on *), the team and platform
+    roles as shipped, an IAM administrator, a principal outside the account and the services: each
+    request decides the same with and without the FSx statement in the key policy."""
+    acct, stack = accounts["prod"], "prod"
+    key = acct.key_arn("alias/mladmin-prod-data")
+    without = copy.deepcopy(acct)
+    policy = without.key_policies[key]
+    policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != FSX_STATEMENT]
+    assert len(policy["Statement"]) == len(acct.key_policies[key]["Statement"]) - 1
+
+    kms_anything = [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}]
+    # Each role of the plan with its boundary and tags, once with no identity policy (what a grant
+    # to '*' would give on its own) and once with kms:* on * (what IAM could add).
+    callers = [Principal(role["arn"], identity_policies=policies, tags=role["tags"],
+                         permissions_boundary=acct.managed[role["boundary"]] if role["boundary"] else None)
+               for role in acct.roles.values() for policies in ([], kms_anything)]
+    callers += [Principal(acct.role_arn("platform-admin"), identity_policies=kms_anything),
+                Principal("arn:aws:iam::999999999999:role/admin", identity_policies=kms_anything),
+                team_role(acct, stack, "research"), sagemaker_role(acct, stack),
+                Service("s3.amazonaws.com"), Service("fsx.amazonaws.com")]
+    contexts = [{}, *(acct.via_s3(bucket(acct, stack, p)) for p in DATA_BUCKETS),
+                via_s3_object(acct, bucket(acct, stack, "datasets")),
+                {**acct.via_s3(bucket(acct, stack, "datasets")), "kms:ViaService": f"fsx.{acct.region}.amazonaws.com"}]
+    checked = 0
+    for caller in callers:
+        for action in ("kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:CreateGrant"):
+            for context in contexts:
+                if isinstance(caller, Principal) and caller.account != acct.account_id:
+                    context = {**context, "kms:CallerAccount": caller.account}
+                before = without.can(caller, action, key, **context).allowed
+                after = acct.can(caller, action, key, **context).allowed
+                assert before == after, f"{getattr(caller, 'arn', caller)} {action} {context}: {before} -> {after}"
+                checked += 1
+    assert checked == len(callers) * 4 * len(contexts) and len(acct.roles) >= 10
