@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from typing import Any, Iterator
 
@@ -109,12 +110,13 @@ def eks_version_standard_support(resource: Subject, ctx: Context) -> Iterator[st
 
 class SupportEndingParams(Params):
     days_ahead: int = Field(60, ge=1)
+    as_of: date | None = Field(None, description="The day to count from; default: the day the pack runs.")
 
 
 @resource_policy(
     id="eks-standard-support-ending", area="eks", title="EKS standard support ending soon",
     description="Warns when the Kubernetes version an EKS cluster pins leaves EKS standard support within "
-                f"daysAhead days (default 60, as of {CALENDAR_CHECKED.isoformat()}), while there is time to "
+                "daysAhead days (default 60) of the day the pack runs (asOf to pin it), while there is time to "
                 "upgrade before the extended-support charge starts.",
     severity=Severity.LOW, enforcement=ADVISORY, types=(EKS_CLUSTER,),
     remediation="Plan the upgrade to the next minor version (test the add-ons pinned for it in "
@@ -124,10 +126,12 @@ class SupportEndingParams(Params):
 )
 def eks_standard_support_ending(resource: Subject, ctx: Context) -> Iterator[str]:
     version = resource.props.get("version")
-    if version is None or str(version) not in STANDARD_SUPPORT_KUBERNETES_VERSIONS:
+    release = RELEASES_BY_VERSION.get(str(version)) if version is not None else None
+    today = ctx.params.as_of or date.today()
+    if release is None or not today < release.end_of_standard:  # out of standard support: eks-version-standard-support
         return
-    ends = RELEASES_BY_VERSION[str(version)].end_of_standard
-    days = (ends - CALENDAR_CHECKED).days
+    ends = release.end_of_standard
+    days = (ends - today).days
     if days <= ctx.params.days_ahead:
         yield (f"Kubernetes {version} leaves EKS standard support on {ends.isoformat()}, in {days} days: "
                f"after that extended support costs {_PREMIUM}")

@@ -199,11 +199,12 @@ PASSING = {
     # 1.33 is in extended support, 1.34's standard support ended on the calendar's day; no version: EKS's default.
     "eks-version-standard-support": [Case(eks_cluster(version="1.36")), Case(eks_cluster(version="1.35")),
                                      Case(eks_cluster())],
-    # 1.35 leaves standard support 115 days after the calendar's day, 1.36 in 243.
-    "eks-standard-support-ending": [Case(eks_cluster(version="1.35")),
-                                    Case(eks_cluster(version="1.36"), environment="prod",
-                                         policy_config={"parameters": {"eks-standard-support-ending": {"daysAhead": 120}}}),
-                                    Case(eks_cluster(version="1.33"))],
+    # As of 2026-12-02: 1.35 leaves standard support in 115 days, 1.36 in 243; 1.33 has left it (the other policy).
+    "eks-standard-support-ending": [
+        Case(eks_cluster(version="1.35"), policy_config={"parameters": {"eks-standard-support-ending": {"asOf": "2026-12-02"}}}),
+        Case(eks_cluster(version="1.36"), environment="prod", policy_config={"parameters": {
+            "eks-standard-support-ending": {"daysAhead": 120, "asOf": "2026-12-02"}}}),
+        Case(eks_cluster(version="1.33"), policy_config={"parameters": {"eks-standard-support-ending": {"asOf": "2026-12-02"}}})],
     "sagemaker-model-vpc": [Case(model(vpc_config={"subnets": ["subnet-0a"], "security_group_ids": ["sg-0abc"]}))],
     "sagemaker-network-isolation": [Case(model(enable_network_isolation=True))],
     "sagemaker-domain-vpc-only": [Case(planned(lambda: aws.sagemaker.Domain(
@@ -285,10 +286,13 @@ FAILING = {
     "eks-supported-version": [Case(eks_cluster(version="1.24"), "ml"), Case(eks_cluster(), "ml")],
     "eks-version-standard-support": [Case(eks_cluster(version="1.33"), "ml"), Case(eks_cluster(version="1.34"), "ml")],
     "eks-standard-support-ending": [
+        # at the default 60 days: 1.35 (ends 2027-03-27) from 2027-01-26 on; 54 days left on 2027-02-01
         Case(eks_cluster(version="1.35"), "ml",
-             policy_config={"parameters": {"eks-standard-support-ending": {"daysAhead": 120}}}),
+             policy_config={"parameters": {"eks-standard-support-ending": {"asOf": "2027-02-01"}}}),
+        Case(eks_cluster(version="1.35"), "ml",
+             policy_config={"parameters": {"eks-standard-support-ending": {"daysAhead": 120, "asOf": "2026-12-02"}}}),
         Case(eks_cluster(version="1.36"), "ml", environment="prod",
-             policy_config={"parameters": {"eks-standard-support-ending": {"daysAhead": 365}}})],
+             policy_config={"parameters": {"eks-standard-support-ending": {"daysAhead": 365, "asOf": "2026-12-02"}}})],
     "sagemaker-model-vpc": [Case(model(), "llm")],
     "sagemaker-network-isolation": [Case(model(), "llm")],
     "sagemaker-domain-vpc-only": [Case(planned(lambda: aws.sagemaker.Domain(
