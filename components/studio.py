@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import validation as check
-from components.studio_sdk import SdkDefaults, lifecycle_content_output
+from components.studio_sdk import SdkDefaults, content_digest, lifecycle_content_output
 from components.tags import Tags, child_opts, tags_problems
 
 # Studio apps run as this POSIX user, not root (uid 0 would be root inside the apps).
@@ -40,8 +40,9 @@ class StudioTeam:
     sdk_defaults: SdkDefaults
 
 
-def lifecycle_config_name(domain_name: str, team: str) -> str:
-    return f"{domain_name}-{team}-sdk-defaults"
+def lifecycle_config_name(domain_name: str, team: str, digest: str) -> str:
+    """``<domain>-<team>-sdk-<digest>``: ``digest`` is ``content_digest`` of its content."""
+    return f"{domain_name}-{team}-sdk-{digest}"
 
 
 @dataclass(frozen=True)
@@ -103,18 +104,7 @@ class Studio(pulumi.ComponentResource):
             tags=args.tags.merged({"Name": args.domain_name}),
             opts=child_opts(self),
         )
-        self.lifecycle_configs = {
-            team.name: aws.sagemaker.StudioLifecycleConfig(
-                f"{name}-{team.name}-sdk-defaults",
-                studio_lifecycle_config_name=lifecycle_config_name(args.domain_name, team.name),
-                studio_lifecycle_config_app_type="JupyterLab",
-                studio_lifecycle_config_content=lifecycle_content_output(team.name, team.sdk_defaults),
-                tags=args.tags.for_team(team.name).merged(
-                    {"Name": lifecycle_config_name(args.domain_name, team.name)}),
-                opts=child_opts(self),
-            )
-            for team in args.teams
-        }
+        self.lifecycle_configs = {team.name: self._lifecycle_config(name, args, team) for team in args.teams}
         self.user_profiles = {
             user.profile_name: aws.sagemaker.UserProfile(
                 f"{name}-{user.profile_name}",
@@ -138,6 +128,19 @@ class Studio(pulumi.ComponentResource):
         self.lifecycle_config_arns = {team: config.arn for team, config in self.lifecycle_configs.items()}
         self.register_outputs({"domain_id": self.domain_id, "security_group_id": self.security_group_id,
                                "lifecycle_config_arns": self.lifecycle_config_arns})
+
+    def _lifecycle_config(self, name: str, args: StudioArgs, team: StudioTeam) -> aws.sagemaker.StudioLifecycleConfig:
+        content = lifecycle_content_output(team.name, team.sdk_defaults)
+        config_name = content.apply(lambda known: lifecycle_config_name(args.domain_name, team.name,
+                                                                        content_digest(known)))
+        return aws.sagemaker.StudioLifecycleConfig(
+            f"{name}-{team.name}-sdk-defaults",
+            studio_lifecycle_config_name=config_name,
+            studio_lifecycle_config_app_type="JupyterLab",
+            studio_lifecycle_config_content=content,
+            tags=args.tags.for_team(team.name).merged({"Name": f"{args.domain_name}-{team.name}-sdk-defaults"}),
+            opts=child_opts(self),
+        )
 
     def _jupyter_lab_settings(self, team: str, instance_type: str) -> dict:
         """The team's lifecycle configuration, attached to the profile and run by default at each start."""
@@ -165,7 +168,7 @@ def validate(args: StudioArgs) -> list[str]:
         seen.add(user.profile_name)
     names = [team.name for team in args.teams]
     for i, team in enumerate(args.teams):
-        config_name = lifecycle_config_name(args.domain_name, team.name)
+        config_name = lifecycle_config_name(args.domain_name, team.name, "0" * 8)
         if names.index(team.name) != i:
             problems.append(f"teams[{i}]: {team.name!r} is already listed")
         elif not _PROFILE.match(config_name):

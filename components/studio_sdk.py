@@ -13,6 +13,7 @@ The file is written as JSON, which YAML parsers (the SDK's ``yaml.safe_load``) r
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,6 +97,16 @@ def lifecycle_content(team: str, values: dict[str, Any]) -> str:
         raise ValueError(f"Studio lifecycle config of team {team!r}: {len(content)} base64 characters, over "
                          f"SageMaker's {MAX_CONTENT_LENGTH}")
     return content
+
+
+def content_digest(content: str) -> str:
+    """Eight hex digits of the content's SHA-256, for the lifecycle configuration's name.
+
+    SageMaker cannot update a lifecycle configuration (the provider replaces it when its content changes)
+    and names are unique: a name that follows the content lets the new one be created, the profiles
+    moved to it, and only then the old one deleted.
+    """
+    return hashlib.sha256(content.encode()).hexdigest()[:8]
 
 
 def lifecycle_content_output(team: str, defaults: SdkDefaults) -> pulumi.Output[str]:

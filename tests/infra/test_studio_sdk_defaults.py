@@ -20,6 +20,7 @@ default_bucket), the same in v3's sagemaker-core.
 from __future__ import annotations
 
 import base64
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -29,7 +30,7 @@ import yaml
 from pulumi.runtime.rpc import UNKNOWN
 
 from components.studio import StudioArgs, StudioTeam, StudioUser, validate
-from components.studio_sdk import MAX_CONTENT_LENGTH, SdkDefaults
+from components.studio_sdk import MAX_CONTENT_LENGTH, SdkDefaults, content_digest
 from components.tags import Tags
 from policies.facts.instance_types import FAMILIES, INSTANCE_STORE_FAMILIES
 from tests.infra.iam_model import Account, processing_job_context
@@ -149,16 +150,27 @@ def test_each_teams_profiles_start_jupyterlab_with_the_teams_lifecycle_config(al
 
 
 @pytest.mark.parametrize("stack", ("dev", "prod"))
-def test_the_lifecycle_configs_are_planned_in_a_preview_with_their_content_unknown(all_preview_plans, stack):
-    """The subnet, group and key ids exist only after `pulumi up`; the names and attachments do not wait."""
-    plan = all_preview_plans[stack]
-    (domain,) = plan.of_type("aws:sagemaker/domain:Domain")
-    configs = plan.of_type(LIFECYCLE)
+def test_in_a_preview_the_lifecycle_configs_are_planned_with_content_and_name_unknown(all_preview_plans, stack):
+    """The subnet, group and key ids exist only after `pulumi up`, and the name follows the content."""
+    configs = all_preview_plans[stack].of_type(LIFECYCLE)
     assert configs
     for config in configs:
-        assert config.inputs["studioLifecycleConfigName"] == \
-            f"{domain.inputs['domainName']}-{config.inputs['tags']['team']}-sdk-defaults"
         assert config.inputs["studioLifecycleConfigContent"] == UNKNOWN
+        assert config.inputs["studioLifecycleConfigName"] == UNKNOWN
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_a_lifecycle_config_is_named_for_its_content_so_a_change_replaces_it_without_a_clash(all_plans, stack, team):
+    """SageMaker has no update for a lifecycle config: new content is a new config, created before the
+    old one is deleted, so the two may not share a name."""
+    plan = all_plans[stack]
+    (domain,) = plan.of_type("aws:sagemaker/domain:Domain")
+    config = lifecycle_config(plan, team)
+    content = config.inputs["studioLifecycleConfigContent"]
+    assert config.inputs["studioLifecycleConfigName"] == \
+        f"{domain.inputs['domainName']}-{team}-sdk-{hashlib.sha256(content.encode()).hexdigest()[:8]}"
+    other = base64.b64encode(base64.b64decode(content).replace(b"sg-", b"sg-1")).decode()
+    assert content_digest(other) != content_digest(content)
 
 
 @pytest.mark.parametrize("stack, team", CASES)
@@ -316,7 +328,7 @@ def test_studio_reports_every_bad_team_at_once():
                                                          bucket="b", key_prefix="teams/c"))])
     assert validate(args) == [
         "teams[1]: 'a' is already listed",
-        f"teams[2]: 'studio-{'b' * 60}-sdk-defaults' is not a lifecycle configuration name (at most 63 letters, "
+        f"teams[2]: 'studio-{'b' * 60}-sdk-00000000' is not a lifecycle configuration name (at most 63 letters, "
         "digits and hyphens)",
         "teams[3].sdk_defaults.key_prefix: 'teams/c' must be a key prefix ending in '/' (e.g. 'teams/research/')",
         "teams[3].sdk_defaults.subnet_ids: at least one private subnet is required",
