@@ -1,4 +1,9 @@
-"""A SageMaker Studio domain kept inside the VPC, and one user profile per team member."""
+"""A SageMaker Studio domain kept inside the VPC, and one user profile per team member.
+
+Each team with SDK defaults gets a JupyterLab lifecycle configuration that writes them
+(``components.studio_sdk``), attached to its members' profiles as their default: the SageMaker Python
+SDK then starts jobs the way the team role allows.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components import validation as check
+from components.studio_sdk import SdkDefaults, content_digest, lifecycle_content_output
 from components.tags import Tags, child_opts, tags_problems
 
 # Studio apps run as this POSIX user, not root (uid 0 would be root inside the apps).
 NON_ROOT_UID, NON_ROOT_GID = 1000, 100
-_PROFILE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+_PROFILE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # also a lifecycle config's name
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,17 @@ class StudioUser:
     @property
     def profile_name(self) -> str:
         return f"{self.team}-{re.sub(r'[^A-Za-z0-9]+', '-', self.member).strip('-')}"[:63].rstrip("-")
+
+
+@dataclass(frozen=True)
+class StudioTeam:
+    name: str
+    sdk_defaults: SdkDefaults
+
+
+def lifecycle_config_name(domain_name: str, team: str, digest: str) -> str:
+    """``<domain>-<team>-sdk-<digest>``: ``digest`` is ``content_digest`` of its content."""
+    return f"{domain_name}-{team}-sdk-{digest}"
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,9 @@ class StudioArgs:
     default_instance_type: str = "ml.t3.medium"
     retain_home_volumes: bool = True         # keep the EFS home volume when the domain is deleted
     users: Sequence[StudioUser] = field(default_factory=tuple)
+    # Teams whose members' JupyterLab apps start with the team's SDK defaults; a member of a team not
+    # listed gets no lifecycle configuration.
+    teams: Sequence[StudioTeam] = field(default_factory=tuple)
 
 
 class Studio(pulumi.ComponentResource):
@@ -84,6 +104,7 @@ class Studio(pulumi.ComponentResource):
             tags=args.tags.merged({"Name": args.domain_name}),
             opts=child_opts(self),
         )
+        self.lifecycle_configs = {team.name: self._lifecycle_config(name, args, team) for team in args.teams}
         self.user_profiles = {
             user.profile_name: aws.sagemaker.UserProfile(
                 f"{name}-{user.profile_name}",
@@ -95,6 +116,7 @@ class Studio(pulumi.ComponentResource):
                     "execution_role": user.execution_role_arn,
                     "security_groups": groups,
                     "custom_posix_user_config": {"uid": NON_ROOT_UID, "gid": NON_ROOT_GID},
+                    **self._jupyter_lab_settings(user.team, args.default_instance_type),
                 },
                 tags=args.tags.for_team(user.team).merged({"Name": user.profile_name, "member": user.member}),
                 opts=child_opts(self),
@@ -103,7 +125,32 @@ class Studio(pulumi.ComponentResource):
         }
         self.domain_id = self.domain.id
         self.security_group_id = self.security_group.id
-        self.register_outputs({"domain_id": self.domain_id, "security_group_id": self.security_group_id})
+        self.lifecycle_config_arns = {team: config.arn for team, config in self.lifecycle_configs.items()}
+        self.register_outputs({"domain_id": self.domain_id, "security_group_id": self.security_group_id,
+                               "lifecycle_config_arns": self.lifecycle_config_arns})
+
+    def _lifecycle_config(self, name: str, args: StudioArgs, team: StudioTeam) -> aws.sagemaker.StudioLifecycleConfig:
+        content = lifecycle_content_output(team.name, team.sdk_defaults)
+        config_name = content.apply(lambda known: lifecycle_config_name(args.domain_name, team.name,
+                                                                        content_digest(known)))
+        return aws.sagemaker.StudioLifecycleConfig(
+            f"{name}-{team.name}-sdk-defaults",
+            studio_lifecycle_config_name=config_name,
+            studio_lifecycle_config_app_type="JupyterLab",
+            studio_lifecycle_config_content=content,
+            tags=args.tags.for_team(team.name).merged({"Name": f"{args.domain_name}-{team.name}-sdk-defaults"}),
+            opts=child_opts(self),
+        )
+
+    def _jupyter_lab_settings(self, team: str, instance_type: str) -> dict:
+        """The team's lifecycle configuration, attached to the profile and run by default at each start."""
+        config = self.lifecycle_configs.get(team)
+        if config is None:
+            return {}
+        return {"jupyter_lab_app_settings": {
+            "lifecycle_config_arns": [config.arn],
+            "default_resource_spec": {"instance_type": instance_type, "lifecycle_config_arn": config.arn},
+        }}
 
 
 def validate(args: StudioArgs) -> list[str]:
@@ -119,5 +166,19 @@ def validate(args: StudioArgs) -> list[str]:
         elif user.profile_name in seen:
             problems.append(f"users[{i}]: {user.profile_name!r} is already a user profile")
         seen.add(user.profile_name)
+    names = [team.name for team in args.teams]
+    for i, team in enumerate(args.teams):
+        config_name = lifecycle_config_name(args.domain_name, team.name, "0" * 8)
+        if names.index(team.name) != i:
+            problems.append(f"teams[{i}]: {team.name!r} is already listed")
+        elif not _PROFILE.match(config_name):
+            problems.append(f"teams[{i}]: {config_name!r} is not a lifecycle configuration name (at most 63 "
+                            "letters, digits and hyphens)")
+        prefix = team.sdk_defaults.key_prefix
+        if not prefix.endswith("/") or prefix.startswith("/") or "*" in prefix:
+            problems.append(f"teams[{i}].sdk_defaults.key_prefix: {prefix!r} must be a key prefix ending in '/' "
+                            "(e.g. 'teams/research/')")
+        if not list(team.sdk_defaults.subnet_ids):
+            problems.append(f"teams[{i}].sdk_defaults.subnet_ids: at least one private subnet is required")
     problems += tags_problems(args.tags)
     return problems

@@ -53,6 +53,11 @@ IDENTITY_CENTER_ROLE_PATTERNS = (
 )
 
 
+def team_prefix(team: str) -> str:
+    """The key prefix a team reaches in every data bucket, ``teams/<team>/``."""
+    return f"{TEAM_PREFIX}/{team}/"
+
+
 @dataclass(frozen=True)
 class TeamArgs:
     name: str                                   # lower-case, also the data prefix teams/<name>/
@@ -131,7 +136,7 @@ def trust_policy(args: TeamsArgs, team: str) -> dict:
 def access_policy(args: TeamsArgs, team_args: TeamArgs, own_role_arn: str) -> dict:
     """What a member does and what the team's jobs (running as this role) need, on the team's things only."""
     region, acct, team = args.region, args.account_id, team_args.name
-    prefix = f"{TEAM_PREFIX}/{team}/"
+    prefix = team_prefix(team)
     buckets = list(args.bucket_arns.values())
     objects = [pulumi.Output.concat(arn, f"/{prefix}*") for arn in buckets]
     sagemaker = [f"arn:aws:sagemaker:{region}:{acct}:{kind}/{team}-*" for kind in SAGEMAKER_TEAM_RESOURCES]

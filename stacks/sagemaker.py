@@ -19,7 +19,9 @@ from components.endpoint import DataCapture, Endpoint, EndpointArgs, Rollout, Sc
 from components.pipeline_definition import PipelineSpec
 from components.retraining import ModelRegistry, Retraining, RetrainingArgs
 from components.storage import bucket_name
-from components.studio import Studio, StudioArgs, StudioUser
+from components.studio import Studio, StudioArgs, StudioTeam, StudioUser
+from components.studio_sdk import SdkDefaults
+from components.teams import team_prefix
 from components.training_network import TrainingNetwork, TrainingNetworkArgs
 from components.tags import Tags
 from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, ec2_type
@@ -119,7 +121,8 @@ def build_sagemaker(settings: Settings, platform: Any) -> SageMaker:
             settings, pipeline, platform, tags, account_id, buckets, training.security_group_id))
         for pipeline in sm.retraining
     }
-    studio = _studio(settings, platform, tags) if sm.domain.enabled else None
+    studio = _studio(settings, platform, tags, training.security_group_id, buckets["models"]) \
+        if sm.domain.enabled else None
     return SageMaker(endpoints=endpoints, registry=registry, pipelines=pipelines, training=training, studio=studio,
                      model_artifacts=artifacts)
 
@@ -231,10 +234,16 @@ def _serving_tag(settings: Settings, model: str) -> str:
     return next(e.image_tag for e in settings.sagemaker.endpoints if e.model == model)
 
 
-def _studio(settings: Settings, platform: Any, tags: Tags) -> Studio:
+def _studio(settings: Settings, platform: Any, tags: Tags, job_security_group_id: Any, models_bucket: str) -> Studio:
+    """Members' SDK jobs get launch's settings: private subnets, the jobs' group, the data key, isolation
+    and encrypted traffic on, and the team's prefix of the models bucket (where launch writes its runs)."""
     domain = settings.sagemaker.domain
     users = [StudioUser(team=team.name, member=member.name, execution_role_arn=platform.teams.role_arns[team.name])
              for team in settings.teams for member in team.members if member.role in STUDIO_ROLES]
+    teams = [StudioTeam(name=team.name, sdk_defaults=SdkDefaults(
+        subnet_ids=list(platform.network.private_subnet_ids), security_group_id=job_security_group_id,
+        kms_key_arn=platform.kms.data_key_arn, bucket=models_bucket, key_prefix=team_prefix(team.name)))
+        for team in settings.teams if any(member.role in STUDIO_ROLES for member in team.members)]
     return Studio("studio", StudioArgs(
         domain_name=domain.name or settings.prefix,
         vpc_id=platform.network.vpc_id,
@@ -248,4 +257,5 @@ def _studio(settings: Settings, platform: Any, tags: Tags) -> Studio:
         default_instance_type=domain.default_instance_type,
         retain_home_volumes=settings.storage.protect,
         users=users,
+        teams=teams,
     ))

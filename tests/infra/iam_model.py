@@ -4,7 +4,8 @@ Builds ``policies.iam_evaluation`` inputs from a plan's ``aws:iam`` roles, inlin
 policies, permissions boundaries, S3 bucket policies and KMS key policies (with their aliases), and
 answers "can this principal do this?" with the context AWS would send for the call, including the
 tags of the plan's subnets and security groups (``aws:ResourceTag/...``) for EC2 calls on them, and the
-``sagemaker:`` keys of a CreateTrainingJob request (``training_job_context``).
+``sagemaker:`` keys of a CreateTrainingJob or CreateProcessingJob request (``training_job_context``,
+``processing_job_context``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,24 @@ def training_job_context(request: dict) -> dict[str, Any]:
         context.update({f"aws:RequestTag/{key}": value for key, value in tags.items()})
         context["aws:TagKeys"] = list(tags)
     return context
+
+
+def processing_job_context(request: dict) -> dict[str, Any]:
+    """The condition keys SageMaker sends for a CreateProcessingJob request (its VPC, isolation and
+    encryption sit in NetworkConfig, its volume key in ProcessingResources.ClusterConfig)."""
+    network = request.get("NetworkConfig", {})
+    vpc = network.get("VpcConfig")
+    cluster = request.get("ProcessingResources", {}).get("ClusterConfig", {})
+    optional = {
+        "sagemaker:VpcSubnets": vpc and vpc.get("Subnets"),
+        "sagemaker:VpcSecurityGroupIds": vpc and vpc.get("SecurityGroupIds"),
+        "sagemaker:VolumeKmsKey": cluster.get("VolumeKmsKeyId"),
+        "sagemaker:OutputKmsKey": request.get("ProcessingOutputConfig", {}).get("KmsKeyId"),
+        "sagemaker:NetworkIsolation": network.get("EnableNetworkIsolation"),
+        "sagemaker:InterContainerTrafficEncryption": network.get("EnableInterContainerTrafficEncryption"),
+        "sagemaker:InstanceTypes": [cluster["InstanceType"]] if "InstanceType" in cluster else None,
+    }
+    return {key: value for key, value in optional.items() if value is not None}
 
 
 def _doc(value: Any) -> dict:
