@@ -88,6 +88,8 @@ class SageMaker:
             "retrainingPipelines": {model: p.pipeline.pipeline_name for model, p in self.pipelines.items()},
             "retrainingRoleArns": {model: p.role_arn for model, p in self.pipelines.items()},
             "trainingSecurityGroupId": self.training.security_group_id,
+            # The first release's per-pipeline groups: every pipeline now uses the jobs' group (kept for readers).
+            "sagemakerJobSecurityGroupIds": {model: self.training.security_group_id for model in self.pipelines},
             "studioDomainId": self.studio.domain_id if self.studio else None,
         }
 

@@ -60,11 +60,12 @@ class Estimate:
     def monthly_max(self) -> float:
         return round(sum(item.monthly_max for item in self.items), 2)
 
-    def by(self, key: str) -> dict[str, tuple[float, float]]:
+    def by(self, key: str, showback: bool = True) -> dict[str, tuple[float, float]]:
         """Totals (min, max) per ``resource`` (URN), ``component`` or ``team``, largest first; by team, a split
-        GPU node group counts for the teams holding its GPUs and its idle remainder (``showback``)."""
+        GPU node group counts for the teams holding its GPUs and its idle remainder (``showback``), unless
+        ``showback`` is False (each resource for the team its tag names, as the first release counted)."""
         sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-        splits = {group.urn: group for group in self.showback} if key == "team" else {}
+        splits = {group.urn: group for group in self.showback} if key == "team" and showback else {}
         for item in self.items:
             if item.urn in splits:
                 for share in splits[item.urn].shares:
@@ -84,6 +85,7 @@ class Estimate:
             "monthly": {"min": self.monthly_min, "max": self.monthly_max},
             "by_component": {k: {"min": a, "max": b} for k, (a, b) in self.by("component").items()},
             "by_team": {k: {"min": a, "max": b} for k, (a, b) in self.by("team").items()},
+            "by_team_tag": {k: {"min": a, "max": b} for k, (a, b) in self.by("team", showback=False).items()},
             "resources": [item.__dict__ for item in self.items],
             "gpu_showback": [group.to_json() for group in self.showback],
             "free_resources": self.free_resources,

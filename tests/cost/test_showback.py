@@ -196,6 +196,15 @@ def test_cost_json_keeps_its_fields_and_adds_the_split(prod_json):
                                     "min": 1817.52, "max": 5452.56}
 
 
+def test_cost_json_keeps_the_tag_based_team_totals_beside_the_split(prod_json):
+    # by_team_tag counts each resource for its team tag, as by_team did before showback: the GPU groups are all
+    # platform's there, and both add up to the same stack total
+    assert "applied" not in prod_json["by_team_tag"]
+    for key in ("min", "max"):
+        assert round(sum(t[key] for t in prod_json["by_team_tag"].values()), 2) == \
+            round(sum(t[key] for t in prod_json["by_team"].values()), 2) == prod_json["monthly"][key]
+
+
 def test_cost_by_team_shows_each_teams_gpus_of_each_shared_group():
     result = mladmin("cost", "prod", "--by", "team")
     assert result.returncode == 0, result.stderr
