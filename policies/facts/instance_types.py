@@ -103,11 +103,11 @@ ACCELERATED_FAMILY_PREFIXES: tuple[str, ...] = ("g4", "g5", "g6", "gr6", "trn", 
 
 # Families with local NVMe instance storage: SageMaker rejects a volume KMS key for them and relies on
 # the instance store's hardware encryption (SageMaker Developer Guide, "Protect data at rest using
-# encryption" / instance storage volumes, checked 2026-07). p6-b200 and trn2 added 2026-12: local NVMe per
+# encryption" / instance storage volumes, checked 2026-07). p6-b200, trn2 and x2idn added 2026-12: local NVMe per
 # karpenter-provider-aws's instance-type reference @1d92708 (label karpenter.k8s.aws/instance-local-nvme).
 INSTANCE_STORE_FAMILIES: frozenset[str] = frozenset({
     "g4dn", "g5", "g6", "g6e", "gr6", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "p6-b200",
-    "trn1", "trn1n", "trn2", "m5d", "c5d", "r5d", "m6id", "c6id", "r6id",
+    "trn1", "trn1n", "trn2", "m5d", "c5d", "r5d", "m6id", "c6id", "r6id", "x2idn",
 })
 
 # The node taint (and Kubernetes extended resource) of each accelerator kind's device plugin:

@@ -294,11 +294,11 @@ def test_the_sdk_may_use_its_default_bucket_under_the_team_prefix(accounts, writ
     assert acct.can(role, "kms:GenerateDataKey", key, **acct.via_s3(bucket)).allowed
 
 
-def test_where_the_sdk_leaves_the_volume_key_out_the_guard_agrees_but_for_five_families(accounts, dev_plan, written):
+def test_where_the_sdk_leaves_the_volume_key_out_the_guard_agrees_but_for_four_families(accounts, dev_plan, written):
     """The Estimator drops the config's volume key by its own rule (no "d" in the family, not g5/g6/p5/trn1);
     the guard demands one unless the family has local NVMe (policies/facts/instance_types.py). They
-    disagree on g5g and x2idn (the SDK drops it, the guard denies) and gr6, p6-b200 and trn2 (the SDK sends it,
-    which SageMaker refuses on local NVMe)."""
+    disagree on g5g (no local NVMe, but the SDK drops the key: the guard denies) and gr6, p6-b200 and trn2 (the
+    SDK sends it, which SageMaker refuses on local NVMe)."""
     acct, role = accounts["dev"], team_role(accounts["dev"], "dev", "research")
     disagree, denied = set(), set()
     for family, spec in FAMILIES.items():
@@ -308,8 +308,8 @@ def test_where_the_sdk_leaves_the_volume_key_out_the_guard_agrees_but_for_five_f
                                     job_name="research-studio-1", instance_type=f"ml.{family}.{next(iter(spec.sizes))}")
         if not acct.create_training_job(role, request).allowed:
             denied.add(family)
-    assert disagree == {"g5g", "x2idn", "gr6", "p6-b200", "trn2"}
-    assert denied == {"g5g", "x2idn"}
+    assert disagree == {"g5g", "gr6", "p6-b200", "trn2"}
+    assert denied == {"g5g"}
 
 
 # --- the component's arguments -------------------------------------------------------------------
