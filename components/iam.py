@@ -1,4 +1,5 @@
-"""Least-privilege roles: the SageMaker execution role and the permissions boundary for team roles."""
+"""Least-privilege roles: the SageMaker execution role and the permissions boundary for team roles
+(the roles people assume and their teams' job execution roles)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,17 @@ TEAM_COMPUTE_ACTIONS = (*TEAM_JOB_ACTIONS, "sagemaker:CreateModel")
 
 
 def team_role_name(prefix: str, team: str) -> str:
-    """``<prefix>-team-<team>``; ``team="*"`` gives the pattern of every team role (the boundary's PassRole)."""
+    """``<prefix>-team-<team>``: the role a team's members (and its Studio apps and pods) act as."""
     return f"{prefix}-team-{team}"
+
+
+JOB_ROLE_SUFFIX = "-jobs"
+
+
+def team_job_role_name(prefix: str, team: str) -> str:
+    """``<prefix>-team-<team>-jobs``: the execution role of a team's SageMaker jobs and models, which only
+    SageMaker assumes; ``team="*"`` gives the pattern of every one (the boundary's PassRole and ENIs)."""
+    return f"{team_role_name(prefix, team)}{JOB_ROLE_SUFFIX}"
 
 
 def sagemaker_role_name(prefix: str) -> str:
@@ -215,12 +225,13 @@ def vpc_eni_statements(region: str, account_id: str, environment: str) -> list[S
     ]
 
 
-def job_eni_statements(region: str, account_id: str, environment: str, *, describe: bool = True) -> list[Statement]:
+def job_eni_statements(region: str, account_id: str, environment: str, *, describe: bool = True,
+                       principal_pattern: str | None = None) -> list[Statement]:
     """ENIs for SageMaker training and processing jobs only: in the environment's private subnets and
     with the jobs' security group (``components.training_network``), both picked by their tags.
 
-    For roles people can assume too (team roles): what they gain is an ENI for a job, not one in a
-    public subnet or with the endpoints', the cluster's or the VPC endpoints' groups. ``describe=False``
+    ``principal_pattern`` (a role ARN pattern) limits managing ENIs, and so creating them, to the roles
+    it matches: for a permissions boundary that people's roles share with job roles. ``describe=False``
     leaves out the Describe* calls, for a document that lists them with its other "*"-only actions.
     """
     ec2 = f"arn:aws:ec2:{region}:{account_id}"
@@ -232,7 +243,7 @@ def job_eni_statements(region: str, account_id: str, environment: str, *, descri
                   conditions={"StringEquals": private_subnet}),
         statement("CreateJobEnisWithTheJobGroup", ["ec2:CreateNetworkInterface"], [f"{ec2}:security-group/*"],
                   conditions={"StringEquals": job_group}),
-        _manage_enis(ec2),
+        _manage_enis(ec2, principal_pattern),
         *([_describe_network()] if describe else []),
     ]
 
@@ -243,14 +254,16 @@ NETWORK_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
                             "ec2:DescribeSecurityGroups", "ec2:DescribeDhcpOptions")
 
 
-def _manage_enis(ec2: str) -> Statement:
+def _manage_enis(ec2: str, principal_pattern: str | None = None) -> Statement:
     # The ENIs SageMaker creates carry no tags, and their subnet and VPC ARNs are unknown in a preview:
-    # managing them is open within the account and region, as in AWS's own SageMaker policies.
+    # managing them is open within the account and region, as in AWS's own SageMaker policies, so
+    # only roles that nobody but SageMaker assumes may have it.
     return statement(
         "ManageSageMakerEnis",
         ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
          "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
         f"{ec2}:network-interface/*",
+        conditions={"ArnLike": {"aws:PrincipalArn": principal_pattern}} if principal_pattern else None,
     )
 
 
@@ -259,25 +272,26 @@ def _describe_network() -> Statement:
 
 
 def team_boundary_policy(args: IamArgs, boundary_arn: str) -> Document:
-    """The most any team role may do, whatever policies it is later given.
+    """The most any team role or team job role may do, whatever policies it is later given.
 
-    A team role is also the execution role of the team's SageMaker jobs, so the boundary covers
-    what a job needs (image pulls, log writes, metrics, ENIs in the VPC) as well as what its members do.
+    People's team roles and their teams' job execution roles share it, so it covers what members do
+    and what a job needs (image pulls, log writes, metrics, ENIs in the VPC); the ENIs only for the
+    job roles, which only SageMaker assumes (``aws:PrincipalArn`` tells the two kinds of role apart).
     """
     acct, region = args.account_id, args.region
     all_buckets = [*args.read_bucket_arns, *args.write_bucket_arns]
     regions = [region, *args.extra_regions]
+    job_roles = role_arn(acct, team_job_role_name(args.prefix, "*"))
     return document(
-        statement("ListPlatformBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], all_buckets),
+        # One statement for buckets and objects (each action matches only its own resource type): the size.
         statement(
-            "ReadWritePlatformObjects",
-            ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject",
-             "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-            _object_arns(all_buckets, ""),
+            "UsePlatformBuckets",
+            ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
+             "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            [*all_buckets, *_object_arns(all_buckets, "")],
         ),
         data_key_statement("UseDataKey", ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                            region, acct, args.data_key_alias),
-        statement("SageMakerInThisAccountAndRegion", ["sagemaker:*"], [f"arn:aws:sagemaker:{region}:{acct}:*"]),
         # One statement for every action that has no resource-level permissions ("*" is the only resource).
         statement(
             "NoResourceLevelPermissions",
@@ -285,11 +299,11 @@ def team_boundary_policy(args: IamArgs, boundary_arn: str) -> Document:
              "cloudwatch:GetMetricData", "cloudwatch:ListMetrics", *NETWORK_DESCRIBE_ACTIONS],
             "*",
         ),
-        # Team roles run their own jobs: each team's policy narrows this to its own role.
+        # Team roles run their jobs as job roles: each team's policy narrows this to its own job role.
         statement(
-            "PassTeamRolesToSageMaker",
+            "PassJobRolesToSageMaker",
             ["iam:PassRole"],
-            [role_arn(acct, team_role_name(args.prefix, "*"))],
+            [job_roles],
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         ),
         statement(
@@ -309,14 +323,17 @@ def team_boundary_policy(args: IamArgs, boundary_arn: str) -> Document:
             "*",
             conditions={"StringLike": {"cloudwatch:namespace": list(args.metric_namespaces)}},
         ),
-        # One statement for two reads (each action matches only its own resource type): the boundary's size.
-        statement("DescribeLogGroupsAndClusters", ["logs:DescribeLogGroups", "eks:DescribeCluster"],
-                  [f"arn:aws:logs:{region}:{acct}:log-group:*", f"arn:aws:eks:{region}:{acct}:cluster/*"]),
-        *job_eni_statements(region, acct, args.tags.environment, describe=False),
+        # SageMaker in this account and region, and two reads: one statement (each action matches only
+        # its own service's resources) for the boundary's size.
+        statement("SageMakerAndDescribeLogGroupsAndClusters",
+                  ["sagemaker:*", "logs:DescribeLogGroups", "eks:DescribeCluster"],
+                  [f"arn:aws:sagemaker:{region}:{acct}:*", f"arn:aws:logs:{region}:{acct}:log-group:*",
+                   f"arn:aws:eks:{region}:{acct}:cluster/*"]),
+        *job_eni_statements(region, acct, args.tags.environment, describe=False, principal_pattern=job_roles),
         # No job or model outside the VPC, where nothing fences its network. VpcConfig needs both
         # Subnets and SecurityGroupIds, so a request without subnets has no VpcConfig at all. Which
-        # subnets and groups is fenced by the ENI statements above: a team role's job runs as a team
-        # role (PassRole), which may create ENIs only in the private subnets with the jobs' group.
+        # subnets and groups is fenced by the ENI statements above: a team's job runs as a job role
+        # (PassRole), which may create ENIs only in the private subnets with the jobs' group.
         # Their ids are unknown in a preview (and would leave this document unchecked there); their tags are not.
         statement("DenyComputeOutsideTheVpc", list(TEAM_COMPUTE_ACTIONS), "*", effect="Deny",
                   conditions={"Null": {VPC_SUBNETS: "true"}}),

@@ -40,21 +40,26 @@ class SdkDefaults:
     # The team's key prefix, with its slash: the SDK lists the bucket under exactly this prefix before its
     # first upload, and the team may list teams/<team>/ but not teams/<team>.
     key_prefix: str
+    # The team's job role (teamJobRoleArns): the only role a team role may pass, so the execution role of its jobs
+    # and models.
+    role_arn: pulumi.Input[str] = ""
     network_isolation: bool = True            # secure by default; a team may turn it off per job if IAM lets it
     encrypt_inter_container_traffic: bool = True
 
 
 def sdk_config(*, subnet_ids: Sequence[str], security_group_id: str, kms_key_arn: str, bucket: str,
-               key_prefix: str, network_isolation: bool = True,
+               key_prefix: str, role_arn: str = "", network_isolation: bool = True,
                encrypt_inter_container_traffic: bool = True) -> dict[str, Any]:
     """The config document (schema version 1.0): training jobs (and tuning jobs, which take the
     estimator's), processing jobs and models in the VPC, with the account's key and the team's prefix."""
     vpc = {"SecurityGroupIds": [security_group_id], "Subnets": list(subnet_ids)}
-    return {
+    role = {"RoleArn": role_arn} if role_arn else {}
+    config = {
         "SchemaVersion": "1.0",
         "SageMaker": {
             "PythonSDK": {"Modules": {"Session": {"DefaultS3Bucket": bucket, "DefaultS3ObjectKeyPrefix": key_prefix}}},
             "TrainingJob": {
+                **role,
                 "VpcConfig": vpc,
                 "EnableNetworkIsolation": network_isolation,
                 "EnableInterContainerTrafficEncryption": encrypt_inter_container_traffic,
@@ -63,14 +68,16 @@ def sdk_config(*, subnet_ids: Sequence[str], security_group_id: str, kms_key_arn
                 "ResourceConfig": {"VolumeKmsKeyId": kms_key_arn},
             },
             "ProcessingJob": {
+                **role,
                 "NetworkConfig": {"VpcConfig": vpc, "EnableNetworkIsolation": network_isolation,
                                   "EnableInterContainerTrafficEncryption": encrypt_inter_container_traffic},
                 "ProcessingOutputConfig": {"KmsKeyId": kms_key_arn},
                 "ProcessingResources": {"ClusterConfig": {"VolumeKmsKeyId": kms_key_arn}},
             },
-            "Model": {"VpcConfig": vpc},
+            "Model": {**({"ExecutionRoleArn": role_arn} if role_arn else {}), "VpcConfig": vpc},
         },
     }
+    return config
 
 
 def lifecycle_script(team: str, config: dict[str, Any]) -> str:
@@ -116,6 +123,7 @@ def lifecycle_content_output(team: str, defaults: SdkDefaults) -> pulumi.Output[
         security_group_id=defaults.security_group_id,
         kms_key_arn=defaults.kms_key_arn,
         bucket=defaults.bucket,
+        role_arn=defaults.role_arn,
     ).apply(lambda known: lifecycle_content(team, {
         **known, "key_prefix": defaults.key_prefix, "network_isolation": defaults.network_isolation,
         "encrypt_inter_container_traffic": defaults.encrypt_inter_container_traffic}))

@@ -1,10 +1,16 @@
-"""Per-team access: one IAM role per team, always under the platform's permissions boundary.
+"""Per-team access: two IAM roles per team, both under the platform's permissions boundary.
 
-A team's role is assumed by its members (IAM Identity Center permission-set sessions of this
-account whose ``team`` attribute names the team), by SageMaker, as the execution role of the
-team's jobs, and by EKS Pod Identity for the team's service account on the platform's cluster. It reaches only the team's prefix ``teams/<name>/`` of the data buckets, SageMaker jobs
-and models named ``<name>-*`` and their logs, the platform's images, the network interfaces of its
-jobs in the platform VPC (private subnets, the jobs' security group), and can pass only itself.
+A team's role ``<prefix>-team-<name>`` is assumed by its members (IAM Identity Center
+permission-set sessions of this account whose ``team`` attribute names the team), by SageMaker as the
+execution role of the team's Studio user profiles, and by EKS Pod Identity for the team's service
+account on the platform's cluster. It reaches only the team's prefix ``teams/<name>/`` of the data
+buckets, SageMaker jobs and models named ``<name>-*``, the platform's images, and can pass only the
+team's job role, only to SageMaker.
+
+The team's job role ``<prefix>-team-<name>-jobs`` is the execution role of its SageMaker jobs and
+models, and only SageMaker (for this account) assumes it: the same prefix, images and data key, the
+jobs' log streams and metrics, and the network interfaces of its jobs in the platform VPC (private
+subnets, the jobs' security group; managing ENIs cannot be fenced further, so no person holds it).
 
 Its jobs are started the way `mladmin launch train` starts them or not at all: in the VPC (the
 permissions boundary denies any other), with their outputs and volumes under a KMS key of the
@@ -27,12 +33,14 @@ from components.iam import (
     TEAM_JOB_ACTIONS,
     data_key_alias_problems,
     data_key_statement,
+    JOB_ROLE_SUFFIX,
     job_eni_statements,
+    team_job_role_name,
     team_role,
     team_role_name,
 )
 from components.addon_policies import pod_identity_trust_policy
-from components.policy_documents import document, known_after, role_arn, statement
+from components.policy_documents import document, known_after, role_arn, service_trust_policy, statement
 from components.tags import Tags, tags_problems
 from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, SAGEMAKER_PREFIX
 from policies.facts.sagemaker_iam import (
@@ -71,7 +79,7 @@ class TeamArgs:
 
 @dataclass(frozen=True)
 class TeamsArgs:
-    prefix: str                                 # role names: <prefix>-team-<name>
+    prefix: str                                 # role names: <prefix>-team-<name>, <prefix>-team-<name>-jobs
     account_id: str
     region: str
     tags: Tags                                  # the platform's tags; each role gets team=<name>
@@ -99,25 +107,42 @@ class Teams(pulumi.ComponentResource):
         super().__init__("mladmin:teams:Teams", name, None, opts)
         self.roles = {}
         self.role_arns = {}
+        self.job_roles = {}
+        self.job_role_arns = {}
         for team in args.teams:
             role_name = team_role_name(args.prefix, team.name)
-            arn = role_arn(args.account_id, role_name)
+            job_role_name = team_job_role_name(args.prefix, team.name)
+            tags = args.tags.for_team(team.name).merged({"team-owner": team.owner})
+            self.job_roles[team.name] = team_role(
+                f"{name}-{team.name}-jobs",
+                role_name=job_role_name,
+                boundary_arn=args.boundary_arn,
+                assume_role_policy=service_trust_policy("sagemaker.amazonaws.com", args.account_id),
+                policy=job_policy(args, team),
+                tags=tags,
+                parent=self,
+                max_session_duration=args.max_session_duration,
+                description=f"Team {team.name}'s SageMaker jobs and models: its data prefix, images, logs, job ENIs",
+            )
+            self.job_role_arns[team.name] = known_after(role_arn(args.account_id, job_role_name),
+                                                        self.job_roles[team.name])
             self.roles[team.name] = team_role(
                 f"{name}-{team.name}",
                 role_name=role_name,
                 boundary_arn=args.boundary_arn,
                 assume_role_policy=trust_policy(args, team.name),
-                policy=access_policy(args, team, arn),
-                tags=args.tags.for_team(team.name).merged({"team-owner": team.owner}),
+                policy=access_policy(args, team, role_arn(args.account_id, job_role_name)),
+                tags=tags,
                 parent=self,
                 max_session_duration=args.max_session_duration,
                 description=f"Team {team.name}: its data prefix, SageMaker jobs and endpoints",
             )
-            self.role_arns[team.name] = known_after(arn, self.roles[team.name])
-        self.register_outputs({"role_arns": self.role_arns})
+            self.role_arns[team.name] = known_after(role_arn(args.account_id, role_name), self.roles[team.name])
+        self.register_outputs({"role_arns": self.role_arns, "job_role_arns": self.job_role_arns})
 
 
 def trust_policy(args: TeamsArgs, team: str) -> dict:
+    """Members, SageMaker (the team's Studio user profiles run as this role) and Pod Identity."""
     patterns = [p.format(account=args.account_id, team=team) for p in args.member_principal_patterns]
     member_conditions: dict[str, dict] = {"ArnLike": {"aws:PrincipalArn": patterns},
                                           "StringEquals": {"aws:PrincipalAccount": args.account_id}}
@@ -126,28 +151,45 @@ def trust_policy(args: TeamsArgs, team: str) -> dict:
     return document(
         {"Sid": "TeamMembers", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{args.account_id}:root"},
          "Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": member_conditions},
-        {"Sid": "SageMakerJobsOfThisAccount", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+        {"Sid": "SageMakerStudioOfThisAccount", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
          "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}},
         *([pod_identity_trust_policy(args.account_id, args.pod_identity_cluster_arn)["Statement"][0]]
           if args.pod_identity_cluster_arn else []),
     )
 
 
-def access_policy(args: TeamsArgs, team_args: TeamArgs, own_role_arn: str) -> dict:
-    """What a member does and what the team's jobs (running as this role) need, on the team's things only."""
-    region, acct, team = args.region, args.account_id, team_args.name
+def _own_prefix(args: TeamsArgs, team: str) -> list[dict]:
+    """The team's ``teams/<name>/`` in every data bucket, and the data key through S3 for its objects."""
     prefix = team_prefix(team)
     buckets = list(args.bucket_arns.values())
     objects = [pulumi.Output.concat(arn, f"/{prefix}*") for arn in buckets]
-    sagemaker = [f"arn:aws:sagemaker:{region}:{acct}:{kind}/{team}-*" for kind in SAGEMAKER_TEAM_RESOURCES]
-    logs = f"arn:aws:logs:{region}:{acct}:{SAGEMAKER_LOG_GROUPS}"
-    statements = [
+    return [
         statement("ListOwnPrefix", ["s3:ListBucket"], buckets,
                   conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}}),
         statement("ReadWriteOwnPrefix", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
                                          "s3:AbortMultipartUpload"], objects),
-        data_key_statement("UseDataKeyThroughS3", ["kms:Decrypt", "kms:GenerateDataKey"], region, acct,
-                           args.data_key_alias, via_services=["s3"]),
+        data_key_statement("UseDataKeyThroughS3", ["kms:Decrypt", "kms:GenerateDataKey"], args.region,
+                           args.account_id, args.data_key_alias, via_services=["s3"]),
+    ]
+
+
+def _image_pulls(args: TeamsArgs) -> list[dict]:
+    if not args.repository_arns:
+        return []
+    return [
+        statement("PullPlatformImages", ECR_PULL_ACTIONS, list(args.repository_arns)),
+        # ecr:GetAuthorizationToken has no resource-level permissions.
+        statement("EcrAuthTokenHasNoResourceLevelPermissions", ["ecr:GetAuthorizationToken"], "*"),
+    ]
+
+
+def access_policy(args: TeamsArgs, team_args: TeamArgs, job_role_arn: str) -> dict:
+    """What a member does (and the team's Studio apps and pods, which run as this role): the team's
+    prefix, its SageMaker work, run as the team's job role, and its images (Studio's custom images)."""
+    region, acct, team = args.region, args.account_id, team_args.name
+    sagemaker = [f"arn:aws:sagemaker:{region}:{acct}:{kind}/{team}-*" for kind in SAGEMAKER_TEAM_RESOURCES]
+    statements = [
+        *_own_prefix(args, team),
         statement("RunOwnSageMakerWork", ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob",
                                           "sagemaker:StopTrainingJob", "sagemaker:CreateProcessingJob",
                                           "sagemaker:DescribeProcessingJob", "sagemaker:CreateModel",
@@ -156,31 +198,36 @@ def access_policy(args: TeamsArgs, team_args: TeamArgs, own_role_arn: str) -> di
                                           "sagemaker:UpdateEndpoint", "sagemaker:InvokeEndpoint",
                                           "sagemaker:AddTags"], sagemaker,
                   conditions={"StringEquals": {"aws:RequestedRegion": region}}),
-        statement("PassOnlyItselfToSageMaker", ["iam:PassRole"], [own_role_arn],
+        statement("PassOnlyOwnJobRoleToSageMaker", ["iam:PassRole"], [job_role_arn],
                   conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
-        # The team's jobs run as this role: their log groups, and only the team's streams in them
-        # (job streams are named <job>/..., endpoint groups /aws/sagemaker/Endpoints/<endpoint>).
-        statement("CreateJobLogStreams", [a for a in LOG_WRITE_ACTIONS if a != "logs:PutLogEvents"], [logs]),
-        statement("WriteOwnJobLogs", ["logs:PutLogEvents"],
-                  [f"{logs}:log-stream:{team}-*",
-                   f"arn:aws:logs:{region}:{acct}:log-group:/aws/sagemaker/Endpoints/{team}-*"]),
-        statement("PutJobMetrics", ["cloudwatch:PutMetricData"], "*",
-                  conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
-        # Jobs run in the platform VPC (`mladmin launch train` always sends a VpcConfig).
-        *job_eni_statements(region, acct, args.tags.environment),
+        # The role that makes the Create* calls is the one these denies must hold.
         *job_guard_statements(region, acct, team_args),
     ]
     if args.pod_identity_cluster_arn:
         # Members build their kubeconfig (`aws eks update-kubeconfig`); what they may do inside the
         # cluster is the access entry's: their own namespace only.
         statements.append(statement("DescribeOwnCluster", ["eks:DescribeCluster"], [args.pod_identity_cluster_arn]))
-    if args.repository_arns:
-        statements += [
-            statement("PullPlatformImages", ECR_PULL_ACTIONS, list(args.repository_arns)),
-            # ecr:GetAuthorizationToken has no resource-level permissions.
-            statement("EcrAuthTokenHasNoResourceLevelPermissions", ["ecr:GetAuthorizationToken"], "*"),
-        ]
-    return document(*statements)
+    return document(*statements, *_image_pulls(args))
+
+
+def job_policy(args: TeamsArgs, team_args: TeamArgs) -> dict:
+    """What the team's jobs and models need as they run: its prefix, images, log streams, metrics and
+    the ENIs of a job in the platform VPC (`mladmin launch train` always sends a VpcConfig)."""
+    region, acct, team = args.region, args.account_id, team_args.name
+    logs = f"arn:aws:logs:{region}:{acct}:{SAGEMAKER_LOG_GROUPS}"
+    return document(
+        *_own_prefix(args, team),
+        # Their log groups, and only the team's streams in them (job streams are named <job>/...,
+        # endpoint groups /aws/sagemaker/Endpoints/<endpoint>).
+        statement("CreateJobLogStreams", [a for a in LOG_WRITE_ACTIONS if a != "logs:PutLogEvents"], [logs]),
+        statement("WriteOwnJobLogs", ["logs:PutLogEvents"],
+                  [f"{logs}:log-stream:{team}-*",
+                   f"arn:aws:logs:{region}:{acct}:log-group:/aws/sagemaker/Endpoints/{team}-*"]),
+        statement("PutJobMetrics", ["cloudwatch:PutMetricData"], "*",
+                  conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
+        *job_eni_statements(region, acct, args.tags.environment),
+        *_image_pulls(args),
+    )
 
 
 def job_guard_statements(region: str, account_id: str, team: TeamArgs) -> list[dict]:
@@ -223,7 +270,12 @@ def validate(args: TeamsArgs) -> list[str]:
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"teams: {duplicate!r} appears more than once")
     for i, team in enumerate(args.teams):
-        problems += check.name_prefix(f"teams[{i}].name", team.name, max_length=64 - len(args.prefix) - 6)
+        # The longest role name: <prefix>-team-<name>-jobs (IAM role names are at most 64 characters).
+        problems += check.name_prefix(f"teams[{i}].name", team.name,
+                                      max_length=64 - len(team_job_role_name(args.prefix, "")))
+        if team.name.endswith(JOB_ROLE_SUFFIX):
+            problems.append(f"teams[{i}].name: {team.name!r} must not end in {JOB_ROLE_SUFFIX!r} (its role "
+                            f"would be named like team {team.name.removesuffix(JOB_ROLE_SUFFIX)!r}'s job role)")
     if args.pod_identity_cluster_arn is not None and not str(args.pod_identity_cluster_arn).startswith(
             f"arn:aws:eks:{args.region}:{args.account_id}:cluster/"):
         problems.append(f"pod_identity_cluster_arn: {args.pod_identity_cluster_arn!r} is not an EKS cluster of "

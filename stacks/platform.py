@@ -49,6 +49,7 @@ class Platform:
             "sagemakerRoleArn": self.iam.sagemaker_role_arn,
             "teamBoundaryArn": self.iam.permissions_boundary_arn,
             "teamRoleArns": self.teams.role_arns,
+            "teamJobRoleArns": self.teams.job_role_arns,
             "dataKeyArn": self.kms.data_key_arn,
             **({"alertTopicArn": self.monitoring.topic_arn} if self.monitoring else {}),
         }

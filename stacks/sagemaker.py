@@ -244,7 +244,8 @@ def _studio(settings: Settings, platform: Any, tags: Tags, job_security_group_id
              for team in settings.teams for member in team.members if member.role in STUDIO_ROLES]
     teams = [StudioTeam(name=team.name, sdk_defaults=SdkDefaults(
         subnet_ids=list(platform.network.private_subnet_ids), security_group_id=job_security_group_id,
-        kms_key_arn=platform.kms.data_key_arn, bucket=models_bucket, key_prefix=team_prefix(team.name)))
+        kms_key_arn=platform.kms.data_key_arn, bucket=models_bucket, key_prefix=team_prefix(team.name),
+        role_arn=platform.teams.job_role_arns[team.name]))
         for team in settings.teams if any(member.role in STUDIO_ROLES for member in team.members)]
     return Studio("studio", StudioArgs(
         domain_name=domain.name or settings.prefix,

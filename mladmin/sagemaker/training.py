@@ -59,7 +59,8 @@ def key_prefix(job: TrainingJobSettings) -> str:
 
 def role_arn(job: TrainingJobSettings, outputs: StackOutputs) -> str:
     if job.role == "team":
-        return outputs.get("teamRoleArns", job.team)
+        # The team's job role: the team role (who calls CreateTrainingJob) may pass only it.
+        return outputs.get("teamJobRoleArns", job.team)
     return outputs.get("sagemakerRoleArn")
 
 

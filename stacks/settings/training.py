@@ -67,7 +67,7 @@ class TrainingJobSettings(SettingsModel):
                        "job is named <team>-<environment>-<name>-<yymmddHHMMSS>.")
     team: Name = Field(examples=["research"], description="The team that owns the job: one of mladmin:teams.")
     role: Literal["team", "platform"] = Field(
-        "team", description="Execution role: the team's role <prefix>-team-<team> (S3 under teams/<team>/) or "
+        "team", description="Execution role: the team's job role <prefix>-team-<team>-jobs (S3 under teams/<team>/) or "
         "the platform SageMaker role (S3 under platform/). Default team.")
     image_tag: PinnedImage = Field(examples=["2026.12.1"], description="Tag or sha256 digest of the image in the "
                                    "training ECR repository; never 'latest'.")

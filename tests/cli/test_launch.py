@@ -11,6 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mladmin.cli.main import app
+from policies.iam_evaluation import Service
+from tests.infra.iam_model import Account
 
 DATASETS, MODELS, CHECKPOINTS = (f"mladmin-dev-{purpose}-123456789012-us-east-1"
                                  for purpose in ("datasets", "models", "checkpoints"))
@@ -26,12 +28,20 @@ def submitted(result) -> dict:
     return boto3.client("sagemaker", region_name="us-east-1").describe_training_job(TrainingJobName=name)
 
 
-def test_train_from_the_plan_submits_the_job_the_stack_file_describes(aws_env, dev_outputs):
-    job = submitted(mladmin("launch", "train", "dev", "finetune-tiny", "--from-plan", "--json"))
+def test_train_from_the_plan_submits_the_job_the_stack_file_describes(aws_env, dev_outputs, dev_plan):
+    result = mladmin("launch", "train", "dev", "finetune-tiny", "--from-plan", "--json")
+    job = submitted(result)
 
     key = dev_outputs["dataKeyArn"]
     assert job["TrainingJobName"].startswith("research-dev-finetune-tiny-")
-    assert job["RoleArn"] == "arn:aws:iam::123456789012:role/mladmin-dev-team-research"
+    assert job["RoleArn"] == "arn:aws:iam::123456789012:role/mladmin-dev-team-research-jobs"
+    # The request as sent is allowed end to end: the team role (a member) makes the call, passes
+    # the team's job role, and SageMaker may assume that role.
+    acct = Account.from_plan(dev_plan)
+    decision = acct.create_training_job(acct.role("mladmin-dev-team-research"), json.loads(result.stdout)["request"])
+    assert decision.allowed, decision.reason
+    assert acct.can(Service("sagemaker.amazonaws.com"), "sts:AssumeRole", job["RoleArn"],
+                    **{"aws:SourceAccount": "123456789012"}).allowed
     assert job["AlgorithmSpecification"]["TrainingImage"].endswith("/mladmin-dev/training:2026.12.0")
     assert job["VpcConfig"] == {"SecurityGroupIds": [dev_outputs["trainingSecurityGroupId"]],
                                 "Subnets": dev_outputs["privateSubnetIds"]}

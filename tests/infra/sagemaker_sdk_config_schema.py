@@ -20,6 +20,8 @@ SCHEMA = {
     "required": ["SchemaVersion"],
     "definitions": {
         "kmsKeyId": {"type": "string", "maxLength": 2048},
+        "roleArn": {"type": "string", "pattern": r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$",
+                    "minLength": 20, "maxLength": 2048},
         "securityGroupId": {"type": "string", "pattern": r"[-0-9a-zA-Z]+", "maxLength": 32},
         "subnet": {"type": "string", "pattern": r"[-0-9a-zA-Z]+", "maxLength": 32},
         "vpcConfig": {**_CLOSED, "properties": {
@@ -41,9 +43,11 @@ SCHEMA = {
             }}}},
             "Model": {**_CLOSED, "properties": {
                 "EnableNetworkIsolation": {"type": "boolean"},
+                "ExecutionRoleArn": {"$ref": "#/definitions/roleArn"},
                 "VpcConfig": {"$ref": "#/definitions/vpcConfig"},
             }},
             "ProcessingJob": {**_CLOSED, "properties": {
+                "RoleArn": {"$ref": "#/definitions/roleArn"},
                 "NetworkConfig": {**_CLOSED, "properties": {
                     "EnableInterContainerTrafficEncryption": {"type": "boolean"},
                     "EnableNetworkIsolation": {"type": "boolean"},
@@ -58,6 +62,7 @@ SCHEMA = {
                 "EnableNetworkIsolation": {"type": "boolean"},
                 "OutputDataConfig": {**_CLOSED, "properties": {"KmsKeyId": {"$ref": "#/definitions/kmsKeyId"}}},
                 "ResourceConfig": {**_CLOSED, "properties": {"VolumeKmsKeyId": {"$ref": "#/definitions/kmsKeyId"}}},
+                "RoleArn": {"$ref": "#/definitions/roleArn"},
                 "VpcConfig": {"$ref": "#/definitions/vpcConfig"},
             }},
         }},

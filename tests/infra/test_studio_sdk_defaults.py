@@ -128,7 +128,9 @@ def team_role(acct: Account, stack: str, team: str):
 
 
 def role_arn(plan, team: str) -> str:
-    return plan.stack_outputs["teamRoleArns"][team]
+    """The execution role a Studio job runs as: the team's job role, which the SDK config names (the team role,
+    which the member's session is, may pass no other)."""
+    return plan.stack_outputs["teamJobRoleArns"][team]
 
 
 # --- the lifecycle configuration, and who starts with it ------------------------------------------
@@ -190,20 +192,21 @@ def test_the_written_config_is_valid_against_the_sdks_schema(written, stack, tea
 def test_the_written_config_holds_exactly_launchs_settings_for_the_team(all_plans, written, stack, team):
     outputs = all_plans[stack].stack_outputs
     vpc = {"SecurityGroupIds": [outputs["trainingSecurityGroupId"]], "Subnets": outputs["privateSubnetIds"]}
-    key = outputs["dataKeyArn"]
+    key, role = outputs["dataKeyArn"], outputs["teamJobRoleArns"][team]
     assert written[stack, team] == {
         "SchemaVersion": "1.0",
         "SageMaker": {
             "PythonSDK": {"Modules": {"Session": {"DefaultS3Bucket": outputs["buckets"]["models"],
                                                   "DefaultS3ObjectKeyPrefix": f"teams/{team}/"}}},
-            "TrainingJob": {"VpcConfig": vpc, "EnableNetworkIsolation": True,
+            "TrainingJob": {"RoleArn": role, "VpcConfig": vpc, "EnableNetworkIsolation": True,
                             "EnableInterContainerTrafficEncryption": True,
                             "OutputDataConfig": {"KmsKeyId": key}, "ResourceConfig": {"VolumeKmsKeyId": key}},
-            "ProcessingJob": {"NetworkConfig": {"VpcConfig": vpc, "EnableNetworkIsolation": True,
+            "ProcessingJob": {"RoleArn": role,
+                              "NetworkConfig": {"VpcConfig": vpc, "EnableNetworkIsolation": True,
                                                 "EnableInterContainerTrafficEncryption": True},
                               "ProcessingOutputConfig": {"KmsKeyId": key},
                               "ProcessingResources": {"ClusterConfig": {"VolumeKmsKeyId": key}}},
-            "Model": {"VpcConfig": vpc},
+            "Model": {"ExecutionRoleArn": role, "VpcConfig": vpc},
         },
     }
 
@@ -245,6 +248,16 @@ def test_the_same_estimator_without_the_studio_defaults_is_denied(accounts, all_
     assert "VpcConfig" not in request and "KmsKeyId" not in request["OutputDataConfig"]
     decision = acct.create_training_job(team_role(acct, stack, team), request)
     assert not decision.allowed and "explicit deny" in decision.reason
+
+
+@pytest.mark.parametrize("stack, team", CASES)
+def test_a_job_running_as_the_members_own_role_is_denied_the_config_names_the_job_role(accounts, all_plans, written,
+                                                                                      stack, team):
+    """``get_execution_role()`` in Studio is the team role; the team may pass only its job role."""
+    acct = accounts[stack]
+    request = estimator_request(written[stack, team], acct, role_arn=all_plans[stack].stack_outputs["teamRoleArns"][team],
+                                job_name=f"{team}-studio-1")
+    assert not acct.create_training_job(team_role(acct, stack, team), request).allowed
 
 
 @pytest.mark.parametrize("stack, team", CASES)

@@ -6,7 +6,8 @@ SageMaker sends for it (``tests.infra.iam_model.training_job_context``).
 
 | request of a team role T | decision | by |
 | --- | --- | --- |
-| every configured job of T, and dev's first job as T's, exactly as launch sends it | allowed | team policy and boundary |
+| every configured job of T, and dev's first job as T's, exactly as launch sends it (T's job role as RoleArn) | allowed | team policy and boundary |
+| the same with T's own role, another team's roles or the platform role as RoleArn | denied | team policy (PassRole), boundary for the platform role |
 | without a VpcConfig (training, processing, tuning job, model) | denied | boundary, even with ``*`` on ``*`` |
 | a public, untagged or foreign subnet, or another security group | the job gets no network interface | boundary and team policy (ENIs by tag) |
 | without an output key, or with an alias, a key id or another account's key | denied | team policy |
@@ -16,8 +17,9 @@ SageMaker sends for it (``tests.infra.iam_model.training_job_context``).
 
 Subnet and security-group ids exist only after `pulumi up`; a document naming them would be unknown,
 and unjudged, in a preview. So the Create call is fenced by ``Null`` (a VpcConfig at all) and the
-network by tags: the job runs as a team role (PassRole), which may create ENIs only in the private
-subnets with the jobs' group (tests/infra/test_job_network_permissions.py).
+network by tags: the job runs as the team's job role (the only role PassRole allows), which may create
+ENIs only in the private subnets with the jobs' group (tests/infra/test_job_network_permissions.py).
+The denies stay on the team role: it is the one that calls CreateTrainingJob.
 """
 
 from __future__ import annotations
@@ -141,6 +143,17 @@ def test_every_job_of_the_team_may_be_launched_as_launch_sends_it(accounts, all_
 
 
 @pytest.mark.parametrize("stack, team", CASES)
+def test_a_team_job_runs_only_as_the_teams_job_role(accounts, all_plans, stack, team):
+    acct, role = accounts[stack], team_role(accounts[stack], stack, team)
+    request = launched(stack, all_plans[stack], team)
+    assert request["RoleArn"] == acct.role_arn(f"mladmin-{stack}-team-{team}-jobs")
+    others = [t for s, t in CASES if s == stack and t != team] or ["intruders"]
+    for name in (f"mladmin-{stack}-team-{team}", f"mladmin-{stack}-team-{others[0]}-jobs",
+                 f"mladmin-{stack}-team-{others[0]}", f"mladmin-{stack}-sagemaker-execution"):
+        assert_denied(acct, role, changed(request, RoleArn=acct.role_arn(name)), by="iam:PassRole")
+
+
+@pytest.mark.parametrize("stack, team", CASES)
 def test_a_team_may_launch_a_job_on_a_type_with_or_without_local_nvme(accounts, all_plans, stack, team):
     acct, role = accounts[stack], team_role(accounts[stack], stack, team)
     request = launched(stack, all_plans[stack], team)   # ml.m5.xlarge: a volume key
@@ -175,8 +188,8 @@ def test_processing_tuning_jobs_and_models_without_a_vpc_are_denied_by_the_bound
 
 @pytest.mark.parametrize("stack, team", CASES)
 def test_a_job_in_another_subnet_or_group_gets_no_network_interface(accounts, all_plans, stack, team):
-    """The Create call cannot see a subnet's tags; the job's role (the team role, as PassRole allows
-    no other) may create its ENIs only in the private subnets with the jobs' group."""
+    """The Create call cannot see a subnet's tags; the job's role (the team's job role, as PassRole
+    allows no other) may create its ENIs only in the private subnets with the jobs' group."""
     acct, plan = accounts[stack], all_plans[stack]
     request = launched(stack, plan, team)
     role = acct.role(request["RoleArn"].rsplit("/", 1)[-1])
@@ -225,8 +238,9 @@ def test_the_accounts_other_keys_serve_no_sagemaker_job(accounts, stack, team):
     for key in others:
         for action in ("kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt"):
             assert not acct.can(sagemaker, action, key, **mine).allowed
-            assert not acct.can(team_role(acct, stack, team), action, key,
-                                **{"kms:ViaService": f"sagemaker.{acct.region}.amazonaws.com"}).allowed
+            for role in (team_role(acct, stack, team), acct.role(f"mladmin-{stack}-team-{team}-jobs")):
+                assert not acct.can(role, action, key,
+                                    **{"kms:ViaService": f"sagemaker.{acct.region}.amazonaws.com"}).allowed
 
 
 @pytest.mark.parametrize("stack, team", CASES)
@@ -271,7 +285,11 @@ def test_the_guard_is_known_in_a_preview(all_preview_plans, stack):
     (boundary,) = [p for p in plan.of_type("aws:iam/policy:Policy") if p.name.endswith("team-boundary")]
     sids = {s.get("Sid") for s in json.loads(boundary.inputs["policy"])["Statement"]}
     assert "DenyComputeOutsideTheVpc" in sids
-    for policy in plan.of_type("aws:iam/rolePolicy:RolePolicy"):
-        if "-team-" in str(policy.inputs["role"]):
-            sids = {s.get("Sid") for s in json.loads(policy.inputs["policy"])["Statement"]}
-            assert {"DenyJobOutputsWithoutAnAccountKey", "DenyJobsWithoutNetworkIsolation"} <= sids
+    # The role's id is unknown in a preview: the policies are found by their resource names.
+    teams = plan.config["mladmin:teams"]
+    names = {f"teams-{team['name']}-policy" for team in (json.loads(teams) if isinstance(teams, str) else teams)}
+    policies = [p for p in plan.of_type("aws:iam/rolePolicy:RolePolicy") if p.name in names]
+    assert len(policies) == len(names)
+    for policy in policies:  # the team role's: it calls CreateTrainingJob
+        sids = {s.get("Sid") for s in json.loads(policy.inputs["policy"])["Statement"]}
+        assert {"DenyJobOutputsWithoutAnAccountKey", "DenyJobsWithoutNetworkIsolation"} <= sids
