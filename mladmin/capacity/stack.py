@@ -16,13 +16,13 @@ Models outside the catalogue are not checked.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from pydantic import ValidationError
 
 from mladmin.capacity.estimate import CapacityError, Candidate, Request, candidate
+from mladmin.plan_config import config_section, valid_entries
 from policies.capacity_fit import CHECK_CONTEXT, DEFAULT_DTYPE, OneSequenceFit, one_sequence_fit
 from policies.facts.models import CATALOGUE
 from stacks.settings.sagemaker import EndpointSettings, SageMakerSettings
@@ -62,16 +62,6 @@ class EndpointFit:
                 "free_gib": round(self.fit.free_gib, 2), "finding": self.finding(), **self.estimate.to_json()}
 
 
-def _section(config: Mapping[str, Any], key: str = "mladmin:sagemaker") -> dict:
-    section = config.get(key)
-    if isinstance(section, str):
-        try:
-            section = json.loads(section)
-        except json.JSONDecodeError:
-            return {}
-    return section if isinstance(section, dict) else {}
-
-
 def _headroom(section: Mapping[str, Any], settings: type[SageMakerSettings] | type[WorkloadsSettings]) -> int:
     """A section's capacityHeadroomPercent, its default when absent; the settings report bad values (one line,
     exit 2) before any check runs, so a bad value here also falls back to the default."""
@@ -85,16 +75,7 @@ def _headroom(section: Mapping[str, Any], settings: type[SageMakerSettings] | ty
 
 def headroom_percent(config: Mapping[str, Any]) -> int:
     """``mladmin:sagemaker.capacityHeadroomPercent``."""
-    return _headroom(_section(config), SageMakerSettings)
-
-
-def _entries(raw: Any, settings: type[EndpointSettings] | type[ServingSettings]) -> Iterator[Any]:
-    """The entries of a config list that validate (the settings report the others)."""
-    for item in raw if isinstance(raw, list) else []:
-        try:
-            yield settings.model_validate(item, by_alias=True, by_name=False)
-        except ValidationError:
-            continue
+    return _headroom(config_section(config, "mladmin:sagemaker"), SageMakerSettings)
 
 
 def endpoint_fits(config: Mapping[str, Any]) -> list[EndpointFit]:
@@ -102,7 +83,7 @@ def endpoint_fits(config: Mapping[str, Any]) -> list[EndpointFit]:
     (the settings report malformed endpoints)."""
     headroom = headroom_percent(config)
     fits = []
-    for endpoint in _entries(_section(config).get("endpoints"), EndpointSettings):
+    for endpoint in valid_entries(config_section(config, "mladmin:sagemaker").get("endpoints"), EndpointSettings):
         model = CATALOGUE.get(endpoint.catalogue_model or "")
         if model is None or endpoint.instance_type is None:
             continue
@@ -142,7 +123,7 @@ class ServerFit:
 
 
 def _node_group_types(config: Mapping[str, Any]) -> dict[str, list[str]]:
-    groups = _section(config, "mladmin:cluster").get("nodeGroups")
+    groups = config_section(config, "mladmin:cluster").get("nodeGroups")
     return {group["name"]: [t for t in group.get("instanceTypes") or [] if isinstance(t, str)]
             for group in groups if isinstance(group, dict) and isinstance(group.get("name"), str)} \
         if isinstance(groups, list) else {}
@@ -151,11 +132,11 @@ def _node_group_types(config: Mapping[str, Any]) -> dict[str, list[str]]:
 def server_fits(config: Mapping[str, Any]) -> list[ServerFit]:
     """Each Kubernetes model server with an architecture and GPUs, on each GPU type of its node group (the
     settings report malformed servers and unknown node groups)."""
-    section = _section(config, "mladmin:workloads")
+    section = config_section(config, "mladmin:workloads")
     headroom = _headroom(section, WorkloadsSettings)
     node_groups = _node_group_types(config)
     fits = []
-    for server in _entries(section.get("serving"), ServingSettings):
+    for server in valid_entries(section.get("serving"), ServingSettings):
         model = CATALOGUE.get(server.architecture or "")
         if model is None or not server.gpus:
             continue

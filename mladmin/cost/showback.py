@@ -25,13 +25,11 @@ an entry the settings would reject is left out (they report it).
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
-from pydantic import BaseModel, ValidationError
-
+from mladmin.plan_config import config_section, config_value, valid_entries
 from policies.facts.instance_types import accelerators_per_instance, family_of
 from stacks.settings.teams import TeamSettings
 from stacks.settings.workloads import ServingSettings, TrainingJobSettings
@@ -102,20 +100,19 @@ def holds(config: Mapping[str, Any]) -> list[Hold] | None:
     """Every declared workload's GPUs (rule 2); None when the stack declares no ``mladmin:workloads``."""
     if WORKLOADS_KEY not in config:
         return None
-    section = _json(config.get(WORKLOADS_KEY))
-    section = section if isinstance(section, dict) else {}
+    section = config_section(config, WORKLOADS_KEY)
     found = []
-    for server in _valid(section.get("serving"), ServingSettings):
+    for server in valid_entries(section.get("serving"), ServingSettings):
         found.append(Hold(f"serving/{server.team}/{server.name}", server.team, server.node_group,
                           server.replicas.min * server.gpus, server.replicas.max * server.gpus))
-    for job in _valid(section.get("training"), TrainingJobSettings):
+    for job in valid_entries(section.get("training"), TrainingJobSettings):
         found.append(Hold(f"training/{job.team}/{job.name}", job.team, job.node_group, 0, job.nodes * job.gpus_per_node))
     return found
 
 
 def quotas(config: Mapping[str, Any]) -> dict[str, int]:
     """Each declared team's ``gpuQuota`` (rule 3); a team not declared is not capped (the settings report it)."""
-    return {team.name: team.gpu_quota for team in _valid(_json(config.get(TEAMS_KEY)), TeamSettings)}
+    return {team.name: team.gpu_quota for team in valid_entries(config_value(config, TEAMS_KEY), TeamSettings)}
 
 
 def split(items: list[LineItem], ctx: Context) -> list[GroupSplit]:
@@ -203,23 +200,3 @@ def _split_group(name: str, group: _Group, held_min: dict[str, float], held_max:
 
 def _part(monthly: float, gpus: float, capacity: float) -> float:
     return monthly * gpus / capacity if capacity else 0.0
-
-
-def _json(raw: Any) -> Any:
-    if isinstance(raw, str):
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError:
-            return None
-    return raw
-
-
-def _valid(raw: Any, model: type[BaseModel]) -> list[Any]:
-    """The entries of a config list that ``model`` accepts."""
-    found = []
-    for entry in raw if isinstance(raw, list) else []:
-        try:
-            found.append(model.model_validate(entry, by_alias=True, by_name=False))
-        except ValidationError:
-            continue
-    return found
