@@ -6,14 +6,17 @@ comments); the rule is mladmin/cost/showback.py's docstring.
 
 from __future__ import annotations
 
+import copy
+
 import dataclasses
 import json
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 from mladmin.cost import cost_inputs, estimate
-from tests.cli.helpers import PROGRAMS, ROOT, mladmin
+from tests.cli.helpers import PROGRAMS, ROOT
 
 HOURS = 730
 IDLE = "platform (idle GPU capacity)"
@@ -179,10 +182,20 @@ def test_a_stack_that_declares_no_workloads_keeps_costs_with_their_tags():
 # --- the command -----------------------------------------------------------------------------------------
 
 
+def cost_command(plan, *args: str):
+    """`mladmin cost prod ARGS` in process on an already planned stack (one prod plan per test run)."""
+    import mladmin.cli.cost as cost_cli
+    from mladmin.cli.main import app
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cost_cli, "load_plan", lambda *_, **__: plan)
+        return CliRunner().invoke(app, ["cost", "prod", *args])
+
+
 @pytest.fixture(scope="module")
-def prod_json():
-    result = mladmin("cost", "prod", "--json")
-    assert result.returncode == 0, result.stderr
+def prod_json(prod_preview_plan):
+    result = cost_command(prod_preview_plan, "--json")
+    assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
 
@@ -205,21 +218,23 @@ def test_cost_json_keeps_the_tag_based_team_totals_beside_the_split(prod_json):
             round(sum(t[key] for t in prod_json["by_team"].values()), 2) == prod_json["monthly"][key]
 
 
-def test_cost_by_team_shows_each_teams_gpus_of_each_shared_group():
-    result = mladmin("cost", "prod", "--by", "team")
-    assert result.returncode == 0, result.stderr
+def test_cost_by_team_shows_each_teams_gpus_of_each_shared_group(prod_preview_plan):
+    result = cost_command(prod_preview_plan, "--by", "team")
+    assert result.exit_code == 0, result.output
     lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
     assert "gpu-serving applied 2 of 2 6 of 8 1,817.52 5,452.56" in lines
     assert "gpu-training research 0 of 0 16 of 32 0.00 32,221.60" in lines
     assert "applied 1,817.52 5,452.56 40,000.00" in lines  # the team's total beside its budget
 
 
-def test_cost_check_counts_a_teams_share_of_shared_gpu_groups_against_its_budget(tmp_path):
-    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
-    next(t for t in config["config"]["mladmin:teams"] if t["name"] == "applied")["monthlyBudgetUsd"] = 1000
-    path = tmp_path / "Pulumi.prod.yaml"
-    path.write_text(yaml.safe_dump(config))
-    result = mladmin("cost", "prod", "--config", path, "--check")
-    assert result.returncode == 1, result.stdout + result.stderr
+def test_cost_check_counts_a_teams_share_of_shared_gpu_groups_against_its_budget(prod_preview_plan):
+    plan = copy.copy(prod_preview_plan)
+    plan.config = copy.deepcopy(prod_preview_plan.config)
+    teams = plan.config["mladmin:teams"]
+    teams = json.loads(teams) if isinstance(teams, str) else teams
+    next(t for t in teams if t["name"] == "applied")["monthlyBudgetUsd"] = 1000
+    plan.config["mladmin:teams"] = teams
+    result = cost_command(plan, "--check")
+    assert result.exit_code == 1, result.output
     assert ("team applied: estimated $1,817.52/month ($1,817.52 of it shared GPU node groups) exceeds its budget "
             "$1,000.00") in result.stdout
