@@ -142,7 +142,7 @@ def _endpoint_args(settings: Settings, endpoint: EndpointSettings, platform: Any
         image_uri=pulumi.Output.concat(serving_repo, ":", endpoint.image_tag),
         model_data_url=artifact,
         execution_role_arn=platform.iam.sagemaker_role_arn,
-        tags=tags,
+        tags=tags.for_team(endpoint.team) if endpoint.team else tags,
         variant_name=endpoint.variant_name,
         served_model=endpoint.model,
         architecture=endpoint.architecture,

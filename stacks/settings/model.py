@@ -88,6 +88,7 @@ class Settings(SettingsModel):
             )
         self._check_gpu_allowlist(problems)
         self._check_workloads(problems)
+        self._check_endpoint_teams(problems)
         self._check_gpu_budget(problems)
         self._check_node_group_zones(problems)
         check_training_jobs(self, problems)
@@ -158,6 +159,15 @@ class Settings(SettingsModel):
                 f"{pools + endpoints} accelerators, more than the {self.environment} budget of {budget} (expected "
                 f"smaller pools or endpoints, or a larger mladmin:policy.parameters.{GPU_BUDGET_POLICY}.{GPU_BUDGET_PARAMETER})",
             )
+
+    def _check_endpoint_teams(self, problems: Problems) -> None:
+        """An endpoint's owning team is a team of this stack."""
+        teams = sorted(team.name for team in self.teams)
+        for index, endpoint in enumerate(self.sagemaker.endpoints):
+            if endpoint.team is not None and endpoint.team not in teams:
+                problems.add(("sagemaker", "endpoints", index, "team"),
+                             f"{show(endpoint.team)} is not a team of this stack (expected one of "
+                             f"{', '.join(teams) or 'no teams: add one under mladmin:teams'})")
 
     def _check_workloads(self, problems: Problems) -> None:
         """Each workload names a team and node group of this stack, and fits the team's GPU quota."""

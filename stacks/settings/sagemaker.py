@@ -84,6 +84,10 @@ class EndpointSettings(SettingsModel):
         None, examples=["llama-3.1-8b"], description=ARCHITECTURE_HELP + " (model itself when it is a catalogue name)."
     )
     dtype: WeightsDtype = Field(DEFAULT_DTYPE, description=DTYPE_HELP)
+    team: Name | None = Field(
+        None, examples=["applied"], description="Team that owns the endpoint: its resources carry team=<team>, so "
+        "`mladmin cost` counts them for that team and its monthlyBudgetUsd. Default: the platform's.",
+    )
     image_tag: ImageTag = Field(examples=["1.4.2"], description="Tag of the serving image in the serving repository (pinned; never latest).")
     instance_type: SageMakerInstanceType | None = Field(
         None, examples=["ml.g5.xlarge"], description="An ml. instance type from allowedInstanceTypes (required unless serverless)."

@@ -97,11 +97,16 @@ def test_a_gpu_group_no_workload_uses_is_idle_capacity_of_its_owner(prod):
     assert split_of(prod, "gpu-batch-spot") == {IDLE: pytest.approx((0, 16, 0, 4 * BATCH_NODE), abs=0.01)}
 
 
+def endpoint_cost(result, team: str = "applied") -> list[float]:
+    """What a team's own tag puts on it: prod's chat-prod endpoint (sagemaker.endpoints[].team) for applied."""
+    return [sum(getattr(i, f"monthly_{size}") for i in result.items if i.team == team) for size in ("min", "max")]
+
+
 def test_prod_per_team_figures_before_and_after_the_split(prod):
     # Before: every node group is tagged platform, so platform carried all of them.
     tagged = [sum(getattr(i, f"monthly_{size}") for i in prod.items if i.team == "platform") for size in ("min", "max")]
     teams = prod.by("team")
-    assert teams["applied"] == pytest.approx(APPLIED, abs=0.01)
+    assert teams["applied"] == pytest.approx([a + e for a, e in zip(APPLIED, endpoint_cost(prod))], abs=0.01)
     assert teams["research"] == pytest.approx(RESEARCH, abs=0.01)
     assert teams[IDLE] == pytest.approx(IDLE_GPU, abs=0.01)
     moved = [a + r + i for a, r, i in zip(APPLIED, RESEARCH, IDLE_GPU)]
@@ -202,7 +207,12 @@ def prod_json(prod_preview_plan):
 def test_cost_json_keeps_its_fields_and_adds_the_split(prod_json):
     assert {"stack", "currency", "monthly", "by_component", "by_team", "resources", "free_resources",
             "assumptions", "budget", "serving"} <= set(prod_json)
-    assert prod_json["by_team"]["applied"] == {"min": 1817.52, "max": 5452.56}
+    own = {key: round(sum(i[f"monthly_{key}"] for i in prod_json["resources"] if i["team"] == "applied"), 2)
+           for key in ("min", "max")}
+    assert own["min"] > 0 and {i["component"] for i in prod_json["resources"] if i["team"] == "applied"} == {
+        "endpoint-chat-prod"}
+    assert prod_json["by_team"]["applied"] == pytest.approx({"min": 1817.52 + own["min"], "max": 5452.56 + own["max"]},
+                                                           abs=0.01)
     serving = next(g for g in prod_json["gpu_showback"] if g["node_group"] == "gpu-serving")
     assert serving["gpus"] == {"min": 2, "max": 8} and serving["instance_type"] == "g5.2xlarge"
     assert serving["shares"][0] == {"team": "applied", "idle": False, "gpus": {"min": 2, "max": 6},
@@ -212,22 +222,25 @@ def test_cost_json_keeps_its_fields_and_adds_the_split(prod_json):
 def test_cost_json_keeps_the_tag_based_team_totals_beside_the_split(prod_json):
     # by_team_tag counts each resource for its team tag, as by_team did before showback: the GPU groups are all
     # platform's there, and both add up to the same stack total
-    assert "applied" not in prod_json["by_team_tag"]
+    own = {key: round(sum(i[f"monthly_{key}"] for i in prod_json["resources"] if i["team"] == "applied"), 2)
+           for key in ("min", "max")}
+    assert prod_json["by_team_tag"]["applied"] == pytest.approx(own, abs=0.01)  # its endpoint only, no GPU share
     for key in ("min", "max"):
         assert round(sum(t[key] for t in prod_json["by_team_tag"].values()), 2) == \
             round(sum(t[key] for t in prod_json["by_team"].values()), 2) == prod_json["monthly"][key]
 
 
-def test_cost_by_team_shows_each_teams_gpus_of_each_shared_group(prod_preview_plan):
+def test_cost_by_team_shows_each_teams_gpus_of_each_shared_group(prod_preview_plan, prod_json):
     result = cost_command(prod_preview_plan, "--by", "team")
     assert result.exit_code == 0, result.output
     lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
     assert "gpu-serving applied 2 of 2 6 of 8 1,817.52 5,452.56" in lines
     assert "gpu-training research 0 of 0 16 of 32 0.00 32,221.60" in lines
-    assert "applied 1,817.52 5,452.56 40,000.00" in lines  # the team's total beside its budget
+    applied = prod_json["by_team"]["applied"]  # its GPU share and its chat-prod endpoint
+    assert f"applied {applied['min']:,.2f} {applied['max']:,.2f} 40,000.00" in lines  # beside its budget
 
 
-def test_cost_check_counts_a_teams_share_of_shared_gpu_groups_against_its_budget(prod_preview_plan):
+def test_cost_check_counts_a_teams_share_of_shared_gpu_groups_against_its_budget(prod_preview_plan, prod_json):
     plan = copy.copy(prod_preview_plan)
     plan.config = copy.deepcopy(prod_preview_plan.config)
     teams = plan.config["mladmin:teams"]
@@ -236,5 +249,6 @@ def test_cost_check_counts_a_teams_share_of_shared_gpu_groups_against_its_budget
     plan.config["mladmin:teams"] = teams
     result = cost_command(plan, "--check")
     assert result.exit_code == 1, result.output
-    assert ("team applied: estimated $1,817.52/month ($1,817.52 of it shared GPU node groups) exceeds its budget "
-            "$1,000.00") in result.stdout
+    total = prod_json["by_team"]["applied"]["min"]
+    assert (f"team applied: estimated ${total:,.2f}/month ($1,817.52 of it shared GPU node groups) exceeds its "
+            "budget $1,000.00") in result.stdout

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from policies.facts.instance_types import INSTANCE_STORE_FAMILIES, ec2_type
-from stacks.settings import SettingsError, load_settings_file
+from stacks.settings import SettingsError, load_settings, load_settings_file
 
 ROOT = Path(__file__).parents[2]
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
@@ -134,6 +134,22 @@ def test_model_and_endpoint_config_name_the_served_model_and_headroom_for_the_fi
             tags = component_child(dev_plan, resource_type, f"endpoint-{endpoint['name']}").inputs["tags"]
             assert tags["mladmin:model"] == endpoint["model"]
             assert tags["mladmin:capacity-headroom-percent"] == "10"
+
+
+def test_an_endpoint_owned_by_a_team_carries_its_team_tag_and_the_others_the_platforms(prod_plan):
+    for name, team in (("chat-prod", "applied"), ("embeddings-prod", "platform")):
+        for resource_type in (MODEL, CONFIG, ENDPOINT):
+            assert component_child(prod_plan, resource_type, f"endpoint-{name}").inputs["tags"]["team"] == team
+
+
+def test_an_endpoint_team_must_be_a_team_of_the_stack():
+    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"]
+    config["mladmin:sagemaker"]["endpoints"][0]["team"] = "marketing"
+    with pytest.raises(SettingsError) as raised:
+        load_settings(config, source="stacks/Pulumi.prod.yaml", stack="prod")
+    assert raised.value.problems == [
+        "stacks/Pulumi.prod.yaml: mladmin:sagemaker.endpoints[0].team: 'marketing' is not a team of this stack "
+        "(expected one of applied, evaluation, research)"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
