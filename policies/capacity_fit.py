@@ -122,13 +122,13 @@ def one_sequence_fit(model: ModelArchitecture, instance_type: str,
     """The fit of ``model`` with ``dtype`` weights on ``instance_type`` (on ``devices`` of its accelerators when
     given: a replica that asks for fewer than a node has); None when the type has no accelerator (GPU or Neuron
     device) with figures in policies/facts."""
-    family = family_of(instance_type)
-    if family is None or accelerator_spec(instance_type) is None:
+    family, spec = family_of(instance_type), accelerator_spec(instance_type)
+    if family is None or spec is None:
         return None
     instance_devices = accelerators_per_instance(instance_type)
     devices = instance_devices if devices is None else min(devices, instance_devices)
     context = min(CHECK_CONTEXT, model.max_positions)
-    copies = kv_copies(model, devices * accelerator_spec(instance_type).cores_per_device)
+    copies = kv_copies(model, devices * spec.cores_per_device)
     needed = weight_bytes(model, dtype) + kv_bytes_per_token(model, DEFAULT_DTYPE) * context * copies
     usable = devices * usable_bytes_per_gpu(family.device_memory_gib)
     return OneSequenceFit(model.name, instance_type, context, round(needed / GIB, 3), round(usable / GIB, 3),

@@ -147,7 +147,9 @@ def efs_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
 
 
 def _valkey(resource: Subject) -> bool:
-    return str(peek(resource.props, "engine") or "redis") == "valkey"
+    engine = peek(resource.props, "engine")
+    require(engine)  # the at-rest default depends on it
+    return str(engine or "redis") == "valkey"
 
 
 @resource_policy(
@@ -195,7 +197,9 @@ def elasticache_auth(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("SC-7")],
 )
 def opensearch_in_vpc(resource: Subject, ctx: Context) -> Iterator[str]:
-    if not present(peek(resource.props, "vpcOptions") or {}, "subnetIds"):
+    options = peek(resource.props, "vpcOptions")
+    require(options)
+    if not present(options or {}, "subnetIds"):
         yield "domain has a public endpoint (no vpc_options)"
 
 

@@ -19,7 +19,7 @@ from policies.spec import (
     ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, cis_eks, nist, resource_policy,
     stack_policy,
 )
-from policies.views import StackView, as_list, first, given, is_sequence, is_unknown, peek, present, truthy
+from policies.views import StackView, as_list, first, given, is_sequence, is_unknown, peek, present, require, truthy
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -272,7 +272,9 @@ def eks_gpu_pool_scale_from_zero(stack: StackView, ctx: Context) -> Iterator[tup
     announced: dict[str, set[str]] = {}  # node group urn -> tag keys on its Auto Scaling group
     for tag in stack.of_type(AUTOSCALING_TAG):
         for target in stack.referenced(tag, "autoscalingGroupName", groups):
-            announced.setdefault(target.urn, set()).add(str(peek(tag.props, "tag", "key")))
+            key = peek(tag.props, "tag", "key")
+            require(key)
+            announced.setdefault(target.urn, set()).add(str(key))
     for group in groups:
         minimum = peek(group.props, "scalingConfig", "minSize")
         if is_unknown(minimum) or minimum is None or float(minimum) > 0:

@@ -10,7 +10,8 @@ from policies.spec import (
     STANDARD, STRICT, Context, Severity, Subject, cis_aws, cis_eks, nist, resource_policy,
 )
 from policies.statements import public_statements
-from policies.views import as_list, dig, first, peek, present, truthy
+from policies.keys import customer_key
+from policies.views import as_list, dig, first, peek, present, require, truthy
 
 VOLUME = "aws:ebs/volume:Volume"
 INSTANCE = "aws:ec2/instance:Instance"
@@ -137,8 +138,10 @@ FSX_LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
     frameworks=[nist("SC-28"), nist("SC-12")],
 )
 def fsx_lustre_kms(resource: Subject, ctx: Context) -> Iterator[str]:
-    deployment = str(peek(resource.props, "deploymentType") or "SCRATCH_1")  # the AWS default
+    deployment = peek(resource.props, "deploymentType")
+    require(deployment)
+    deployment = str(deployment or "SCRATCH_1")  # the AWS default
     if deployment.startswith("SCRATCH"):
         yield f"{deployment} file system: encrypted only with an AWS-owned key"
-    elif not present(resource.props, "kmsKeyId"):
+    elif not customer_key(resource.props, "kmsKeyId"):
         yield "no customer-managed KMS key (kms_key_id): FSx uses its AWS-managed key"

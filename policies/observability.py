@@ -8,6 +8,7 @@ from typing import Iterator
 
 from policies.facts.environments import LOG_RETENTION_MIN_DAYS
 from policies.spec import ADVISORY, STANDARD, STRICT, Context, Params, Severity, Subject, cis_aws, nist, resource_policy
+from policies.keys import customer_key
 from policies.taggable import taggable_types
 from policies.views import known_items, parse_document, peek, present, truthy
 
@@ -147,7 +148,7 @@ def budget_notifies(resource: Subject, ctx: Context) -> Iterator[str]:
     frameworks=[nist("SC-28")],
 )
 def prometheus_workspace_kms(resource: Subject, ctx: Context) -> Iterator[str]:
-    if not present(resource.props, "kmsKeyArn"):
+    if not customer_key(resource.props, "kmsKeyArn"):
         yield "workspace uses an AWS-owned key"
 
 

@@ -50,7 +50,10 @@ def rds_storage_encrypted(resource: Subject, ctx: Context) -> Iterator[str]:
     if _replica(resource):
         return
     encrypted = dig(resource.props, "storageEncrypted")
-    serverless_v1 = resource.type == CLUSTER and peek(resource.props, "engineMode") == "serverless"
+    mode = peek(resource.props, "engineMode") if resource.type == CLUSTER else None
+    if not truthy(encrypted):
+        require(mode)  # serverless v1 is always encrypted
+    serverless_v1 = mode == "serverless"
     if not truthy(encrypted) and not serverless_v1:
         yield f"{_kind(resource)} storage is not encrypted (storage_encrypted is off, the RDS default)"
     elif ctx.params.require_customer_key and not customer_key(resource.props, "kmsKeyId"):
@@ -96,8 +99,8 @@ def rds_backup_retention(resource: Subject, ctx: Context) -> Iterator[str]:
     if kept == 0:
         yield "automated backups are off (backup_retention_period 0)"
     elif kept < ctx.params.min_retention_days:
-        given = "" if days is not None else " (not set: the API's default)"
-        yield (f"backups kept {kept} day(s){given}, under the {ctx.environment} minimum of "
+        note = "" if days is not None else " (not set: the API's default)"
+        yield (f"backups kept {kept} day(s){note}, under the {ctx.environment} minimum of "
                f"{ctx.params.min_retention_days}")
 
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Iterator
 
-from policies.spec import STANDARD, Context, Level, Severity, Subject, nist, resource_policy
+from policies.keys import customer_key
+from policies.spec import PROD_MANDATORY, STANDARD, Context, Severity, Subject, nist, resource_policy
 from policies.views import StackView, depends_on, first, given, is_unknown, known_items, peek, present
 
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 DOMAIN = "aws:sagemaker/domain:Domain"
 MODEL = "aws:sagemaker/model:Model"
-
-# A rollback guard is a must where users are served; elsewhere it is advice.
-PROD_MANDATORY = {"dev": Level.ADVISORY, "staging": Level.ADVISORY, "prod": Level.MANDATORY}
-
 
 @resource_policy(
     id="sagemaker-endpoint-auto-rollback", area="sagemaker", title="SageMaker deployments roll back on alarms",
@@ -47,7 +44,7 @@ def sagemaker_endpoint_auto_rollback(resource: Subject, ctx: Context) -> Iterato
     frameworks=[nist("SC-28"), nist("SC-12")],
 )
 def sagemaker_domain_kms(resource: Subject, ctx: Context) -> Iterator[str]:
-    if not present(resource.props, "kmsKeyId"):
+    if not customer_key(resource.props, "kmsKeyId"):
         yield "domain storage has no customer-managed KMS key"
 
 

@@ -38,6 +38,8 @@ STRICT = {"dev": Level.MANDATORY, "staging": Level.MANDATORY, "prod": Level.MAND
 STANDARD = {"dev": Level.ADVISORY, "staging": Level.MANDATORY, "prod": Level.MANDATORY}
 PROD_ONLY = {"dev": Level.DISABLED, "staging": Level.DISABLED, "prod": Level.MANDATORY}
 ADVISORY = {"dev": Level.ADVISORY, "staging": Level.ADVISORY, "prod": Level.ADVISORY}
+# A must where users are served; elsewhere advice (e.g. a rollback guard on endpoints).
+PROD_MANDATORY = {"dev": Level.ADVISORY, "staging": Level.ADVISORY, "prod": Level.MANDATORY}
 
 
 @dataclass(frozen=True)
