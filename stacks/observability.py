@@ -28,8 +28,8 @@ def trail_name(settings: Settings) -> str:
 
 
 def container_insights(settings: Settings) -> bool:
-    """Whether the cluster gets the amazon-cloudwatch-observability add-on (components.monitoring.
-    container_insights_addon), and the node and GPU alarms on its metrics."""
+    """Whether the stack creates the Container Insights log groups and the node and GPU alarms on its metrics
+    (the add-on that publishes them, components.monitoring.container_insights_addon, is not installed yet)."""
     return settings.monitoring.container_insights
 
 

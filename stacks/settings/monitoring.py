@@ -78,8 +78,10 @@ class MonitoringSettings(SettingsModel):
     )
     container_insights: bool = Field(
         True,
-        description="EKS Container Insights (the amazon-cloudwatch-observability add-on: GPU, node and pod metrics) "
-        "and the GPU and node alarms on them. Default true.",
+        description="The Container Insights log groups (KMS, retention) and the GPU and node alarms on Container "
+        "Insights metrics. The amazon-cloudwatch-observability add-on that publishes them is not installed by the "
+        "stack yet (components.monitoring.container_insights_addon; its version is not pinned in policies/facts). "
+        "Default true.",
     )
     cloudtrail: bool | None = Field(
         None,
@@ -88,8 +90,8 @@ class MonitoringSettings(SettingsModel):
     )
     prometheus: bool = Field(
         False,
-        description="An Amazon Managed Prometheus workspace (KMS, logging) the cluster's DCGM exporter is scraped into. "
-        "Default false.",
+        description="An Amazon Managed Prometheus workspace (KMS, logging). No scraper feeds it yet "
+        "(components.prometheus.dcgm_scraper is not wired). Default false.",
     )
     grafana: bool = Field(
         False,
