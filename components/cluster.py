@@ -17,19 +17,15 @@ from components import validation as check
 from components.eks_addons import Addons
 from components.fsx import FsxArgs, LustreStorage
 from components.node_pools import AWS_POLICY, NodePool, NodePoolArgs, node_role
-from components.policy_documents import document, role_arn, service_trust_policy, statement, to_json
+from components.policy_documents import document, known_after, role_arn, service_trust_policy, statement, to_json
 from components.tags import Tags, child_opts, tags_problems
+from components.teams import IDENTITY_CENTER_ROLE_PATTERNS
 
 ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/"
 ADMIN_ACCESS_POLICY = "AmazonEKSClusterAdminPolicy"
 TEAM_ACCESS_POLICY = "AmazonEKSEditPolicy"
 CORE_ADDONS = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-ebs-csi-driver")
 FSX_ADDON = "aws-fsx-csi-driver"
-# Identity Center permission-set roles, with or without the Region in the path (as for team roles).
-IDENTITY_CENTER_ROLES = (
-    "arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_*",
-    "arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_*",
-)
 
 
 def team_namespace(team: str) -> str:
@@ -185,12 +181,12 @@ class Cluster(pulumi.ComponentResource):
             f"{name}-cluster-policy", role=role.name, policy_arn=AWS_POLICY + "AmazonEKSClusterPolicy",
             opts=child_opts(self),
         )
-        return pulumi.Output.all(role.urn, attachment.urn).apply(lambda _: role_arn(args.account_id, role_name))
+        return known_after(role_arn(args.account_id, role_name), role, attachment)
 
     def _access_entries(self, name: str, args: ClusterArgs) -> None:
         """Cluster admin for the platform admin role; edit rights in its own namespace for each team role."""
         admin_name = f"{args.prefix}-platform-admin"
-        patterns = [p.format(account=args.account_id) for p in IDENTITY_CENTER_ROLES]
+        patterns = [p.format(account=args.account_id) for p in IDENTITY_CENTER_ROLE_PATTERNS]
         self.admin_role = aws.iam.Role(
             f"{name}-admin-role", name=admin_name,
             description=f"Platform administrators of {self.cluster_name} (Kubernetes cluster admin)",
@@ -211,8 +207,7 @@ class Cluster(pulumi.ComponentResource):
                                               [self.cluster_arn]))),
             opts=child_opts(self),
         )
-        self.admin_role_arn = pulumi.Output.all(self.admin_role.urn).apply(
-            lambda _: role_arn(args.account_id, admin_name))
+        self.admin_role_arn = known_after(role_arn(args.account_id, admin_name), self.admin_role)
         self.access_entries = {"platform-admin": self._grant(name, "platform-admin", self.admin_role_arn,
                                                              ADMIN_ACCESS_POLICY, None)}
         for team, arn in args.team_role_arns.items():

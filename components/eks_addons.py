@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from components.addon_policies import pod_identity_trust_policy
 from components.node_pools import AWS_POLICY
-from components.policy_documents import role_arn, to_json
+from components.policy_documents import known_after, role_arn, to_json
 from components.tags import Tags, child_opts
 
 @dataclass(frozen=True)
@@ -79,6 +79,6 @@ class Addons:
             opts=child_opts(parent),
         )
         self.roles[role.suffix] = resource
-        arn = pulumi.Output.all(resource.urn, attachment.urn).apply(lambda _: role_arn(account_id, role_name))
+        arn = known_after(role_arn(account_id, role_name), resource, attachment)
         self.role_arns[role.suffix] = arn
         return arn

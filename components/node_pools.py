@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.policy_documents import document, role_arn, to_json
+from components.policy_documents import document, known_after, role_arn, to_json
 from components.tags import Tags, child_opts
 
 AWS_POLICY = "arn:aws:iam::aws:policy/"
@@ -80,9 +80,7 @@ def node_role(parent: pulumi.Resource, name: str, prefix: str, account_id: str, 
         )
         for policy in NODE_MANAGED_POLICIES
     ]
-    return pulumi.Output.all(role.urn, *(a.urn for a in attachments)).apply(
-        lambda _: role_arn(account_id, role_name)
-    )
+    return known_after(role_arn(account_id, role_name), role, *attachments)
 
 
 def autoscaler_tags(cluster_name: str, pool: NodePoolArgs) -> dict[str, str]:
