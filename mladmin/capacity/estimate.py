@@ -128,7 +128,9 @@ def check_request(model: ModelArchitecture, request: Request) -> None:
     for label, value in (("--dtype", request.dtype), ("--kv-dtype", request.kv_dtype)):
         if value not in DTYPE_BYTES:
             raise CapacityError(f"{label} {value!r}: expected one of {', '.join(DTYPE_BYTES)}")
-    if request.context < 1 or request.context > model.max_positions:
+    if request.context < 1:
+        raise CapacityError(f"--context {request.context}: expected 1 to {model.max_positions:,} tokens")
+    if request.context > model.max_positions:
         raise CapacityError(f"--context {request.context}: {model.name} holds at most {model.max_positions:,} "
                             "positions (max_position_embeddings)")
     if not 1 <= request.output_tokens <= request.context:
@@ -137,8 +139,8 @@ def check_request(model: ModelArchitecture, request: Request) -> None:
         raise CapacityError("--concurrency and --rps: give one load, not both")
     for label, value in (("--concurrency", request.concurrency), ("--rps", request.rps),
                          ("--measured-tps", request.measured_tps)):
-        if value is not None and value <= 0:
-            raise CapacityError(f"{label} {value}: expected a positive number")
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise CapacityError(f"{label} {value}: expected a positive finite number")
 
 
 def check_instance_type(instance_type: str) -> None:

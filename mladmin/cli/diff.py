@@ -43,6 +43,8 @@ def register(app: typer.Typer) -> None:
 
         if all_stacks == (stack is not None):
             fail("give a STACK or --all-stacks (exactly one)")
+        if all_stacks and config is not None:
+            fail("--config FILE is one stack's config: give STACK with it, not --all-stacks")
         try:
             stacks = stack_names(program) if all_stacks else [stack]
             diffs = diff_stacks(stacks, base, program=program, config=config, preview=not assume_created)

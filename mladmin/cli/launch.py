@@ -62,8 +62,8 @@ def register(app: typer.Typer) -> None:
 
     @launch_app.command("train", cls=Command)
     def train(
-        stack: str = typer.Argument(..., help=STACK_HELP),
-        job: str = typer.Argument(..., help="A job name under mladmin:sagemaker.trainingJobs."),
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
+        job: str = typer.Argument(..., metavar="JOB", help="A job name under mladmin:sagemaker.trainingJobs."),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
         outputs_file: Optional[Path] = typer.Option(None, "--outputs", help=OUTPUTS_HELP),
         from_plan: bool = typer.Option(False, "--from-plan", help=FROM_PLAN_HELP),
@@ -99,8 +99,8 @@ def register(app: typer.Typer) -> None:
 
     @launch_app.command("status", cls=Command)
     def status(
-        stack: str = typer.Argument(..., help=STACK_HELP),
-        name: Optional[str] = typer.Argument(None, help="A job of the stack (its newest runs) or one run's "
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
+        name: Optional[str] = typer.Argument(None, metavar="NAME", help="A job of the stack (its newest runs) or one run's "
                                              "SageMaker name (its details). Default: every job's runs."),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
         as_json: bool = typer.Option(False, "--json", help="Print the runs (or the run) as JSON."),
@@ -132,8 +132,8 @@ def register(app: typer.Typer) -> None:
 
     @launch_app.command("stop", cls=Command)
     def stop(
-        stack: str = typer.Argument(..., help=STACK_HELP),
-        name: str = typer.Argument(..., help="The SageMaker name of the run, as `launch status` lists it."),
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
+        name: str = typer.Argument(..., metavar="NAME", help="The SageMaker name of the run, as `launch status` lists it."),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     ) -> None:
         """Stop a running training job (SageMaker keeps its checkpoints and saves the model so far)."""
@@ -148,8 +148,8 @@ def register(app: typer.Typer) -> None:
 
     @launch_app.command("fetch", cls=Command)
     def fetch(
-        stack: str = typer.Argument(..., help=STACK_HELP),
-        name: str = typer.Argument(..., help="The SageMaker name of a finished run, as `launch status` lists it."),
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
+        name: str = typer.Argument(..., metavar="NAME", help="The SageMaker name of a finished run, as `launch status` lists it."),
         directory: Path = typer.Argument(..., metavar="DIR", help="New or empty directory for the trained model."),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
         force: bool = typer.Option(False, "--force", help="Unpack into DIR even if it is not empty."),

@@ -31,8 +31,8 @@ def _context(stack: str, config: Path | None, outputs_file: Path | None, from_pl
 def add_registry_commands(model_app: typer.Typer) -> None:
     @model_app.command("register", cls=Command)
     def register(
-        stack: str = typer.Argument(..., help=STACK_HELP),
-        model: str = typer.Argument(..., help="Model family: an endpoints[*].model of the stack (its package group)."),
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
+        model: str = typer.Argument(..., metavar="MODEL", help="Model family: an endpoints[*].model of the stack (its package group)."),
         directory: Path = typer.Argument(..., metavar="DIR", help="The trained model (the trainer's final/)."),
         report: Path = typer.Option(..., "--report", help="The `mladmin eval` JSON report of DIR."),
         image_tag: Optional[str] = typer.Option(None, "--image-tag", help="Tag or sha256 digest of the serving image "
@@ -62,8 +62,8 @@ def add_registry_commands(model_app: typer.Typer) -> None:
 
     @model_app.command("packages", cls=Command)
     def packages(
-        stack: str = typer.Argument(..., help=STACK_HELP),
-        model: str = typer.Argument(..., help="Model family: an endpoints[*].model of the stack."),
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
+        model: str = typer.Argument(..., metavar="MODEL", help="Model family: an endpoints[*].model of the stack."),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
         outputs_file: Optional[Path] = typer.Option(None, "--outputs", help=OUTPUTS_HELP),
         from_plan: bool = typer.Option(False, "--from-plan", help=FROM_PLAN_HELP),
@@ -87,9 +87,9 @@ def add_registry_commands(model_app: typer.Typer) -> None:
 
     @model_app.command("promote", cls=Command)
     def promote(
-        stack: str = typer.Argument(..., help=STACK_HELP),
-        endpoint: str = typer.Argument(..., help="An endpoint name under mladmin:sagemaker.endpoints."),
-        package: str = typer.Argument(..., help="Package version in the endpoint model's group, or its ARN."),
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
+        endpoint: str = typer.Argument(..., metavar="ENDPOINT", help="An endpoint name under mladmin:sagemaker.endpoints."),
+        package: str = typer.Argument(..., metavar="PACKAGE", help="Package version in the endpoint model's group, or its ARN."),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
         outputs_file: Optional[Path] = typer.Option(None, "--outputs", help=OUTPUTS_HELP),
         from_plan: bool = typer.Option(False, "--from-plan", help=FROM_PLAN_HELP),
@@ -114,8 +114,8 @@ def add_registry_commands(model_app: typer.Typer) -> None:
 
     @model_app.command("rollback", cls=Command)
     def rollback(
-        stack: str = typer.Argument(..., help=STACK_HELP),
-        endpoint: str = typer.Argument(..., help="An endpoint name under mladmin:sagemaker.endpoints."),
+        stack: str = typer.Argument(..., metavar="STACK", help=STACK_HELP),
+        endpoint: str = typer.Argument(..., metavar="ENDPOINT", help="An endpoint name under mladmin:sagemaker.endpoints."),
         config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
         outputs_file: Optional[Path] = typer.Option(None, "--outputs", help=OUTPUTS_HELP),
         from_plan: bool = typer.Option(False, "--from-plan", help=FROM_PLAN_HELP),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mladmin.engine import Plan
+from mladmin.engine import ConfigError, Plan
 
 from .base import BaseRefError, finish_base_plans, repository_of, start_base_plans, worktree
 from .compare import StackDiff, compare
@@ -35,6 +35,9 @@ def diff_stacks(stacks: list[str], base_ref: str, *, program: Path | None = None
         base_configs: dict[str, Path | None] = {}
         for stack in stacks:
             if config is not None:
+                if not Path(config).resolve().is_relative_to(repo):
+                    raise ConfigError([f"--config {config}: not inside the repository {repo} (the base ref's copy "
+                                       "of the file is compared: give a config file the repository tracks)"])
                 candidate = checkout / Path(config).resolve().relative_to(repo)
             else:
                 candidate = checkout / config_dir.relative_to(repo) / f"Pulumi.{stack}.yaml"

@@ -89,7 +89,9 @@ def describe(item: dict[str, Any], root: type[BaseModel]) -> str:
         keys = f" (expected a mapping with keys: {', '.join(_keys(model))})" if model else " (expected a mapping)"
         return f"{shown} is not a mapping{keys}"
     if kind == "literal_error":
-        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        expected = str(ctx.get("expected", ""))
+        # Literal choices come quoted when they are strings, bare when they are numbers ("1024, 2048 or 3072").
+        choices = re.findall(r"'([^']*)'", expected) or [c.strip() for c in re.split(r",| or ", expected) if c.strip()]
         suggestion = hint(value, choices) if isinstance(value, str) else ""
         return f"{shown} is not one of {', '.join(choices)}{suggestion}"
     if kind == "greater_than_equal":

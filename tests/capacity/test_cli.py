@@ -69,6 +69,8 @@ def test_instance_types_limit_the_candidates_and_measured_tps_prices_them():
     (("llama-3.1-8b", "--tensor-parallel", "3", "--instance-types", "g5.12xlarge"),
      "error: 3 devices per replica do not split g5.12xlarge (4 devices) into equal tensor-parallel replicas"),
     (("llama-3.1-8b", "--tensor-parallel", "0"), "error: --tensor-parallel 0: expected a positive number"),
+    (("llama-3.1-8b", "--rps", "nan"), "error: --rps nan: expected a positive finite number"),
+    (("llama-3.1-8b", "--context", "0"), "error: --context 0: expected 1 to 131,072 tokens"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     result = mladmin("capacity", *args)

@@ -10,6 +10,7 @@ import pytest
 from mladmin.diff import diff_stacks
 from mladmin.diff.compare import compare
 from mladmin.diff.render import GITHUB_COMMENT_LIMIT, markdown, text_lines
+from mladmin.engine import ConfigError
 from tests.cli.helpers import PROGRAMS, mladmin
 from tests.policies.builders import plan, res
 
@@ -76,6 +77,13 @@ def test_a_base_where_the_stack_did_not_exist_counts_every_resource_as_added(rep
 def test_an_unknown_base_ref_is_one_error_line(repo):
     result = mladmin("diff", "dev", "--program", repo / "prog", "--base", "no-such-ref")
     assert result.returncode == 2 and result.stderr.count("error:") == 1 and "no-such-ref" in result.stderr
+
+
+def test_a_config_file_outside_the_repository_is_one_error_line(repo, tmp_path):
+    outside = tmp_path / "Pulumi.dev.yaml"
+    outside.write_text((repo / "prog" / "Pulumi.dev.yaml").read_text())
+    with pytest.raises(ConfigError, match="not inside the repository"):
+        diff_stacks(["dev"], "HEAD", program=repo / "prog", config=outside)
 
 
 def test_markdown_stays_under_githubs_limit_on_a_plan_of_3000_resources():

@@ -152,6 +152,15 @@ def test_misspelt_enum_value_gets_a_hint():
     ]
 
 
+def test_a_value_outside_a_list_of_numbers_names_the_numbers():
+    def edit(config):
+        config["mladmin:sagemaker"]["endpoints"][1]["serverless"]["memorySizeMb"] = 1000
+
+    (problem,) = problems("dev", edit)
+    assert problem == ("stacks/Pulumi.dev.yaml: mladmin:sagemaker.endpoints[1].serverless.memorySizeMb: 1000 is not "
+                       "one of 1024, 2048, 3072, 4096, 5120, 6144")
+
+
 @pytest.mark.parametrize(
     "cidr,expected",
     [
